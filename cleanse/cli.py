@@ -1,0 +1,263 @@
+"""The ``cleanse`` command line: parse options, make one library call, report, exit.
+
+Exit codes (SPEC §2): 0 done and nothing at or above ``--fail-on``; 1 done with
+findings at or above it; 2 the run could not be done, with one line saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cleanse import __version__
+from cleanse.errors import CleanseError, ExitStatus
+from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
+from cleanse.normalise import parse_gender_codes
+
+FORMATS = ("parquet", "csv", "xlsx")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"cleanse: error: {message}", err=True)
+
+
+class CleanseGroup(click.Group):
+    """A group that turns every user error into one line on stderr and exit code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        kwargs["standalone_mode"] = False
+        debug = "--debug" in sys.argv
+        try:
+            code = super().main(*args, **kwargs)
+        except CleanseError as exc:
+            if debug:
+                raise
+            _fail(exc.line())
+            sys.exit(ExitStatus.ERROR)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+            sys.exit(ExitStatus.ERROR)
+        except click.ClickException as exc:
+            # click exits 1 for its own errors; SPEC keeps 1 for findings.
+            _fail(exc.format_message().replace("\n", " "))
+            sys.exit(ExitStatus.ERROR)
+        except click.exceptions.Abort:
+            _fail("interrupted")
+            sys.exit(ExitStatus.ERROR)
+        except KeyboardInterrupt:
+            _fail("interrupted; earlier results are left as they were")
+            sys.exit(130)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        sys.exit(int(code) if isinstance(code, int) else ExitStatus.OK)
+
+
+@click.group(cls=CleanseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cleanse")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+def cli(debug: bool) -> None:
+    """Check Vietnamese population-related extracts: đúng, đủ, sạch, sống.
+
+    Kiểm tra dữ liệu BHXH, hộ tịch, bảo trợ xã hội và dân cư: đúng, đủ, sạch, sống.
+
+    \b
+    Example:
+      cleanse sample --out demo --persons 2000
+      cleanse inspect demo/*.csv
+    """
+
+
+# --- options shared by the commands that read extracts --------------------------------
+
+
+def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for reading extracts: kind, column mapping, encoding, sheet, gender codes."""
+    options = [
+        click.option("--source", type=click.Choice(SOURCE_KINDS), default=None,
+                     help="Kind of extract, instead of detecting it from the columns."),
+        click.option("--map", "map_items", multiple=True, metavar='"HEADER=field"',
+                     help="Map a column to a canonical field (repeatable)."),
+        click.option("--map-file", type=click.Path(dir_okay=False), default=None,
+                     help="File of 'Header = field' lines."),
+        click.option("--encoding", default=None,
+                     help="Text encoding (utf-8, utf-16, cp1258) instead of detecting it."),
+        click.option("--sheet", default=None, help="Excel sheet to read (default: the first)."),
+        click.option("--gender-codes", default=None, metavar='"1=Nam,2=Nữ"',
+                     help="How numbers in the gender column read (default 1=Nam, 2=Nữ)."),
+        click.option("--chunk-rows", type=click.IntRange(min=1), default=None, hidden=True),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for commands that write reports (SPEC §2)."""
+    options = [
+        click.option("--out", "out_dir", type=click.Path(file_okay=False), default="cleanse-out",
+                     show_default=True, help="Folder for the results."),
+        click.option("--format", "formats", default="parquet,csv", show_default=True,
+                     callback=_formats, help="Comma-separated: parquet, csv, xlsx."),
+        click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+                     help="Language of messages."),
+        click.option("--mask", is_flag=True, help="Mask ID numbers and BHXH codes in reports."),
+        click.option("--fail-on", type=click.Choice(["error", "warning", "never"]),
+                     default="error", show_default=True,
+                     help="Lowest severity that makes the exit code 1."),
+        click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    unknown = [v for v in chosen if v not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}; use parquet, csv, xlsx")
+    return chosen
+
+
+def reading_settings(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Turn the input options into keyword arguments for ``open_extract``."""
+    user_map: dict[str, str] = {}
+    if kwargs.get("map_file"):
+        user_map.update(read_map_file(kwargs["map_file"]))
+    user_map.update(parse_map_option(kwargs.get("map_items") or ()))
+    settings: dict[str, Any] = {"source": kwargs.get("source"), "user_map": user_map,
+                                "encoding": kwargs.get("encoding"), "sheet": kwargs.get("sheet")}
+    if kwargs.get("chunk_rows"):
+        settings["chunk_rows"] = kwargs["chunk_rows"]
+    return settings
+
+
+def gender_codes(kwargs: dict[str, Any]) -> dict[str, str] | None:
+    """The numeric gender code table from ``--gender-codes``, or None for the default."""
+    spec = kwargs.get("gender_codes")
+    if not spec:
+        return None
+    try:
+        return parse_gender_codes(spec)
+    except ValueError as exc:
+        raise CleanseError(f"--gender-codes: {exc}") from None
+
+
+def command(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Return the command's exit status from click's ``main``."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        return int(f(*args, **kwargs) or ExitStatus.OK)
+
+    return wrapper
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@input_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@command
+def inspect(files: tuple[str, ...], as_json: bool, **kwargs: Any) -> int:
+    """Show how each file is read: format, encoding, columns, kind, rows.
+
+    Nothing is written and no record value is shown, so it is safe on any extract.
+
+    \b
+    Example:
+      cleanse inspect bhxh.csv --map "Số sổ=bhxh_code"
+    """
+    from cleanse.inspect import inspect_files, render_inspection
+
+    reports = inspect_files(files, **reading_settings(kwargs))
+    if as_json:
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+    else:
+        render_inspection(reports)
+    return ExitStatus.OK
+
+
+@cli.command()
+@command
+def fields() -> int:
+    """List the canonical fields, the headers each is known by, and what each kind requires.
+
+    \b
+    Example:
+      cleanse fields
+    """
+    from rich.table import Table
+
+    from cleanse.fields import FIELD_ALIASES, REQUIRED
+    from cleanse.inspect import console
+
+    table = Table(title="cleanse fields", title_justify="left")
+    table.add_column("field")
+    table.add_column("required by")
+    table.add_column("headers recognised (case, accents, spaces and punctuation ignored)")
+    for name, aliases in FIELD_ALIASES.items():
+        kinds = ", ".join(k for k, req in REQUIRED.items() if name in req)
+        table.add_row(name, kinds, "; ".join(aliases))
+    console(stderr=False).print(table)
+    return ExitStatus.OK
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder to write the extracts and their truth into.")
+@click.option("--persons", type=click.IntRange(min=10), default=None,
+              help="Number of synthetic persons (default 2000).")
+@click.option("--rows", type=click.IntRange(min=10), default=None,
+              help="Same as --persons (SPEC name).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default="2026-11-01",
+              show_default=True, help="Date the extracts are taken.")
+@click.option("--error-rate", type=click.FloatRange(0, 0.2), default=0.002, show_default=True,
+              help="Share of rows given each injected error.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@command
+def sample(out_dir: str, persons: int | None, rows: int | None, seed: int, as_of: dt.datetime,
+           error_rate: float, quiet: bool) -> int:
+    """Write synthetic extracts of every kind, with injected errors and their truth.
+
+    The same seed gives the same files. The truth sits in OUT/truth/.
+
+    \b
+    Example:
+      cleanse sample --out demo --persons 100000 --seed 7
+    """
+    from cleanse.output import staged_output
+    from cleanse.sample import write_samples
+
+    if persons and rows and persons != rows:
+        raise click.BadParameter("give --persons or --rows, not two different numbers")
+    count = persons or rows or 2000
+    with staged_output(out_dir, private=False) as stage:
+        result = write_samples(stage, persons=count, seed=seed, as_of=as_of.date(),
+                               error_rate=error_rate)
+    if not quiet and sys.stderr.isatty():
+        from cleanse.inspect import console
+
+        console().print(f"[bold]{count:,}[/] persons → {out_dir}: "
+                        + ", ".join(f"{k} {v:,}" for k, v in _counts(result).items()))
+    return ExitStatus.OK
+
+
+def _counts(result: dict[str, Any]) -> dict[str, int]:
+    files = result.get("files", result)
+    return {k: v for k, v in files.items() if isinstance(v, int)}
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

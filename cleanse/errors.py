@@ -1,0 +1,50 @@
+"""The one error type the library raises for input it cannot use, and the exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes (SPEC §2)."""
+
+    OK = 0  # done, nothing at or above --fail-on
+    FINDINGS = 1  # done, findings at or above --fail-on
+    ERROR = 2  # the run could not be done
+
+
+class CleanseError(Exception):
+    """A run cannot go on: names the file, and the row or column where that applies.
+
+    ``str()`` gives the one line the CLI prints.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.row = row
+        self.column = column
+        self.hint = hint
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """The single line shown to the user: where, what, how to fix it."""
+        where = []
+        if self.path:
+            where.append(self.path)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        text = (": ".join([", ".join(where), self.message]) if where else self.message)
+        if self.hint:
+            text += f" ({self.hint})"
+        return text

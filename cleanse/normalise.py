@@ -1,0 +1,224 @@
+"""Vietnamese normalisation over whole columns (DOMAIN.md §7).
+
+Every function takes a pandas Series of text and returns new Series beside it: the raw
+value is never overwritten, because findings show the value as it was read. The work is
+done by pyarrow compute kernels, one pass per column, never a Python loop over rows.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Spaces a keyboard, a web form or Word leaves in names: no-break, narrow no-break,
+# figure, ideographic and the zero-width family. The zero-width ones are removed, the
+# others become a plain space.
+_ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
+_WIDE_SPACES = "[\u00a0\u2007\u202f\u3000\t\r\n\u2028\u2029]"
+
+
+def to_arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The column as a pyarrow string array (zero-copy for Arrow-backed Series)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        arr = values
+    else:
+        arr = pa.array(values, from_pandas=True)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def _text_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(arr.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
+                                                pa.large_string(): pd.StringDtype("pyarrow")}.get),
+                     index=index)
+
+
+def _index(values: pd.Series | pa.Array | pa.ChunkedArray) -> pd.Index:
+    return values.index if isinstance(values, pd.Series) else pd.RangeIndex(len(values))
+
+
+def clean_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """NFC, odd spaces made plain, runs of spaces collapsed, trimmed; empty becomes null."""
+    arr = pc.utf8_normalize(arr, "NFC")
+    arr = pc.replace_substring_regex(arr, _ZERO_WIDTH, "")
+    arr = pc.replace_substring_regex(arr, _WIDE_SPACES, " ")
+    arr = pc.replace_substring_regex(arr, " {2,}", " ")
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """The value in NFC with spaces made plain and collapsed; empty or blank becomes NA."""
+    return _text_series(clean_arrow(to_arrow(values)), _index(values))
+
+
+def fold_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Accents folded, đ→d, lower case, spaces collapsed (input need not be clean)."""
+    arr = clean_arrow(arr)
+    arr = pc.utf8_normalize(arr, "NFD")
+    arr = pc.replace_substring_regex(arr, r"\p{Mn}", "")
+    # Đ/đ have no canonical decomposition, so NFD keeps them: map them by hand.
+    arr = pc.replace_substring(arr, "Đ", "d")
+    arr = pc.replace_substring(arr, "đ", "d")
+    return pc.utf8_lower(arr)
+
+
+def name_key(values: pd.Series) -> pd.Series:
+    """The matching key of a name: 'Nguyễn  Văn Đức' → 'nguyen van duc'."""
+    return _text_series(fold_arrow(to_arrow(values)), _index(values))
+
+
+def fold_scalar(text: str) -> str:
+    """Fold one string to letters and digits only (for headers and small lookups)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("Đ", "d").replace("đ", "d").lower()
+    return "".join(c for c in stripped if c.isalnum())
+
+
+# --- dates -------------------------------------------------------------------------
+
+# One RE2 pass over the column. Each alternative has its own groups; exactly one
+# alternative can match a value, so the day, month and year are the concatenation of
+# their groups. The two 8-digit forms cannot both match: yyyymmdd needs a month
+# (01–12) in digits 5–6, ddmmyyyy needs a century (18–20) there.
+_TIME = r"(?:[ T]0{1,2}:00(?::00)?(?:\.0+)?)?"
+_DATE_RE = (
+    r"^(?:"
+    rf"(?P<d1>\d{{1,2}})[/.-](?P<m1>\d{{1,2}})[/.-](?P<y1>\d{{4}}){_TIME}"
+    rf"|(?P<y2>\d{{4}})[/.-](?P<m2>\d{{1,2}})[/.-](?P<d2>\d{{1,2}}){_TIME}"
+    r"|(?P<m3>\d{1,2})[/.-](?P<y3>\d{4})"
+    r"|(?P<y4>\d{4})"
+    r"|(?P<y5>(?:18|19|20)\d{2})(?P<m5>0[1-9]|1[0-2])(?P<d5>\d{2})"
+    r"|(?P<d6>\d{2})(?P<m6>\d{2})(?P<y6>(?:18|19|20)\d{2})"
+    r")$"
+)
+_GROUPS = {
+    "day": ["d1", "d2", "d5", "d6"],
+    "month": ["m1", "m2", "m3", "m5", "m6"],
+    "year": ["y1", "y2", "y3", "y4", "y5", "y6"],
+}
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+PRECISION_FULL, PRECISION_MONTH, PRECISION_YEAR = "full", "month", "year"
+
+
+def _int_part(parts: pa.StructArray, names: list[str]) -> np.ndarray:
+    """Join the groups of one component and read them as integers (-1 where absent)."""
+    fields = [pc.struct_field(parts, n) for n in names]
+    joined = pc.binary_join_element_wise(*fields, pa.scalar("", fields[0].type))
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, joined.type), joined)
+    return pc.fill_null(pc.cast(joined, pa.int32()), -1).to_numpy(zero_copy_only=False)
+
+
+def parse_dates(values: pd.Series, prefix: str) -> pd.DataFrame:
+    """Read dates in every SPEC form into parts beside the raw column.
+
+    Returns ``{prefix}_year``, ``_month``, ``_day`` (nullable integers, absent parts NA),
+    ``_precision`` (``full``, ``month``, ``year`` or NA), ``_ord`` (yyyymmdd as an
+    integer, full dates only), ``_invalid`` (a value is there but is no real date) and
+    ``_placeholder`` (01/01/yyyy, often written when only the year is known).
+    """
+    index = _index(values)
+    text = clean_arrow(to_arrow(values))
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    present = pc.is_valid(text).to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(pc.fill_null(text, ""), _DATE_RE)
+    matched = pc.is_valid(parts).to_numpy(zero_copy_only=False) & present
+    parts = pc.fill_null(parts, {k: "" for k in sum(_GROUPS.values(), [])})
+    year = _int_part(parts, _GROUPS["year"])
+    month = _int_part(parts, _GROUPS["month"])
+    day = _int_part(parts, _GROUPS["day"])
+
+    month_ok = (month == -1) | ((month >= 1) & (month <= 12))
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    limit = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    day_ok = (day == -1) | ((day >= 1) & (day <= limit))
+    valid = matched & month_ok & day_ok & (year >= 1)
+    invalid = present & ~valid
+
+    full = valid & (day != -1)
+    month_only = valid & (day == -1) & (month != -1)
+    year_only = valid & (month == -1)
+    precision = np.select(
+        [full, month_only, year_only], [PRECISION_FULL, PRECISION_MONTH, PRECISION_YEAR], ""
+    )
+
+    def nullable(a: np.ndarray, keep: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(np.where(keep, a, 0).astype("int32"), ~keep)
+
+    out = pd.DataFrame(
+        {
+            f"{prefix}_year": nullable(year, valid),
+            f"{prefix}_month": nullable(month, valid & (month != -1)),
+            f"{prefix}_day": nullable(day, full),
+            f"{prefix}_precision": pd.Series(precision, index=index).replace("", pd.NA)
+            .astype(pd.StringDtype("pyarrow")),
+            f"{prefix}_ord": nullable(year * 10000 + month * 100 + day, full),
+            f"{prefix}_invalid": invalid,
+            f"{prefix}_placeholder": full & (day == 1) & (month == 1),
+        },
+        index=index,
+    )
+    return out
+
+
+# --- gender ------------------------------------------------------------------------
+
+MALE, FEMALE = "M", "F"
+
+# Folded spellings (accents, case and spaces removed) that name a gender.
+_GENDER_WORDS: dict[str, str] = {
+    "nam": MALE, "namgioi": MALE, "m": MALE, "male": MALE, "trai": MALE, "contrai": MALE,
+    "nu": FEMALE, "nugioi": FEMALE, "f": FEMALE, "female": FEMALE, "gai": FEMALE,
+    "congai": FEMALE,
+}
+
+DEFAULT_GENDER_CODES: dict[str, str] = {"1": MALE, "2": FEMALE}
+
+
+def parse_gender_codes(spec: str) -> dict[str, str]:
+    """Read a numeric code table such as ``"0=Nam,1=Nữ"`` into ``{"0": "M", "1": "F"}``."""
+    table: dict[str, str] = {}
+    for item in filter(None, (p.strip() for p in spec.split(","))):
+        code, sep, word = item.partition("=")
+        gender = _GENDER_WORDS.get(fold_scalar(word))
+        if not sep or not code.strip().isdigit() or gender is None:
+            raise ValueError(f"gender code {item!r} is not CODE=Nam or CODE=Nữ")
+        table[code.strip()] = gender
+    if not table:
+        raise ValueError("the gender code table is empty")
+    return table
+
+
+def parse_gender(values: pd.Series, codes: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Read genders from words (Nam/Nữ, M/F, male/female) and from a numeric code table.
+
+    A number is read only under ``codes`` (default 1 = Nam, 2 = Nữ), because systems
+    differ (1/2, 0/1). Returns ``gender_code`` (``M``, ``F`` or NA) and ``gender_invalid``
+    (a value is there but is not recognised).
+    """
+    table = dict(_GENDER_WORDS)
+    table.update({k: v for k, v in (codes or DEFAULT_GENDER_CODES).items()})
+    index = _index(values)
+    folded = fold_arrow(to_arrow(values))
+    folded = pc.replace_substring_regex(folded, r"[^a-z0-9]", "")
+    keys = pa.array(list(table), pa.string())
+    found = pc.index_in(folded, value_set=keys)
+    code = pc.take(pa.array(list(table.values()), pa.string()), found)
+    present = pc.fill_null(pc.not_equal(folded, ""), False)
+    invalid = pc.and_(present, pc.is_null(found))
+    return pd.DataFrame(
+        {
+            "gender_code": _text_series(code, index),
+            "gender_invalid": np.asarray(invalid.to_numpy(zero_copy_only=False), dtype=bool),
+        },
+        index=index,
+    )

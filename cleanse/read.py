@@ -1,0 +1,572 @@
+"""Reading extracts: CSV/TSV/semicolon text, Excel ``.xlsx`` and Parquet (SPEC §1).
+
+Every column is read as text, so ``001085012345`` keeps its zeros. Files are read in
+chunks (an iterator of frames, each with the number of its first row) so that memory
+stays bounded whatever the file's size. Input files are opened read-only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from cleanse.errors import CleanseError
+from cleanse.fields import (
+    REQUIRED,
+    SOURCE_KINDS,
+    ColumnMap,
+    check_required,
+    detect_kind,
+    map_columns,
+    match_header,
+    unique_headers,
+)
+
+DEFAULT_CHUNK_ROWS = 250_000
+_HEAD_BYTES = 1 << 20  # enough text to sniff the encoding, the delimiter and the header
+_HEADER_SCAN_LINES = 30  # title lines above the header that a report may carry
+_DELIMITERS = (",", ";", "\t", "|")
+_STRING = pd.StringDtype("pyarrow")
+
+# Encodings a user may name with --encoding, under the names ward offices use.
+ENCODING_NAMES: dict[str, str] = {
+    "utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8",
+    "utf-16": "utf-16", "utf16": "utf-16", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be",
+    "cp1258": "cp1258", "windows-1258": "cp1258", "win1258": "cp1258",
+}
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of an extract: columns renamed to canonical fields, all text."""
+
+    frame: pd.DataFrame
+    first_row: int  # SPEC row number of the frame's first record (1 = first after header)
+
+    @property
+    def rows(self) -> pd.Series:
+        """The SPEC row number of every record of the chunk."""
+        return pd.Series(range(self.first_row, self.first_row + len(self.frame)),
+                         index=self.frame.index, dtype="int64")
+
+
+@dataclass
+class Extract:
+    """An input file, opened and understood: its format, encoding, columns and kind."""
+
+    path: Path
+    format: str  # "csv", "xlsx" or "parquet"
+    columns: ColumnMap
+    kind: str
+    kind_detected: bool
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_line: int = 0  # 0-based index of the header among the file's lines or sheet rows
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The file's name, as findings call it (``source``)."""
+        return self.path.name
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Fields the kind requires."""
+        return REQUIRED[self.kind]
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Yield the records in chunks of at most ``chunk_rows``, columns renamed."""
+        if self.format == "csv":
+            raw = _csv_frames(self)
+        elif self.format == "xlsx":
+            raw = _xlsx_frames(self)
+        else:
+            raw = _parquet_frames(self)
+        rename = self.columns.rename()
+        first = 1
+        for frame in raw:
+            frame = frame.rename(columns=rename)
+            frame.index = pd.RangeIndex(first - 1, first - 1 + len(frame))
+            yield Chunk(frame, first)
+            first += len(frame)
+
+    def describe(self) -> dict[str, object]:
+        """What was understood of the file, for summary.json."""
+        return {
+            "source": self.name,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "kind": self.kind,
+            "kind_detected": self.kind_detected,
+            "columns": {h: self.columns.fields.get(h) for h in self.columns.headers},
+            "notes": list(self.notes),
+        }
+
+
+def open_extract(
+    path: str | Path,
+    *,
+    source: str | None = None,
+    user_map: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    check: bool = True,
+) -> Extract:
+    """Open an extract: sniff its format, encoding and delimiter, map its headers.
+
+    Args:
+        source: the kind (``dancu``, ``bhxh``, ``hotich``, ``btxh``, ``generic``);
+            detected from the columns when None.
+        user_map: ``{header: field}`` from ``--map`` or a mapping file.
+        encoding: a text encoding to use instead of detecting one.
+        check: raise when a column the kind requires is absent.
+    """
+    p = Path(path)
+    shown = str(path)
+    if source is not None and source not in SOURCE_KINDS:
+        raise CleanseError(f"unknown source kind {source!r}; use one of {', '.join(SOURCE_KINDS)}")
+    if chunk_rows < 1:
+        raise CleanseError("the chunk size must be at least 1 row")
+    head = _read_head(p, shown)
+    fmt = _sniff_format(p, head, shown)
+    if fmt == "csv":
+        ext = _open_text(p, head, shown, encoding, user_map)
+    elif fmt == "xlsx":
+        ext = _open_xlsx(p, shown, sheet, user_map)
+    else:
+        ext = _open_parquet(p, shown, user_map)
+    ext.chunk_rows = chunk_rows
+    if p.suffix.lower() in {".csv", ".tsv", ".txt"} and fmt != "csv":
+        ext.notes.append(f"named {p.suffix} but holds {fmt}; read as {fmt}")
+    if p.suffix.lower() == ".xlsx" and fmt != "xlsx":
+        ext.notes.append(f"named .xlsx but holds {fmt}; read as {fmt}")
+    detected = detect_kind(ext.columns.present)
+    ext.kind = source or detected
+    ext.kind_detected = source is None
+    if check:
+        check_required(ext.columns, ext.kind, path=shown)
+    return ext
+
+
+# --- sniffing ----------------------------------------------------------------------
+
+
+def _read_head(p: Path, shown: str) -> bytes:
+    if not p.exists():
+        raise CleanseError("no such file", path=shown)
+    if p.is_dir():
+        raise CleanseError("is a folder, not a file", path=shown)
+    try:
+        with p.open("rb") as fh:
+            return fh.read(_HEAD_BYTES)
+    except PermissionError:
+        raise CleanseError("no permission to read the file", path=shown) from None
+    except OSError as exc:
+        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+
+
+def _sniff_format(p: Path, head: bytes, shown: str) -> str:
+    if not head:
+        raise CleanseError("the file is empty", path=shown)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(p) as zf:
+                names = set(zf.namelist())
+        except zipfile.BadZipFile:
+            raise CleanseError(
+                "looks like an Excel file but is damaged or cut short", path=shown,
+                hint="open it in Excel and save it again",
+            ) from None
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        raise CleanseError("is a zip archive, not an extract", path=shown,
+                           hint="unpack it and pass the files inside")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise CleanseError("is an old Excel .xls file, which cannot be read", path=shown,
+                           hint="save it as .xlsx or CSV in Excel")
+    return "csv"
+
+
+def _detect_encoding(head: bytes, shown: str) -> tuple[str, str]:
+    """(pyarrow encoding name, how it was decided)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", "UTF-8 with BOM"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16 with BOM"
+    sample = head[:4096]
+    if len(sample) >= 4:
+        # UTF-16 without BOM: ASCII text leaves every other byte NUL.
+        if sample[1::2].count(0) > len(sample) // 4 and sample[0::2].count(0) == 0:
+            return "utf-16-le", "UTF-16 LE (no BOM)"
+        if sample[0::2].count(0) > len(sample) // 4 and sample[1::2].count(0) == 0:
+            return "utf-16-be", "UTF-16 BE (no BOM)"
+    if b"\x00" in sample:
+        raise CleanseError("is a binary file, not a text extract", path=shown)
+    try:
+        head.decode("utf-8")
+        return "utf-8", "UTF-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if exc.start >= len(head) - 3 and len(head) == _HEAD_BYTES:
+            return "utf-8", "UTF-8"
+    return "cp1258", "not UTF-8: read as Windows-1258"
+
+
+def _decode_head(head: bytes, encoding: str) -> str:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text = decoder.decode(head, final=False)
+    return text.lstrip("\ufeff")
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the lines into the most, and most regular, fields."""
+    best, best_score = ",", -1.0
+    for delim in _DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        if not counts:
+            continue
+        widest = max(counts)
+        if widest < 2:
+            continue
+        regular = counts.count(max(set(counts), key=counts.count)) / len(counts)
+        score = widest * regular
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _find_header(rows: list[list[str]]) -> int:
+    """Index of the header row: the one, among the first lines, naming the most fields.
+
+    Reports exported from Excel often carry a title ("DANH SÁCH ĐỐI TƯỢNG …") and blank
+    lines above the header. Without two recognised headers, the first non-empty row.
+    """
+    best, best_hits = -1, 1
+    for i, row in enumerate(rows[:_HEADER_SCAN_LINES]):
+        hits = len({match_header(c) for c in row if c and match_header(c)})
+        if hits > best_hits:
+            best, best_hits = i, hits
+    if best >= 0:
+        return best
+    for i, row in enumerate(rows):
+        if any(c.strip() for c in row):
+            return i
+    return 0
+
+
+# --- text ----------------------------------------------------------------------------
+
+
+def _open_text(
+    p: Path, head: bytes, shown: str, encoding: str | None, user_map: Mapping[str, str] | None
+) -> Extract:
+    if encoding:
+        enc = ENCODING_NAMES.get(encoding.lower())
+        if enc is None:
+            raise CleanseError(
+                f"unknown encoding {encoding!r}; use one of utf-8, utf-16, cp1258",
+            )
+        how = f"{enc} (from --encoding)"
+    else:
+        enc, how = _detect_encoding(head, shown)
+    text = _decode_head(head, enc)
+    lines = text.splitlines()
+    if len(head) == _HEAD_BYTES and lines:
+        lines = lines[:-1]  # the last line of a sample may be cut
+    lines = lines[:200]
+    if not any(line.strip() for line in lines):
+        raise CleanseError("has no header line", path=shown)
+    delim = _sniff_delimiter(lines[: _HEADER_SCAN_LINES + 50])
+    rows = list(csv.reader(lines[:_HEADER_SCAN_LINES], delimiter=delim))
+    header_at = _find_header(rows)
+    headers = rows[header_at] if header_at < len(rows) else []
+    columns = map_columns(headers, user_map, path=shown)
+    ext = Extract(p, "csv", columns, "generic", True, encoding=enc, delimiter=delim,
+                  header_line=header_at)
+    ext.notes.append(f"encoding: {how}")
+    if header_at:
+        ext.notes.append(f"{header_at} line(s) above the header skipped")
+    return ext
+
+
+def _csv_reader(ext: Extract, bad: list[pacsv.InvalidRow], threads: bool = True
+                ) -> pacsv.CSVStreamingReader:
+    names = list(ext.columns.headers)
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append(row)
+        return "error"
+
+    read = pacsv.ReadOptions(
+        encoding=ext.encoding or "utf-8",
+        column_names=names,
+        skip_rows=ext.header_line + 1,
+        block_size=8 << 20,
+        use_threads=threads,
+    )
+    parse = pacsv.ParseOptions(
+        delimiter=ext.delimiter or ",", newlines_in_values=True, invalid_row_handler=on_invalid
+    )
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    return pacsv.open_csv(ext.path, read_options=read, parse_options=parse,
+                          convert_options=convert)
+
+
+def _bad_line(ext: Extract) -> pacsv.InvalidRow | None:
+    """Find the first malformed line again, single-threaded, so that its number is known."""
+    bad: list[pacsv.InvalidRow] = []
+    try:
+        for _ in _csv_reader(ext, bad, threads=False):
+            pass
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        pass
+    return bad[0] if bad else None
+
+
+def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
+    names = list(ext.columns.headers)
+    bad: list[pacsv.InvalidRow] = []
+    shown = str(ext.path)
+    # Windows-1258 stores tone marks as separate bytes; Python decodes them as
+    # combining marks, which are made NFC here so they do not look like NFD typing.
+    compose = ext.encoding == "cp1258"
+    try:
+        reader = _csv_reader(ext, bad)
+        pending: list[pa.RecordBatch] = []
+        count = 0
+        for batch in reader:
+            if compose:
+                batch = pa.RecordBatch.from_arrays(
+                    [pa.compute.utf8_normalize(c, "NFC") for c in batch.columns],
+                    names=batch.schema.names,
+                )
+            pending.append(batch)
+            count += batch.num_rows
+            while count >= ext.chunk_rows:
+                table = pa.Table.from_batches(pending)
+                yield _to_frame(table.slice(0, ext.chunk_rows))
+                rest = table.slice(ext.chunk_rows)
+                pending = rest.to_batches()
+                count = rest.num_rows
+        if count:
+            yield _to_frame(pa.Table.from_batches(pending))
+    except pa.ArrowInvalid as exc:
+        raise _csv_error(exc, bad, len(names), shown, ext) from None
+    except UnicodeDecodeError:
+        raise CleanseError(
+            f"text is not valid {ext.encoding}", path=shown,
+            hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
+        ) from None
+
+
+def _csv_error(exc: Exception, bad: list[pacsv.InvalidRow], width: int, shown: str,
+               ext: Extract) -> CleanseError:
+    # Arrow's own message quotes the row's text, which is personal data: never show it.
+    if bad:
+        row = bad[0] if bad[0].number is not None else (_bad_line(ext) or bad[0])
+        where = f"line {row.number}" if row.number is not None else "a line"
+        return CleanseError(
+            f"{where} has {row.actual_columns} field(s) where the header has {width}",
+            path=shown,
+            hint="check for a stray delimiter or an unclosed quote near that line",
+        )
+    text = str(exc)
+    if "UTF8" in text or "utf8" in text.lower():
+        return CleanseError(
+            f"text is not valid {ext.encoding}", path=shown,
+            hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
+        )
+    return CleanseError("cannot be read as delimited text", path=shown,
+                        hint="check that it is a CSV file and its quotes are closed")
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper=lambda t: _STRING if pa.types.is_string(t)
+                           or pa.types.is_large_string(t) else None)
+
+
+# --- Excel -------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    """Excel cell value as the text a user sees: whole numbers without '.0', dates d/m/y."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return f"{value:%d/%m/%Y}"
+        return f"{value:%d/%m/%Y %H:%M:%S}"
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+def _load_workbook(p: Path, shown: str):  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise CleanseError(f"the Excel file is damaged: {type(exc).__name__}", path=shown,
+                           hint="open it in Excel and save it again") from None
+
+
+def _sheet(wb, sheet: str | None, shown: str):  # type: ignore[no-untyped-def]
+    if sheet is None:
+        return wb.worksheets[0]
+    if sheet not in wb.sheetnames:
+        raise CleanseError(f"has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}",
+                           path=shown)
+    return wb[sheet]
+
+
+def _open_xlsx(p: Path, shown: str, sheet: str | None, user_map: Mapping[str, str] | None
+               ) -> Extract:
+    wb = _load_workbook(p, shown)
+    try:
+        ws = _sheet(wb, sheet, shown)
+        rows = []
+        for values in ws.iter_rows(values_only=True, max_row=_HEADER_SCAN_LINES):
+            rows.append([_cell_text(v) for v in values])
+        title = ws.title
+    finally:
+        wb.close()
+    if not any(any(c.strip() for c in r) for r in rows):
+        raise CleanseError(f"sheet {title!r} is empty", path=shown)
+    header_at = _find_header(rows)
+    headers = list(rows[header_at])
+    while headers and not headers[-1].strip():
+        headers.pop()  # Excel reports trailing formatted-but-empty cells
+    columns = map_columns(headers, user_map, path=shown)
+    ext = Extract(p, "xlsx", columns, "generic", True, sheet=title, header_line=header_at)
+    if header_at:
+        ext.notes.append(f"{header_at} row(s) above the header skipped")
+    return ext
+
+
+def _xlsx_frames(ext: Extract) -> Iterator[pd.DataFrame]:
+    shown = str(ext.path)
+    names = list(ext.columns.headers)
+    width = len(names)
+    wb = _load_workbook(ext.path, shown)
+    try:
+        ws = _sheet(wb, ext.sheet, shown)
+        buffer: list[list[str]] = []
+        row_no = 0
+        for values in ws.iter_rows(min_row=ext.header_line + 2, values_only=True):
+            cells = [_cell_text(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue  # blank rows are not records
+            row_no += 1
+            if len(cells) > width:
+                extra = cells[width:]
+                if any(c.strip() for c in extra):
+                    raise CleanseError(
+                        f"has a value beyond the last headed column ({width})",
+                        path=shown, row=row_no,
+                        hint="give that column a header or delete the stray value",
+                    )
+                cells = cells[:width]
+            elif len(cells) < width:
+                cells += [""] * (width - len(cells))
+            buffer.append(cells)
+            if len(buffer) >= ext.chunk_rows:
+                yield _rows_frame(buffer, names)
+                buffer = []
+        if buffer:
+            yield _rows_frame(buffer, names)
+    finally:
+        wb.close()
+
+
+def _rows_frame(rows: list[list[str]], names: list[str]) -> pd.DataFrame:
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    return pd.DataFrame({n: pd.array(list(c), dtype=_STRING) for n, c in zip(names, columns,
+                                                                           strict=True)})
+
+
+# --- Parquet -------------------------------------------------------------------------
+
+
+def _open_parquet(p: Path, shown: str, user_map: Mapping[str, str] | None) -> Extract:
+    try:
+        schema = pq.read_schema(p)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CleanseError(f"the Parquet file is damaged: {type(exc).__name__}",
+                           path=shown) from None
+    if len(set(schema.names)) != len(schema.names):
+        raise CleanseError("has duplicate column names", path=shown)
+    columns = map_columns(schema.names, user_map, path=shown)
+    return Extract(p, "parquet", columns, "generic", True)
+
+
+def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        out = col
+    elif pa.types.is_timestamp(t) or pa.types.is_date(t):
+        out = pa.compute.strftime(col, format="%d/%m/%Y")
+    elif pa.types.is_dictionary(t):
+        out = col.cast(t.value_type).cast(pa.string())
+    else:
+        out = col.cast(pa.string())
+    return out.fill_null("")
+
+
+def _parquet_frames(ext: Extract) -> Iterator[pd.DataFrame]:
+    shown = str(ext.path)
+    try:
+        pf = pq.ParquetFile(ext.path)
+        for batch in pf.iter_batches(batch_size=ext.chunk_rows):
+            table = pa.Table.from_batches([batch])
+            cols = [_as_text(c) for c in table.columns]
+            yield _to_frame(pa.table(cols, names=list(unique_headers(table.column_names))))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise CleanseError(f"the Parquet file cannot be read: {type(exc).__name__}",
+                           path=shown) from None
+
+
+def read_all(path: str | Path, **options: object) -> tuple[Extract, pd.DataFrame]:
+    """Open an extract and read it whole (for small files and tests)."""
+    ext = open_extract(path, **options)  # type: ignore[arg-type]
+    frames = [c.frame for c in ext.chunks()]
+    if frames:
+        frame = pd.concat(frames)
+    else:
+        frame = pd.DataFrame({h: pd.array([], dtype=_STRING) for h in ext.columns.headers})
+        frame = frame.rename(columns=ext.columns.rename())
+    return ext, frame
+
+
+__all__ = ["Chunk", "Extract", "open_extract", "read_all", "DEFAULT_CHUNK_ROWS"]
