@@ -190,8 +190,8 @@ def map_columns(
     fields: dict[str, str] = {}
     explicit: set[str] = set()
     for header, field in user_map.items():
-        actual = header if header in names else by_fold.get(fold_scalar(header))
-        if actual is None:
+        actual = header if header in names else by_fold.get(fold_scalar(header), "")
+        if not actual:
             continue  # a mapping file serves many extracts; a header it names may be absent
         fields[actual] = field
         explicit.add(actual)
@@ -199,9 +199,10 @@ def map_columns(
     for header in names:
         if header in fields:
             continue
-        field = match_header(header)
-        if field is None or field in taken and taken[field] in explicit:
+        matched = match_header(header)
+        if matched is None or matched in taken and taken[matched] in explicit:
             continue
+        field = matched
         if field in taken:
             raise CleanseError(
                 f"columns {taken[field]!r} and {header!r} both look like {field}",

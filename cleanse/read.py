@@ -511,9 +511,10 @@ def _xlsx_frames(ext: Extract) -> Iterator[pd.DataFrame]:
 
 
 def _rows_frame(rows: list[list[str]], names: list[str]) -> pd.DataFrame:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-    return pd.DataFrame({n: pd.array(list(c), dtype=_STRING) for n, c in zip(names, columns,
-                                                                           strict=True)})
+    columns: list[tuple[str, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pd.DataFrame(
+        {n: pd.array(list(c), dtype=_STRING) for n, c in zip(names, columns, strict=True)}
+    )
 
 
 # --- Parquet -------------------------------------------------------------------------
