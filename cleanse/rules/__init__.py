@@ -1,0 +1,71 @@
+"""The rule registry: every rule code with its severity, fields and vi/en messages.
+
+A rule is a small pure function over a prepared chunk that returns a boolean Series,
+True where a row *breaks* the rule (the reverse of a pandera ``Check``). Rule families
+live one module each and register themselves when imported below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+SEVERITIES = ("error", "warning")
+
+RuleFunc = Callable[[pd.DataFrame, "Context"], pd.Series]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its stable code, severity, the field a finding names, and its messages."""
+
+    code: str
+    severity: str
+    field: str  # the field a finding names ("" when the rule is about the row)
+    needs: tuple[str, ...]  # canonical fields the rule reads; skipped when one is absent
+    vi: str
+    en: str
+    check: RuleFunc | None  # None for whole-file rules that run outside the row pass
+
+    def message(self, lang: str) -> str:
+        """The rule's message in ``vi`` or ``en``."""
+        return self.vi if lang == "vi" else self.en
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may know besides the chunk: today's date and the reference data."""
+
+    today_ord: int  # yyyymmdd
+    oldest_ord: int  # yyyymmdd, 120 years before today
+
+    @classmethod
+    def for_date(cls, today: "pd.Timestamp | None" = None) -> Context:
+        """A context for ``today`` (default: the current date)."""
+        day = (today or pd.Timestamp.today()).normalize()
+        ordinal = day.year * 10000 + day.month * 100 + day.day
+        return cls(today_ord=ordinal, oldest_ord=ordinal - 120 * 10000)
+
+
+def rule(
+    code: str, *, severity: str, field: str, needs: tuple[str, ...], vi: str, en: str
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a row rule under ``code``."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"{code}: severity {severity!r}")
+
+    def register(func: RuleFunc) -> RuleFunc:
+        if code in REGISTRY:
+            raise ValueError(f"rule {code} registered twice")
+        REGISTRY[code] = Rule(code, severity, field, needs, vi, en, func)
+        return func
+
+    return register
+
+
+from cleanse.rules import ids  # noqa: E402,F401  (registers the id.* and bhxh.format rules)

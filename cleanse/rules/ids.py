@@ -1,0 +1,209 @@
+"""ID-number rules (``id.*`` structure checks and ``bhxh.format``), DOMAIN.md §1 and §3.
+
+A 12-digit ID is ``PPP G YY RRRRRR``: the place code of the birth registration (one of
+the 63 province codes, or a country code ≥ 100 for births registered abroad), a digit for
+gender and century (even male, odd female; 0/1 = 1900s, 2/3 = 2000s, …), the last two
+digits of the birth year, and six digits with no meaning. There is no check digit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cleanse.normalise import FEMALE, MALE, clean_arrow, to_arrow
+from cleanse.reference import reference
+from cleanse.rules import Context, rule
+
+_SCIENTIFIC = r"^\d+(?:[.,]\d+)?[eE]\+?\d+$"  # how Excel shows a long number: 1.23457E+11
+_SEPARATORS = r"[\s.\-]"  # spaces, dots and dashes people type inside IDs
+
+
+def parse_ids(values: pd.Series, prefix: str = "id") -> pd.DataFrame:
+    """Parse ID numbers beside the raw column.
+
+    Returns ``{prefix}_present`` (not blank), ``{prefix}_digits`` (the value without
+    spaces, dots and dashes when only digits remain, else NA), ``{prefix}_scientific``
+    (Excel's scientific notation) and ``{prefix}_restored`` (for 10–11 digits, the number
+    with the leading zeros a spreadsheet dropped put back).
+    """
+    index = values.index
+    text = clean_arrow(to_arrow(values))
+    present = pc.is_valid(text)
+    sci = pc.fill_null(pc.match_substring_regex(text, _SCIENTIFIC), False)
+    stripped = pc.replace_substring_regex(text, _SEPARATORS, "")
+    only_digits = pc.fill_null(pc.match_substring_regex(stripped, r"^\d+$"), False)
+    digits = pc.if_else(pc.and_(only_digits, pc.invert(sci)), stripped,
+                        pa.scalar(None, stripped.type))
+    length = pc.fill_null(pc.utf8_length(digits), 0)
+    short = pc.and_(pc.greater_equal(length, 10), pc.less_equal(length, 11))
+    restored = pc.if_else(short, pc.utf8_lpad(digits, 12, "0"), pa.scalar(None, digits.type))
+    as_series = _series(index)
+    return pd.DataFrame(
+        {
+            f"{prefix}_present": _bools(present),
+            f"{prefix}_digits": as_series(digits),
+            f"{prefix}_scientific": _bools(sci),
+            f"{prefix}_restored": as_series(restored),
+        },
+        index=index,
+    )
+
+
+def _bools(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _series(index: pd.Index):  # type: ignore[no-untyped-def]
+    def make(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+        return pd.Series(arr.to_pandas(), index=index, dtype=pd.StringDtype("pyarrow"))
+
+    return make
+
+
+def _place_codes() -> pd.Index:
+    return pd.Index(sorted(reference().place_codes))
+
+
+def structure(digits: pd.Series) -> pd.DataFrame:
+    """Split 12-digit IDs into place code, gender, century and year digits.
+
+    Rows that are not 12 digits get NA. ``place_known`` is one of the 63 province codes;
+    ``foreign`` a prefix of 100 or more (a possible country code).
+    """
+    twelve = digits.str.len() == 12
+    twelve = twelve.fillna(False).astype(bool)
+    safe = digits.where(twelve, "000000000000").fillna("000000000000")
+    place = safe.str.slice(0, 3)
+    g = pd.to_numeric(safe.str.slice(3, 4)).astype("int64")
+    yy = pd.to_numeric(safe.str.slice(4, 6)).astype("int64")
+    out = pd.DataFrame(
+        {
+            "twelve": twelve,
+            "place_known": twelve & place.isin(_place_codes()),
+            "foreign": twelve & (pd.to_numeric(place).astype("int64") >= 100),
+            "gender": np.where(g % 2 == 0, MALE, FEMALE),
+            "century": 1900 + 100 * (g // 2),
+            "yy": yy,
+        },
+        index=digits.index,
+    )
+    return out
+
+
+def _gender_known(chunk: pd.DataFrame) -> pd.Series:
+    return chunk["gender_code"].notna()
+
+
+def _year_usable(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """A birth year that other checks may rely on: read, a real date, in range."""
+    year = chunk["dob_year"]
+    ok = year.notna() & ~chunk["dob_invalid"]
+    ok &= (year <= ctx.today_ord // 10000) & (year >= ctx.oldest_ord // 10000)
+    return ok.fillna(False).astype(bool)
+
+
+def _disagrees(parts: pd.DataFrame, chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The gender/century digit contradicts a known gender or a usable birth year."""
+    gender_bad = _gender_known(chunk) & (parts["gender"] != chunk["gender_code"])
+    year = chunk["dob_year"].fillna(0).astype("int64")
+    century_bad = _year_usable(chunk, ctx) & (year // 100 * 100 != parts["century"])
+    return (gender_bad.fillna(False) | century_bad).astype(bool)
+
+
+def _year_digits_wrong(parts: pd.DataFrame, chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    year = chunk["dob_year"].fillna(0).astype("int64")
+    return (_year_usable(chunk, ctx) & (year % 100 != parts["yy"])).astype(bool)
+
+
+def leading_zeros_fix(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """True where restoring dropped leading zeros gives a well-formed, consistent ID."""
+    restored = chunk["id_restored"]
+    parts = structure(restored)
+    ok = parts["place_known"] & ~_disagrees(parts, chunk, ctx)
+    ok &= ~_year_digits_wrong(parts, chunk, ctx)
+    return ok.astype(bool)
+
+
+def _length(chunk: pd.DataFrame) -> pd.Series:
+    return chunk["id_digits"].str.len().fillna(0).astype("int64")
+
+
+@rule("id.format", severity="error", field="id_number", needs=("id_number",),
+      vi="số định danh sai định dạng: không phải 9 hoặc 12 chữ số",
+      en="ID number malformed: not 9 or 12 digits")
+def id_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag IDs with letters, Excel's scientific notation, or a length other than 9 or 12."""
+    length = _length(chunk)
+    bad = chunk["id_present"] & ~length.isin([9, 12])
+    return (bad & ~leading_zeros_fix(chunk, ctx)).astype(bool)
+
+
+@rule("id.leading_zeros", severity="error", field="id_number", needs=("id_number",),
+      vi="số định danh mất số 0 ở đầu (do Excel); đề xuất số đã khôi phục",
+      en="ID number lost its leading zeros (spreadsheet); restored number suggested")
+def id_leading_zeros(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag 10–11 digit IDs that become a well-formed, consistent ID with zeros put back."""
+    return leading_zeros_fix(chunk, ctx)
+
+
+@rule("id.legacy", severity="warning", field="id_number", needs=("id_number",),
+      vi="số CMND 9 số cũ: cần thay bằng số định danh 12 số",
+      en="old 9-digit CMND: to be replaced by the 12-digit ID number")
+def id_legacy(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag 9-digit CMND numbers."""
+    return (_length(chunk) == 9).astype(bool)
+
+
+@rule("id.place_code", severity="error", field="id_number", needs=("id_number",),
+      vi="3 số đầu của số định danh không phải mã tỉnh nào trong 63 mã",
+      en="first 3 digits of the ID are not one of the 63 province codes")
+def id_place_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag 12-digit IDs whose prefix (000–099) is not a province code."""
+    parts = structure(chunk["id_digits"])
+    return (parts["twelve"] & ~parts["place_known"] & ~parts["foreign"]).astype(bool)
+
+
+@rule("id.foreign_code", severity="warning", field="id_number", needs=("id_number",),
+      vi="3 số đầu từ 100 trở lên: có thể là mã quốc gia (khai sinh ở nước ngoài), cần xác minh",
+      en="first 3 digits are 100 or more: possibly a country code (birth registered abroad)")
+def id_foreign_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag 12-digit IDs whose prefix is 100 or more."""
+    return structure(chunk["id_digits"])["foreign"].astype(bool)
+
+
+@rule("id.gender_century", severity="error", field="id_number",
+      needs=("id_number", "gender", "dob"),
+      vi="số thứ 4 của số định danh không khớp giới tính hoặc thế kỷ năm sinh",
+      en="4th digit of the ID disagrees with the gender or the century of birth")
+def id_gender_century(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag 12-digit IDs whose gender/century digit contradicts the record."""
+    parts = structure(chunk["id_digits"])
+    return (parts["twelve"] & _disagrees(parts, chunk, ctx)).astype(bool)
+
+
+@rule("id.birth_year", severity="error", field="id_number", needs=("id_number", "dob"),
+      vi="số thứ 5–6 của số định danh không phải 2 số cuối năm sinh",
+      en="digits 5-6 of the ID are not the last two digits of the birth year")
+def id_birth_year(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag 12-digit IDs whose year digits differ from a usable birth year."""
+    parts = structure(chunk["id_digits"])
+    return (parts["twelve"] & _year_digits_wrong(parts, chunk, ctx)).astype(bool)
+
+
+@rule("bhxh.format", severity="error", field="bhxh_code", needs=("bhxh_code",),
+      vi="mã số BHXH không phải 10 chữ số hoặc số định danh 12 số hợp lệ",
+      en="BHXH code is neither 10 digits nor a well-formed 12-digit ID")
+def bhxh_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag BHXH codes that are neither 10 digits nor a 12-digit ID with a known prefix.
+
+    Since 08/2025 the personal ID replaces the BHXH code, so newer extracts carry IDs in
+    this column (DOMAIN.md §3).
+    """
+    digits = chunk["bhxh_digits"]
+    length = digits.str.len().fillna(0).astype("int64")
+    parts = structure(digits)
+    ok = (length == 10) | (parts["twelve"] & (parts["place_known"] | parts["foreign"]))
+    return (chunk["bhxh_present"] & ~ok).astype(bool)

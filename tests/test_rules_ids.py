@@ -1,0 +1,99 @@
+"""ID-structure rules: each case says which rules fire on one record (empty: none)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cleanse.prepare import prepare
+from cleanse.rules import REGISTRY, Context
+
+CTX = Context.for_date(pd.Timestamp("2026-11-21"))
+ID_RULES = [c for c in REGISTRY if c.startswith("id.")]
+
+# (description, id_number, dob, gender, rules expected to fire)
+CASES = [
+    ("clean 12-digit ID", "001085012345", "12/05/1985", "Nam", []),
+    ("clean, typed with spaces", "001 085 012 345", "12/05/1985", "Nam", []),
+    ("clean, typed with dots", "001.085.012.345", "12/05/1985", "Nam", []),
+    ("clean woman born 2003", "079303012345", "01/02/2003", "Nữ", []),
+    ("clean, year-only birth", "001045012345", "1945", "Nam", []),
+    ("empty ID is id.missing's business", "", "12/05/1985", "Nam", []),
+    ("10 digits: zeros of 001 dropped", "1085012345", "12/05/1985", "Nam", ["id.leading_zeros"]),
+    ("11 digits: zero of 079 dropped", "79185012345", "12/05/1985", "Nữ", ["id.leading_zeros"]),
+    ("11 digits, restored ID disagrees with gender", "79085012345", "12/05/1985", "Nữ",
+     ["id.format"]),
+    ("11 digits, restored prefix 003 unassigned", "3085012345", "12/05/1985", "Nam",
+     ["id.format"]),
+    ("scientific notation", "1.23457E+11", "12/05/1985", "Nam", ["id.format"]),
+    ("letter O for zero", "O01085012345", "12/05/1985", "Nam", ["id.format"]),
+    ("13 digits", "0010850123456", "12/05/1985", "Nam", ["id.format"]),
+    ("8 digits", "12345678", "12/05/1985", "Nam", ["id.format"]),
+    ("9-digit CMND", "123456789", "12/05/1985", "Nam", ["id.legacy"]),
+    ("unassigned place code 003", "003085012345", "12/05/1985", "Nam", ["id.place_code"]),
+    ("unassigned place code 099", "099085012345", "12/05/1985", "Nam", ["id.place_code"]),
+    ("prefix 286: possible country code", "286085012345", "12/05/1985", "Nam",
+     ["id.foreign_code"]),
+    ("odd digit for a man", "001185012345", "12/05/1985", "Nam", ["id.gender_century"]),
+    ("2000s digit for a 1985 birth", "001285012345", "12/05/1985", "Nam",
+     ["id.gender_century"]),
+    ("century checked on a year-only birth", "001285012345", "1985", "Nam",
+     ["id.gender_century"]),
+    ("year digits 86 for 1985", "001086012345", "12/05/1985", "Nam", ["id.birth_year"]),
+    ("invalid dob: year checks skipped", "001086012345", "31/02/1985", "Nam", []),
+    ("dob out of range: year checks skipped", "001086012345", "12/05/1880", "Nam", []),
+    ("missing gender: gender part skipped", "001185012345", "12/05/1985", "", []),
+    ("unrecognised gender: gender part skipped", "001185012345", "12/05/1985", "X", []),
+    ("missing dob: century and year skipped", "001285012345", "", "Nam", []),
+]
+
+
+def _fired(id_number: str, dob: str, gender: str) -> list[str]:
+    frame = pd.DataFrame(
+        {"id_number": [id_number], "dob": [dob], "gender": [gender]},
+        dtype=pd.StringDtype("pyarrow"),
+    )
+    chunk = prepare(frame)
+    return [code for code in ID_RULES if bool(REGISTRY[code].check(chunk, CTX).iloc[0])]
+
+
+@pytest.mark.parametrize(("id_number", "dob", "gender", "expected"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_id_rules(id_number: str, dob: str, gender: str, expected: list[str]) -> None:
+    assert _fired(id_number, dob, gender) == expected
+
+
+def test_every_id_rule_fires_and_stays_quiet() -> None:
+    fired = {code for case in CASES for code in case[4]}
+    assert fired == set(ID_RULES)
+    assert any(not case[4] for case in CASES)
+
+
+BHXH_CASES = [
+    ("10-digit code", "0123456789", False),
+    ("12-digit ID in the BHXH column (since 08/2025)", "001085012345", False),
+    ("blank: field.missing's business", "", False),
+    ("9 digits", "123456789", True),
+    ("11 digits", "01234567890", True),
+    ("old 15-character card code", "DN4010120878811", True),
+    ("12 digits with an unassigned prefix", "003085012345", True),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), [c[1:] for c in BHXH_CASES],
+                         ids=[c[0] for c in BHXH_CASES])
+def test_bhxh_format(code: str, expected: bool) -> None:
+    frame = pd.DataFrame({"bhxh_code": [code]}, dtype=pd.StringDtype("pyarrow"))
+    assert bool(REGISTRY["bhxh.format"].check(prepare(frame), CTX).iloc[0]) is expected
+
+
+def test_rules_do_not_change_their_input() -> None:
+    frame = pd.DataFrame(
+        {"id_number": ["1085012345", "O01"], "dob": ["12/05/1985", "x"], "gender": ["Nam", "?"]},
+        dtype=pd.StringDtype("pyarrow"),
+    )
+    chunk = prepare(frame)
+    before = chunk.copy()
+    for code in ID_RULES:
+        REGISTRY[code].check(chunk, CTX)
+    pd.testing.assert_frame_equal(chunk, before)
