@@ -6,7 +6,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from cleanse.normalise import clean_text, name_key, parse_dates, parse_gender
+from cleanse.normalise import (
+    clean_text,
+    detect_mojibake,
+    name_key,
+    parse_dates,
+    parse_gender,
+)
 from cleanse.rules.ids import parse_ids
 
 
@@ -23,6 +29,7 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
     def column(name: str) -> pd.Series:
         return frame[name] if name in frame.columns else empty
 
+    name_moji = detect_mojibake(column("full_name"))
     parts = [
         frame,
         parse_ids(column("id_number"), "id"),
@@ -32,7 +39,9 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
         parse_gender(column("gender"), gender_codes),
         pd.DataFrame(
             {"name_clean": clean_text(column("full_name")),
-             "name_key": name_key(column("full_name"))},
+             "name_key": name_key(column("full_name")),
+             "name_mojibake": name_moji["mojibake"],
+             "name_repaired": name_moji["repaired"]},
             index=frame.index,
         ),
     ]

@@ -68,4 +68,5 @@ def rule(
     return register
 
 
-from cleanse.rules import ids  # noqa: E402,F401  (registers the id.* and bhxh.format rules)
+# Importing a family registers its rules, in the order `cleanse rules` lists them.
+from cleanse.rules import ids, dob, person  # noqa: E402,F401,I001

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from cleanse.normalise import FEMALE, MALE, clean_arrow, to_arrow
 from cleanse.reference import reference
 from cleanse.rules import Context, rule
+from cleanse.rules.dob import dob_usable
 
 _SCIENTIFIC = r"^\d+(?:[.,]\d+)?[eE]\+?\d+$"  # how Excel shows a long number: 1.23457E+11
 _SEPARATORS = r"[\s.\-]"  # spaces, dots and dashes people type inside IDs
@@ -97,25 +98,17 @@ def _gender_known(chunk: pd.DataFrame) -> pd.Series:
     return chunk["gender_code"].notna()
 
 
-def _year_usable(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
-    """A birth year that other checks may rely on: read, a real date, in range."""
-    year = chunk["dob_year"]
-    ok = year.notna() & ~chunk["dob_invalid"]
-    ok &= (year <= ctx.today_ord // 10000) & (year >= ctx.oldest_ord // 10000)
-    return ok.fillna(False).astype(bool)
-
-
 def _disagrees(parts: pd.DataFrame, chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """The gender/century digit contradicts a known gender or a usable birth year."""
     gender_bad = _gender_known(chunk) & (parts["gender"] != chunk["gender_code"])
     year = chunk["dob_year"].fillna(0).astype("int64")
-    century_bad = _year_usable(chunk, ctx) & (year // 100 * 100 != parts["century"])
+    century_bad = dob_usable(chunk, ctx) & (year // 100 * 100 != parts["century"])
     return (gender_bad.fillna(False) | century_bad).astype(bool)
 
 
 def _year_digits_wrong(parts: pd.DataFrame, chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     year = chunk["dob_year"].fillna(0).astype("int64")
-    return (_year_usable(chunk, ctx) & (year % 100 != parts["yy"])).astype(bool)
+    return (dob_usable(chunk, ctx) & (year % 100 != parts["yy"])).astype(bool)
 
 
 def leading_zeros_fix(chunk: pd.DataFrame, ctx: Context) -> pd.Series:

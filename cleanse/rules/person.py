@@ -1,0 +1,63 @@
+"""Rules on the person's name and gender (``name.*``, ``gender.invalid``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.compute as pc
+
+from cleanse.normalise import to_arrow
+from cleanse.rules import Context, rule
+
+# Letters, combining marks, spaces, and the apostrophe and hyphen of minority names
+# (Ksor H'Blương, Y-Moan Niê). Anything else — a digit, #, a dot — makes a name invalid.
+_NAME_BAD_CHAR = r"[^\p{L}\p{M} '\x{2019}\-]"
+
+
+def _bool(arr) -> pd.Series:  # type: ignore[no-untyped-def]
+    return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _name_checkable(chunk: pd.DataFrame) -> pd.Series:
+    """Names that are there and were not garbled by a wrong encoding."""
+    return chunk["name_clean"].notna() & ~chunk["name_mojibake"]
+
+
+def name_invalid_mask(chunk: pd.DataFrame) -> pd.Series:
+    """Digits or symbols in the (NFC, cleaned) name, or a single word."""
+    clean = to_arrow(chunk["name_clean"])
+    symbols = _bool(pc.match_substring_regex(clean, _NAME_BAD_CHAR))
+    one_word = ~_bool(pc.match_substring(clean, " "))
+    bad = pd.Series(symbols | one_word, index=chunk.index)
+    return (bad & _name_checkable(chunk)).astype(bool)
+
+
+@rule("gender.invalid", severity="error", field="gender", needs=("gender",),
+      vi="giới tính không nhận ra được", en="gender value not recognised")
+def gender_invalid(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag gender values that are neither words for Nam/Nữ nor a code in the table."""
+    return chunk["gender_invalid"].astype(bool)
+
+
+@rule("name.invalid", severity="error", field="full_name", needs=("full_name",),
+      vi="họ tên có chữ số, ký hiệu, hoặc chỉ có một từ",
+      en="name has digits or symbols, or a single word")
+def name_invalid(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag names with digits or symbols, or of one word."""
+    return name_invalid_mask(chunk)
+
+
+@rule("name.format", severity="warning", field="full_name", needs=("full_name",),
+      vi="họ tên chưa chuẩn: Unicode tổ hợp, thừa dấu cách, hoặc chữ hoa/thường lẫn lộn",
+      en="name not in normal form: decomposed Unicode, stray spaces or mixed case")
+def name_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Flag names as read that are NFD, badly spaced, or neither Title Case nor CAPITALS.
+
+    Capitals (as forms require) and names without accents are normal.
+    """
+    raw = to_arrow(chunk["full_name"])
+    decomposed = ~_bool(pc.equal(pc.utf8_normalize(raw, "NFC"), raw))
+    spaced = _bool(pc.match_substring_regex(raw, r"^\s|\s$|\s\s|[^\S ]"))
+    clean = to_arrow(chunk["name_clean"])
+    cased = _bool(pc.or_(pc.utf8_is_title(clean), pc.utf8_is_upper(clean)))
+    bad = pd.Series(decomposed | spaced | ~cased, index=chunk.index)
+    return (bad & _name_checkable(chunk) & ~name_invalid_mask(chunk)).astype(bool)
