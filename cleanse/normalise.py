@@ -222,3 +222,50 @@ def parse_gender(values: pd.Series, codes: Mapping[str, str] | None = None) -> p
         },
         index=index,
     )
+
+
+# --- mojibake ----------------------------------------------------------------------
+
+# UTF-8 Vietnamese read as cp1252: a lead byte C3–C6 shows as Ã Ä Å Æ, and the
+# three-byte letters of Latin Extended Additional (ạ ả ấ … ỹ) as "áº"/"á»". Real
+# Vietnamese never has these pairs, but "XÃ" alone is a real capital, so a candidate is
+# confirmed by undoing the wrong decoding and getting valid UTF-8 back.
+_MOJIBAKE_HINT = r"[ÃÄÅÆ][\x{80}-\x{BF}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17D}\x{17E}" \
+    r"\x{192}\x{2C6}\x{2DC}\x{2013}\x{2014}\x{2018}-\x{201E}\x{2020}-\x{2022}\x{2026}" \
+    r"\x{2030}\x{2039}\x{203A}\x{20AC}\x{2122}]|á[º»]"
+
+
+def _undo_cp1252(text: str) -> str | None:
+    """The UTF-8 text that ``text`` was before a cp1252 decoding, or None."""
+    raw = bytearray()
+    for ch in text:
+        try:
+            raw += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 0xFF:
+                return None
+            raw.append(ord(ch))  # bytes cp1252 leaves undefined pass as Latin-1
+    try:
+        fixed = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return unicodedata.normalize("NFC", fixed) if fixed != text else None
+
+
+def detect_mojibake(values: pd.Series) -> pd.DataFrame:
+    """Find UTF-8 text that was decoded as cp1252 (``Nguyá»…n``) and repair it.
+
+    Returns ``mojibake`` (bool) and ``repaired`` (the text before the wrong decoding,
+    NA elsewhere). Only cells the vectorised pre-filter flags are round-tripped.
+    """
+    index = _index(values)
+    arr = to_arrow(values)
+    hint = pc.fill_null(pc.match_substring_regex(arr, _MOJIBAKE_HINT), False)
+    flagged = np.flatnonzero(np.asarray(hint.to_numpy(zero_copy_only=False), dtype=bool))
+    repaired = pd.Series(pd.NA, index=index, dtype=pd.StringDtype("pyarrow"))
+    if len(flagged):
+        cells = arr.take(pa.array(flagged)).to_pylist()
+        fixes = [_undo_cp1252(c) if c else None for c in cells]
+        repaired.iloc[flagged] = pd.array(fixes, dtype=pd.StringDtype("pyarrow"))
+    return pd.DataFrame({"mojibake": repaired.notna().to_numpy(dtype=bool),
+                         "repaired": repaired}, index=index)
