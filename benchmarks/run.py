@@ -46,8 +46,9 @@ print(f"{code} {wall:.4f} {peak}")
 
 def measure(cmd: list[str]) -> dict[str, float]:
     """Run ``cmd`` in a fresh process; return its wall seconds and peak RSS in MiB."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True
+    )
     code, wall, peak = out.stdout.split()
     if int(code) not in (0, 1):  # 1 means "findings", a normal outcome
         raise SystemExit(f"step failed ({code}): {' '.join(cmd)}")
@@ -59,8 +60,19 @@ def run(persons: int, out: Path, seed: int) -> dict[str, object]:
     data = out / f"data-{persons}"
     steps: dict[str, dict[str, float]] = {}
     cleanse = [sys.executable, "-m", "cleanse"]
-    steps["sample"] = measure([*cleanse, "sample", "--out", str(data), "--persons", str(persons),
-                               "--seed", str(seed), "--quiet"])
+    steps["sample"] = measure(
+        [
+            *cleanse,
+            "sample",
+            "--out",
+            str(data),
+            "--persons",
+            str(persons),
+            "--seed",
+            str(seed),
+            "--quiet",
+        ]
+    )
     extracts = sorted(data.glob("*.csv"))
     base = {"seconds": 0.0, "peak_mib": 0.0}
     for src in extracts:
@@ -100,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "benchmark.json").write_text(json.dumps(result, indent=2))
     print(f"{'step':<10} {'seconds':>9} {'peak MiB':>9} {'× baseline':>11}")
     for name, step in result["steps"].items():  # type: ignore[union-attr]
-        print(f"{name:<10} {step['seconds']:>9.2f} {step['peak_mib']:>9.0f} "
-              f"{step['ratio_to_baseline']:>11.2f}")
+        print(
+            f"{name:<10} {step['seconds']:>9.2f} {step['peak_mib']:>9.0f} "
+            f"{step['ratio_to_baseline']:>11.2f}"
+        )
     print(f"rows: {result['rows']}")
     return 0
 

@@ -79,17 +79,37 @@ def cli(debug: bool) -> None:
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options for reading extracts: kind, column mapping, encoding, sheet, gender codes."""
     options = [
-        click.option("--source", type=click.Choice(SOURCE_KINDS), default=None,
-                     help="Kind of extract, instead of detecting it from the columns."),
-        click.option("--map", "map_items", multiple=True, metavar='"HEADER=field"',
-                     help="Map a column to a canonical field (repeatable)."),
-        click.option("--map-file", type=click.Path(dir_okay=False), default=None,
-                     help="File of 'Header = field' lines."),
-        click.option("--encoding", default=None,
-                     help="Text encoding (utf-8, utf-16, cp1258) instead of detecting it."),
+        click.option(
+            "--source",
+            type=click.Choice(SOURCE_KINDS),
+            default=None,
+            help="Kind of extract, instead of detecting it from the columns.",
+        ),
+        click.option(
+            "--map",
+            "map_items",
+            multiple=True,
+            metavar='"HEADER=field"',
+            help="Map a column to a canonical field (repeatable).",
+        ),
+        click.option(
+            "--map-file",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="File of 'Header = field' lines.",
+        ),
+        click.option(
+            "--encoding",
+            default=None,
+            help="Text encoding (utf-8, utf-16, cp1258) instead of detecting it.",
+        ),
         click.option("--sheet", default=None, help="Excel sheet to read (default: the first)."),
-        click.option("--gender-codes", default=None, metavar='"1=Nam,2=Nữ"',
-                     help="How numbers in the gender column read (default 1=Nam, 2=Nữ)."),
+        click.option(
+            "--gender-codes",
+            default=None,
+            metavar='"1=Nam,2=Nữ"',
+            help="How numbers in the gender column read (default 1=Nam, 2=Nữ).",
+        ),
         click.option("--chunk-rows", type=click.IntRange(min=1), default=None, hidden=True),
     ]
     for option in reversed(options):
@@ -100,16 +120,37 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options for commands that write reports (SPEC §2)."""
     options = [
-        click.option("--out", "out_dir", type=click.Path(file_okay=False), default="cleanse-out",
-                     show_default=True, help="Folder for the results."),
-        click.option("--format", "formats", default="parquet,csv", show_default=True,
-                     callback=_formats, help="Comma-separated: parquet, csv, xlsx."),
-        click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-                     help="Language of messages."),
+        click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False),
+            default="cleanse-out",
+            show_default=True,
+            help="Folder for the results.",
+        ),
+        click.option(
+            "--format",
+            "formats",
+            default="parquet,csv",
+            show_default=True,
+            callback=_formats,
+            help="Comma-separated: parquet, csv, xlsx.",
+        ),
+        click.option(
+            "--lang",
+            type=click.Choice(["vi", "en"]),
+            default="vi",
+            show_default=True,
+            help="Language of messages.",
+        ),
         click.option("--mask", is_flag=True, help="Mask ID numbers and BHXH codes in reports."),
-        click.option("--fail-on", type=click.Choice(["error", "warning", "never"]),
-                     default="error", show_default=True,
-                     help="Lowest severity that makes the exit code 1."),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["error", "warning", "never"]),
+            default="error",
+            show_default=True,
+            help="Lowest severity that makes the exit code 1.",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
     ]
     for option in reversed(options):
@@ -131,8 +172,12 @@ def reading_settings(kwargs: dict[str, Any]) -> dict[str, Any]:
     if kwargs.get("map_file"):
         user_map.update(read_map_file(kwargs["map_file"]))
     user_map.update(parse_map_option(kwargs.get("map_items") or ()))
-    settings: dict[str, Any] = {"source": kwargs.get("source"), "user_map": user_map,
-                                "encoding": kwargs.get("encoding"), "sheet": kwargs.get("sheet")}
+    settings: dict[str, Any] = {
+        "source": kwargs.get("source"),
+        "user_map": user_map,
+        "encoding": kwargs.get("encoding"),
+        "sheet": kwargs.get("sheet"),
+    }
     if kwargs.get("chunk_rows"):
         settings["chunk_rows"] = kwargs["chunk_rows"]
     return settings
@@ -212,21 +257,48 @@ def fields() -> int:
 
 
 @cli.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder to write the extracts and their truth into.")
-@click.option("--persons", type=click.IntRange(min=10), default=None,
-              help="Number of synthetic persons (default 2000).")
-@click.option("--rows", type=click.IntRange(min=10), default=None,
-              help="Same as --persons (SPEC name).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder to write the extracts and their truth into.",
+)
+@click.option(
+    "--persons",
+    type=click.IntRange(min=10),
+    default=None,
+    help="Number of synthetic persons (default 2000).",
+)
+@click.option(
+    "--rows", type=click.IntRange(min=10), default=None, help="Same as --persons (SPEC name)."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default="2026-11-01",
-              show_default=True, help="Date the extracts are taken.")
-@click.option("--error-rate", type=click.FloatRange(0, 0.2), default=0.002, show_default=True,
-              help="Share of rows given each injected error.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default="2026-11-01",
+    show_default=True,
+    help="Date the extracts are taken.",
+)
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 0.2),
+    default=0.002,
+    show_default=True,
+    help="Share of rows given each injected error.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @command
-def sample(out_dir: str, persons: int | None, rows: int | None, seed: int, as_of: dt.datetime,
-           error_rate: float, quiet: bool) -> int:
+def sample(
+    out_dir: str,
+    persons: int | None,
+    rows: int | None,
+    seed: int,
+    as_of: dt.datetime,
+    error_rate: float,
+    quiet: bool,
+) -> int:
     """Write synthetic extracts of every kind, with injected errors and their truth.
 
     The same seed gives the same files. The truth sits in OUT/truth/.
@@ -242,13 +314,16 @@ def sample(out_dir: str, persons: int | None, rows: int | None, seed: int, as_of
         raise click.BadParameter("give --persons or --rows, not two different numbers")
     count = persons or rows or 2000
     with staged_output(out_dir, private=False) as stage:
-        result = write_samples(stage, persons=count, seed=seed, as_of=as_of.date(),
-                               error_rate=error_rate)
+        result = write_samples(
+            stage, persons=count, seed=seed, as_of=as_of.date(), error_rate=error_rate
+        )
     if not quiet and sys.stderr.isatty():
         from cleanse.inspect import console
 
-        console().print(f"[bold]{count:,}[/] persons → {out_dir}: "
-                        + ", ".join(f"{k} {v:,}" for k, v in _counts(result).items()))
+        console().print(
+            f"[bold]{count:,}[/] persons → {out_dir}: "
+            + ", ".join(f"{k} {v:,}" for k, v in _counts(result).items())
+        )
     return ExitStatus.OK
 
 

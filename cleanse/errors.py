@@ -44,7 +44,7 @@ class CleanseError(Exception):
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column!r}")
-        text = (": ".join([", ".join(where), self.message]) if where else self.message)
+        text = ": ".join([", ".join(where), self.message]) if where else self.message
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -15,46 +15,97 @@ from cleanse.normalise import fold_scalar
 # and punctuation, so "Họ và tên", "HO VA TEN" and "ho_va_ten" are one header.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "id_number": (
-        "Số định danh cá nhân", "Số định danh", "Mã định danh", "Mã định danh cá nhân",
-        "Số CCCD", "CCCD", "Số CMND/CCCD", "Số CCCD/CMND", "CMND/CCCD", "CCCD/CMND", "CMND",
-        "Số CMND", "Số căn cước", "Số thẻ căn cước", "Căn cước công dân",
-        "Số căn cước công dân", "Số CMND/Hộ chiếu/Thẻ căn cước", "Số CMND/Thẻ căn cước/Hộ chiếu",
-        "Số CMND/CCCD/Hộ chiếu", "ID number", "cmnd",
+        "Số định danh cá nhân",
+        "Số định danh",
+        "Mã định danh",
+        "Mã định danh cá nhân",
+        "Số CCCD",
+        "CCCD",
+        "Số CMND/CCCD",
+        "Số CCCD/CMND",
+        "CMND/CCCD",
+        "CCCD/CMND",
+        "CMND",
+        "Số CMND",
+        "Số căn cước",
+        "Số thẻ căn cước",
+        "Căn cước công dân",
+        "Số căn cước công dân",
+        "Số CMND/Hộ chiếu/Thẻ căn cước",
+        "Số CMND/Thẻ căn cước/Hộ chiếu",
+        "Số CMND/CCCD/Hộ chiếu",
+        "ID number",
+        "cmnd",
     ),
     "full_name": (
-        "Họ và tên", "Họ tên", "Họ, chữ đệm và tên", "Họ chữ đệm và tên", "Họ và tên đầy đủ",
-        "Full name", "Name", "hoTen",
+        "Họ và tên",
+        "Họ tên",
+        "Họ, chữ đệm và tên",
+        "Họ chữ đệm và tên",
+        "Họ và tên đầy đủ",
+        "Full name",
+        "Name",
+        "hoTen",
     ),
     "dob": (
-        "Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Năm sinh",
-        "Ngày/tháng/năm sinh", "Date of birth", "DOB", "Birth date", "ngaySinh",
+        "Ngày sinh",
+        "Ngày tháng năm sinh",
+        "Ngày, tháng, năm sinh",
+        "Năm sinh",
+        "Ngày/tháng/năm sinh",
+        "Date of birth",
+        "DOB",
+        "Birth date",
+        "ngaySinh",
     ),
     "gender": ("Giới tính", "Phái", "Gender", "Sex", "gioiTinh"),
     "bhxh_code": (
-        "Mã số BHXH", "Mã BHXH", "Số sổ BHXH", "Mã số BHXH/BHYT", "Số sổ BHXH/Mã số BHXH",
+        "Mã số BHXH",
+        "Mã BHXH",
+        "Số sổ BHXH",
+        "Mã số BHXH/BHYT",
+        "Số sổ BHXH/Mã số BHXH",
         "maSoBHXH",
     ),
     "ethnicity": ("Dân tộc", "Ethnicity", "danToc"),
     "nationality": ("Quốc tịch", "Nationality", "quocTich"),
     "address": (
-        "Địa chỉ", "Nơi thường trú", "Địa chỉ thường trú", "Nơi cư trú", "Nơi ở hiện tại",
-        "Nơi cư trú cuối cùng", "Address",
+        "Địa chỉ",
+        "Nơi thường trú",
+        "Địa chỉ thường trú",
+        "Nơi cư trú",
+        "Nơi ở hiện tại",
+        "Nơi cư trú cuối cùng",
+        "Address",
     ),
     "ward": ("Xã/Phường", "Phường/Xã", "Xã, phường", "Phường, xã", "Xã", "Phường", "Ward"),
     "province": ("Tỉnh/Thành phố", "Tỉnh/TP", "Tỉnh, thành phố", "Tỉnh", "Province"),
     "event": (
-        "Loại sự kiện", "Loại việc hộ tịch", "Loại việc", "Sự kiện hộ tịch", "Event",
+        "Loại sự kiện",
+        "Loại việc hộ tịch",
+        "Loại việc",
+        "Sự kiện hộ tịch",
+        "Event",
     ),
     "death_date": (
-        "Ngày chết", "Ngày mất", "Ngày tử vong", "Ngày, tháng, năm chết", "Ngày tháng năm chết",
+        "Ngày chết",
+        "Ngày mất",
+        "Ngày tử vong",
+        "Ngày, tháng, năm chết",
+        "Ngày tháng năm chết",
         "Date of death",
     ),
     "benefit_type": ("Đối tượng", "Loại đối tượng", "Nhóm đối tượng", "Diện đối tượng"),
     "benefit_status": (
-        "Trạng thái hưởng", "Tình trạng hưởng", "Trạng thái",
+        "Trạng thái hưởng",
+        "Tình trạng hưởng",
+        "Trạng thái",
     ),
     "benefit_start": (
-        "Ngày hưởng", "Ngày bắt đầu hưởng", "Thời điểm hưởng", "Hưởng từ ngày",
+        "Ngày hưởng",
+        "Ngày bắt đầu hưởng",
+        "Thời điểm hưởng",
+        "Hưởng từ ngày",
         "Hưởng từ tháng",
     ),
     "phone": ("Số điện thoại", "SĐT", "Điện thoại", "Phone"),
@@ -113,7 +164,7 @@ def parse_map_option(items: Iterable[str]) -> dict[str, str]:
         header, sep, field = item.rpartition("=")
         header, field = header.strip(), field.strip()
         if not sep or not header or not field:
-            raise CleanseError(f"--map {item!r} is not of the form \"Header=field\"")
+            raise CleanseError(f'--map {item!r} is not of the form "Header=field"')
         if field not in FIELDS:
             near = nearest_fields(field) or list(FIELDS[:3])
             raise CleanseError(
@@ -245,7 +296,7 @@ def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) ->
         if near:
             guesses.append(f'--map "{near[0]}={field}"')
     found = ", ".join(columns.headers[:12]) + (" …" if len(columns.headers) > 12 else "")
-    hint = f"try {'; '.join(guesses)}" if guesses else "map a column with --map \"Header=field\""
+    hint = f"try {'; '.join(guesses)}" if guesses else 'map a column with --map "Header=field"'
     raise CleanseError(
         f"a {kind} extract needs column(s) {', '.join(missing)}; found: {found}",
         path=path,

@@ -47,8 +47,9 @@ def render_inspection(reports: list[dict[str, Any]]) -> None:
             fmt += ", delimiter " + {"\t": "tab"}.get(rep["delimiter"], repr(rep["delimiter"]))
         if rep["sheet"]:
             fmt += f", sheet {rep['sheet']!r}"
-        table = Table(title=f"{rep['source']}: {rep['rows']:,} rows, {how}; {fmt}",
-                      title_justify="left")
+        table = Table(
+            title=f"{rep['source']}: {rep['rows']:,} rows, {how}; {fmt}", title_justify="left"
+        )
         table.add_column("column")
         table.add_column("field")
         for header, field in rep["columns"].items():

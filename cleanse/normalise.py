@@ -34,9 +34,15 @@ def to_arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.Ch
 
 
 def _text_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
-    return pd.Series(arr.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
-                                                pa.large_string(): pd.StringDtype("pyarrow")}.get),
-                     index=index)
+    return pd.Series(
+        arr.to_pandas(
+            types_mapper={
+                pa.string(): pd.StringDtype("pyarrow"),
+                pa.large_string(): pd.StringDtype("pyarrow"),
+            }.get
+        ),
+        index=index,
+    )
 
 
 def _index(values: pd.Series | pa.Array | pa.ChunkedArray) -> pd.Index:
@@ -44,12 +50,14 @@ def _index(values: pd.Series | pa.Array | pa.ChunkedArray) -> pd.Index:
 
 
 def clean_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """NFC, odd spaces made plain, runs of spaces collapsed, trimmed; empty becomes null."""
-    arr = pc.utf8_normalize(arr, "NFC")
+    """Odd spaces made plain, runs of spaces collapsed, trimmed, NFC; empty becomes null."""
     arr = pc.replace_substring_regex(arr, _ZERO_WIDTH, "")
     arr = pc.replace_substring_regex(arr, _WIDE_SPACES, " ")
     arr = pc.replace_substring_regex(arr, " {2,}", " ")
     arr = pc.utf8_trim_whitespace(arr)
+    # NFC last: a zero-width character removed above may have stood between a letter
+    # and its tone mark, which only now can be composed.
+    arr = pc.utf8_normalize(arr, "NFC")
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
 
 
@@ -60,13 +68,14 @@ def clean_text(values: pd.Series) -> pd.Series:
 
 def fold_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Accents folded, đ→d, lower case, spaces collapsed (input need not be clean)."""
-    arr = clean_arrow(arr)
     arr = pc.utf8_normalize(arr, "NFD")
     arr = pc.replace_substring_regex(arr, r"\p{Mn}", "")
     # Đ/đ have no canonical decomposition, so NFD keeps them: map them by hand.
     arr = pc.replace_substring(arr, "Đ", "d")
     arr = pc.replace_substring(arr, "đ", "d")
-    return pc.utf8_lower(arr)
+    # Cleaned after the marks are gone: a stray tone mark between spaces leaves a
+    # double space, which must not make two keys of one name.
+    return clean_arrow(pc.utf8_lower(arr))
 
 
 def name_key(values: pd.Series) -> pd.Series:
@@ -159,7 +168,8 @@ def parse_dates(values: pd.Series, prefix: str) -> pd.DataFrame:
             f"{prefix}_year": nullable(year, valid),
             f"{prefix}_month": nullable(month, valid & (month != -1)),
             f"{prefix}_day": nullable(day, full),
-            f"{prefix}_precision": pd.Series(precision, index=index).replace("", pd.NA)
+            f"{prefix}_precision": pd.Series(precision, index=index)
+            .replace("", pd.NA)
             .astype(pd.StringDtype("pyarrow")),
             f"{prefix}_ord": nullable(year * 10000 + month * 100 + day, full),
             f"{prefix}_invalid": invalid,
@@ -176,8 +186,17 @@ MALE, FEMALE = "M", "F"
 
 # Folded spellings (accents, case and spaces removed) that name a gender.
 _GENDER_WORDS: dict[str, str] = {
-    "nam": MALE, "namgioi": MALE, "m": MALE, "male": MALE, "trai": MALE, "contrai": MALE,
-    "nu": FEMALE, "nugioi": FEMALE, "f": FEMALE, "female": FEMALE, "gai": FEMALE,
+    "nam": MALE,
+    "namgioi": MALE,
+    "m": MALE,
+    "male": MALE,
+    "trai": MALE,
+    "contrai": MALE,
+    "nu": FEMALE,
+    "nugioi": FEMALE,
+    "f": FEMALE,
+    "female": FEMALE,
+    "gai": FEMALE,
     "congai": FEMALE,
 }
 
@@ -230,9 +249,11 @@ def parse_gender(values: pd.Series, codes: Mapping[str, str] | None = None) -> p
 # three-byte letters of Latin Extended Additional (ạ ả ấ … ỹ) as "áº"/"á»". Real
 # Vietnamese never has these pairs, but "XÃ" alone is a real capital, so a candidate is
 # confirmed by undoing the wrong decoding and getting valid UTF-8 back.
-_MOJIBAKE_HINT = r"[ÃÄÅÆ][\x{80}-\x{BF}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17D}\x{17E}" \
-    r"\x{192}\x{2C6}\x{2DC}\x{2013}\x{2014}\x{2018}-\x{201E}\x{2020}-\x{2022}\x{2026}" \
+_MOJIBAKE_HINT = (
+    r"[ÃÄÅÆ][\x{80}-\x{BF}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17D}\x{17E}"
+    r"\x{192}\x{2C6}\x{2DC}\x{2013}\x{2014}\x{2018}-\x{201E}\x{2020}-\x{2022}\x{2026}"
     r"\x{2030}\x{2039}\x{203A}\x{20AC}\x{2122}]|á[º»]"
+)
 
 
 def _undo_cp1252(text: str) -> str | None:
@@ -267,5 +288,6 @@ def detect_mojibake(values: pd.Series) -> pd.DataFrame:
         cells = arr.take(pa.array(flagged)).to_pylist()
         fixes = [_undo_cp1252(c) if c else None for c in cells]
         repaired.iloc[flagged] = pd.array(fixes, dtype=pd.StringDtype("pyarrow"))
-    return pd.DataFrame({"mojibake": repaired.notna().to_numpy(dtype=bool),
-                         "repaired": repaired}, index=index)
+    return pd.DataFrame(
+        {"mojibake": repaired.notna().to_numpy(dtype=bool), "repaired": repaired}, index=index
+    )

@@ -28,8 +28,9 @@ def staged_output(out_dir: str | Path, *, private: bool = True) -> Iterator[Path
         parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
     except OSError as exc:
-        raise CleanseError(f"cannot create the output folder: {exc.strerror or exc}",
-                           path=str(out)) from None
+        raise CleanseError(
+            f"cannot create the output folder: {exc.strerror or exc}", path=str(out)
+        ) from None
     try:
         yield stage
         _publish(stage, out, private)
@@ -52,5 +53,6 @@ def _publish(stage: Path, out: Path, private: bool) -> None:
                 os.chmod(src, file_mode)
                 os.replace(src, dest)
     except OSError as exc:
-        raise CleanseError(f"cannot write the results: {exc.strerror or exc}",
-                           path=str(out)) from None
+        raise CleanseError(
+            f"cannot write the results: {exc.strerror or exc}", path=str(out)
+        ) from None

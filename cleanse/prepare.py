@@ -38,10 +38,12 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
         parse_dates(column("death_date"), "death_date"),
         parse_gender(column("gender"), gender_codes),
         pd.DataFrame(
-            {"name_clean": clean_text(column("full_name")),
-             "name_key": name_key(column("full_name")),
-             "name_mojibake": name_moji["mojibake"],
-             "name_repaired": name_moji["repaired"]},
+            {
+                "name_clean": clean_text(column("full_name")),
+                "name_key": name_key(column("full_name")),
+                "name_mojibake": name_moji["mojibake"],
+                "name_repaired": name_moji["repaired"],
+            },
             index=frame.index,
         ),
     ]

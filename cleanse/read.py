@@ -40,9 +40,16 @@ _STRING = pd.StringDtype("pyarrow")
 
 # Encodings a user may name with --encoding, under the names ward offices use.
 ENCODING_NAMES: dict[str, str] = {
-    "utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8",
-    "utf-16": "utf-16", "utf16": "utf-16", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be",
-    "cp1258": "cp1258", "windows-1258": "cp1258", "win1258": "cp1258",
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "utf-16": "utf-16",
+    "utf16": "utf-16",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+    "cp1258": "cp1258",
+    "windows-1258": "cp1258",
+    "win1258": "cp1258",
 }
 
 
@@ -56,8 +63,11 @@ class Chunk:
     @property
     def rows(self) -> pd.Series:
         """The SPEC row number of every record of the chunk."""
-        return pd.Series(range(self.first_row, self.first_row + len(self.frame)),
-                         index=self.frame.index, dtype="int64")
+        return pd.Series(
+            range(self.first_row, self.first_row + len(self.frame)),
+            index=self.frame.index,
+            dtype="int64",
+        )
 
 
 @dataclass
@@ -191,16 +201,23 @@ def _sniff_format(p: Path, head: bytes, shown: str) -> str:
                 names = set(zf.namelist())
         except zipfile.BadZipFile:
             raise CleanseError(
-                "looks like an Excel file but is damaged or cut short", path=shown,
+                "looks like an Excel file but is damaged or cut short",
+                path=shown,
                 hint="open it in Excel and save it again",
             ) from None
         if "xl/workbook.xml" in names:
             return "xlsx"
-        raise CleanseError("is a zip archive, not an extract", path=shown,
-                           hint="unpack it and pass the files inside")
+        raise CleanseError(
+            "is a zip archive, not an extract",
+            path=shown,
+            hint="unpack it and pass the files inside",
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise CleanseError("is an old Excel .xls file, which cannot be read", path=shown,
-                           hint="save it as .xlsx or CSV in Excel")
+        raise CleanseError(
+            "is an old Excel .xls file, which cannot be read",
+            path=shown,
+            hint="save it as .xlsx or CSV in Excel",
+        )
     return "csv"
 
 
@@ -298,16 +315,18 @@ def _open_text(
     header_at = _find_header(rows)
     headers = rows[header_at] if header_at < len(rows) else []
     columns = map_columns(headers, user_map, path=shown)
-    ext = Extract(p, "csv", columns, "generic", True, encoding=enc, delimiter=delim,
-                  header_line=header_at)
+    ext = Extract(
+        p, "csv", columns, "generic", True, encoding=enc, delimiter=delim, header_line=header_at
+    )
     ext.notes.append(f"encoding: {how}")
     if header_at:
         ext.notes.append(f"{header_at} line(s) above the header skipped")
     return ext
 
 
-def _csv_reader(ext: Extract, bad: list[pacsv.InvalidRow], threads: bool = True
-                ) -> pacsv.CSVStreamingReader:
+def _csv_reader(
+    ext: Extract, bad: list[pacsv.InvalidRow], threads: bool = True
+) -> pacsv.CSVStreamingReader:
     names = list(ext.columns.headers)
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -329,8 +348,7 @@ def _csv_reader(ext: Extract, bad: list[pacsv.InvalidRow], threads: bool = True
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    return pacsv.open_csv(ext.path, read_options=read, parse_options=parse,
-                          convert_options=convert)
+    return pacsv.open_csv(ext.path, read_options=read, parse_options=parse, convert_options=convert)
 
 
 def _bad_line(ext: Extract) -> pacsv.InvalidRow | None:
@@ -375,13 +393,15 @@ def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
         raise _csv_error(exc, bad, len(names), shown, ext) from None
     except UnicodeDecodeError:
         raise CleanseError(
-            f"text is not valid {ext.encoding}", path=shown,
+            f"text is not valid {ext.encoding}",
+            path=shown,
             hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
         ) from None
 
 
-def _csv_error(exc: Exception, bad: list[pacsv.InvalidRow], width: int, shown: str,
-               ext: Extract) -> CleanseError:
+def _csv_error(
+    exc: Exception, bad: list[pacsv.InvalidRow], width: int, shown: str, ext: Extract
+) -> CleanseError:
     # Arrow's own message quotes the row's text, which is personal data: never show it.
     if bad:
         row = bad[0] if bad[0].number is not None else (_bad_line(ext) or bad[0])
@@ -394,16 +414,23 @@ def _csv_error(exc: Exception, bad: list[pacsv.InvalidRow], width: int, shown: s
     text = str(exc)
     if "UTF8" in text or "utf8" in text.lower():
         return CleanseError(
-            f"text is not valid {ext.encoding}", path=shown,
+            f"text is not valid {ext.encoding}",
+            path=shown,
             hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
         )
-    return CleanseError("cannot be read as delimited text", path=shown,
-                        hint="check that it is a CSV file and its quotes are closed")
+    return CleanseError(
+        "cannot be read as delimited text",
+        path=shown,
+        hint="check that it is a CSV file and its quotes are closed",
+    )
 
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(types_mapper=lambda t: _STRING if pa.types.is_string(t)
-                           or pa.types.is_large_string(t) else None)
+    return table.to_pandas(
+        types_mapper=lambda t: (
+            _STRING if pa.types.is_string(t) or pa.types.is_large_string(t) else None
+        )
+    )
 
 
 # --- Excel -------------------------------------------------------------------------
@@ -438,21 +465,26 @@ def _load_workbook(p: Path, shown: str):  # type: ignore[no-untyped-def]
     try:
         return openpyxl.load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise CleanseError(f"the Excel file is damaged: {type(exc).__name__}", path=shown,
-                           hint="open it in Excel and save it again") from None
+        raise CleanseError(
+            f"the Excel file is damaged: {type(exc).__name__}",
+            path=shown,
+            hint="open it in Excel and save it again",
+        ) from None
 
 
 def _sheet(wb, sheet: str | None, shown: str):  # type: ignore[no-untyped-def]
     if sheet is None:
         return wb.worksheets[0]
     if sheet not in wb.sheetnames:
-        raise CleanseError(f"has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}",
-                           path=shown)
+        raise CleanseError(
+            f"has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}", path=shown
+        )
     return wb[sheet]
 
 
-def _open_xlsx(p: Path, shown: str, sheet: str | None, user_map: Mapping[str, str] | None
-               ) -> Extract:
+def _open_xlsx(
+    p: Path, shown: str, sheet: str | None, user_map: Mapping[str, str] | None
+) -> Extract:
     wb = _load_workbook(p, shown)
     try:
         ws = _sheet(wb, sheet, shown)
@@ -494,7 +526,8 @@ def _xlsx_frames(ext: Extract) -> Iterator[pd.DataFrame]:
                 if any(c.strip() for c in extra):
                     raise CleanseError(
                         f"has a value beyond the last headed column ({width})",
-                        path=shown, row=row_no,
+                        path=shown,
+                        row=row_no,
                         hint="give that column a header or delete the stray value",
                     )
                 cells = cells[:width]
@@ -524,8 +557,9 @@ def _open_parquet(p: Path, shown: str, user_map: Mapping[str, str] | None) -> Ex
     try:
         schema = pq.read_schema(p)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise CleanseError(f"the Parquet file is damaged: {type(exc).__name__}",
-                           path=shown) from None
+        raise CleanseError(
+            f"the Parquet file is damaged: {type(exc).__name__}", path=shown
+        ) from None
     if len(set(schema.names)) != len(schema.names):
         raise CleanseError("has duplicate column names", path=shown)
     columns = map_columns(schema.names, user_map, path=shown)
@@ -554,8 +588,9 @@ def _parquet_frames(ext: Extract) -> Iterator[pd.DataFrame]:
             cols = [_as_text(c) for c in table.columns]
             yield _to_frame(pa.table(cols, names=list(unique_headers(table.column_names))))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise CleanseError(f"the Parquet file cannot be read: {type(exc).__name__}",
-                           path=shown) from None
+        raise CleanseError(
+            f"the Parquet file cannot be read: {type(exc).__name__}", path=shown
+        ) from None
 
 
 def read_all(path: str | Path, **options: object) -> tuple[Extract, pd.DataFrame]:

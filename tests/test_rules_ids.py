@@ -21,10 +21,14 @@ CASES = [
     ("empty ID is id.missing's business", "", "12/05/1985", "Nam", []),
     ("10 digits: zeros of 001 dropped", "1085012345", "12/05/1985", "Nam", ["id.leading_zeros"]),
     ("11 digits: zero of 079 dropped", "79185012345", "12/05/1985", "Nữ", ["id.leading_zeros"]),
-    ("11 digits, restored ID disagrees with gender", "79085012345", "12/05/1985", "Nữ",
-     ["id.format"]),
-    ("11 digits, restored prefix 003 unassigned", "3085012345", "12/05/1985", "Nam",
-     ["id.format"]),
+    (
+        "11 digits, restored ID disagrees with gender",
+        "79085012345",
+        "12/05/1985",
+        "Nữ",
+        ["id.format"],
+    ),
+    ("11 digits, restored prefix 003 unassigned", "3085012345", "12/05/1985", "Nam", ["id.format"]),
     ("scientific notation", "1.23457E+11", "12/05/1985", "Nam", ["id.format"]),
     ("letter O for zero", "O01085012345", "12/05/1985", "Nam", ["id.format"]),
     ("13 digits", "0010850123456", "12/05/1985", "Nam", ["id.format"]),
@@ -32,13 +36,10 @@ CASES = [
     ("9-digit CMND", "123456789", "12/05/1985", "Nam", ["id.legacy"]),
     ("unassigned place code 003", "003085012345", "12/05/1985", "Nam", ["id.place_code"]),
     ("unassigned place code 099", "099085012345", "12/05/1985", "Nam", ["id.place_code"]),
-    ("prefix 286: possible country code", "286085012345", "12/05/1985", "Nam",
-     ["id.foreign_code"]),
+    ("prefix 286: possible country code", "286085012345", "12/05/1985", "Nam", ["id.foreign_code"]),
     ("odd digit for a man", "001185012345", "12/05/1985", "Nam", ["id.gender_century"]),
-    ("2000s digit for a 1985 birth", "001285012345", "12/05/1985", "Nam",
-     ["id.gender_century"]),
-    ("century checked on a year-only birth", "001285012345", "1985", "Nam",
-     ["id.gender_century"]),
+    ("2000s digit for a 1985 birth", "001285012345", "12/05/1985", "Nam", ["id.gender_century"]),
+    ("century checked on a year-only birth", "001285012345", "1985", "Nam", ["id.gender_century"]),
     ("year digits 86 for 1985", "001086012345", "12/05/1985", "Nam", ["id.birth_year"]),
     ("invalid dob: year checks skipped", "001086012345", "31/02/1985", "Nam", []),
     ("dob out of range: year checks skipped", "001086012345", "12/05/1880", "Nam", []),
@@ -57,8 +58,9 @@ def _fired(id_number: str, dob: str, gender: str) -> list[str]:
     return [code for code in ID_RULES if bool(REGISTRY[code].check(chunk, CTX).iloc[0])]
 
 
-@pytest.mark.parametrize(("id_number", "dob", "gender", "expected"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("id_number", "dob", "gender", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_id_rules(id_number: str, dob: str, gender: str, expected: list[str]) -> None:
     assert _fired(id_number, dob, gender) == expected
 
@@ -80,8 +82,9 @@ BHXH_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "expected"), [c[1:] for c in BHXH_CASES],
-                         ids=[c[0] for c in BHXH_CASES])
+@pytest.mark.parametrize(
+    ("code", "expected"), [c[1:] for c in BHXH_CASES], ids=[c[0] for c in BHXH_CASES]
+)
 def test_bhxh_format(code: str, expected: bool) -> None:
     frame = pd.DataFrame({"bhxh_code": [code]}, dtype=pd.StringDtype("pyarrow"))
     assert bool(REGISTRY["bhxh.format"].check(prepare(frame), CTX).iloc[0]) is expected

@@ -12,13 +12,19 @@ from cleanse.prepare import prepare
 from cleanse.rules import REGISTRY, Context
 
 CTX = Context.for_date(pd.Timestamp("2026-11-21"))
-CODES = ["dob.invalid", "dob.out_of_range", "dob.partial", "death.before_birth",
-         "gender.invalid", "name.invalid", "name.format"]
+CODES = [
+    "dob.invalid",
+    "dob.out_of_range",
+    "dob.partial",
+    "death.before_birth",
+    "gender.invalid",
+    "name.invalid",
+    "name.format",
+]
 
 
 def _fired(**values: str) -> list[str]:
-    base = {"full_name": "Nguyễn Văn An", "dob": "12/05/1985", "gender": "Nam",
-            "death_date": ""}
+    base = {"full_name": "Nguyễn Văn An", "dob": "12/05/1985", "gender": "Nam", "death_date": ""}
     base.update(values)
     frame = pd.DataFrame({k: [v] for k, v in base.items()}, dtype=pd.StringDtype("pyarrow"))
     chunk = prepare(frame)
@@ -27,8 +33,10 @@ def _fired(**values: str) -> list[str]:
 
 def _garble(text: str) -> str:
     """UTF-8 bytes read as cp1252 (bytes it leaves undefined as Latin-1)."""
-    return "".join(chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
-                   for b in text.encode("utf-8"))
+    return "".join(
+        chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+        for b in text.encode("utf-8")
+    )
 
 
 CASES = [
@@ -48,10 +56,16 @@ CASES = [
     ("01/01 placeholder is a full date", {"dob": "01/01/1945"}, []),
     ("death before birth", {"death_date": "01/01/1980"}, ["death.before_birth"]),
     ("death after birth", {"death_date": "01/01/2020"}, []),
-    ("death in the birth year, year-only birth", {"dob": "1985", "death_date": "01/01/1985"},
-     ["dob.partial"]),
-    ("death before an invalid birth: skipped", {"dob": "31/02/1985",
-                                                "death_date": "01/01/1980"}, ["dob.invalid"]),
+    (
+        "death in the birth year, year-only birth",
+        {"dob": "1985", "death_date": "01/01/1985"},
+        ["dob.partial"],
+    ),
+    (
+        "death before an invalid birth: skipped",
+        {"dob": "31/02/1985", "death_date": "01/01/1980"},
+        ["dob.invalid"],
+    ),
     ("gender Khác", {"gender": "Khác"}, ["gender.invalid"]),
     ("gender 3 under the default table", {"gender": "3"}, ["gender.invalid"]),
     ("gender NỮ", {"gender": "NỮ"}, []),
@@ -66,8 +80,11 @@ CASES = [
     ("single word", {"full_name": "Lan"}, ["name.invalid"]),
     ("lower case", {"full_name": "nguyễn văn an"}, ["name.format"]),
     ("mixed case", {"full_name": "NGuyễn Văn An"}, ["name.format"]),
-    ("decomposed Unicode", {"full_name": unicodedata.normalize("NFD", "Nguyễn Văn An")},
-     ["name.format"]),
+    (
+        "decomposed Unicode",
+        {"full_name": unicodedata.normalize("NFD", "Nguyễn Văn An")},
+        ["name.format"],
+    ),
     ("double space", {"full_name": "Nguyễn  Văn An"}, ["name.format"]),
     ("leading space", {"full_name": " Nguyễn Văn An"}, ["name.format"]),
     ("mojibake: name rules stay quiet", {"full_name": _garble("Nguyễn Văn An")}, []),
@@ -75,8 +92,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("values", "expected"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("values", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_person_rules(values: dict[str, str], expected: list[str]) -> None:
     assert _fired(**values) == expected
 
@@ -85,8 +101,9 @@ def test_every_rule_here_fires_somewhere() -> None:
     assert {code for case in CASES for code in case[2]} == set(CODES)
 
 
-@pytest.mark.parametrize("name", ["Nguyễn Văn An", "Đặng Thị Hòa", "Trần Đức Lương",
-                                  "PHẠM THỊ XÃ", "Hồ Quý Ly", "Võ Ư"])
+@pytest.mark.parametrize(
+    "name", ["Nguyễn Văn An", "Đặng Thị Hòa", "Trần Đức Lương", "PHẠM THỊ XÃ", "Hồ Quý Ly", "Võ Ư"]
+)
 def test_mojibake_detected_and_repaired(name: str) -> None:
     found = detect_mojibake(pd.Series([_garble(name), name], dtype=pd.StringDtype("pyarrow")))
     assert found["mojibake"].tolist() == [True, False]

@@ -45,7 +45,7 @@ class Context:
     oldest_ord: int  # yyyymmdd, 120 years before today
 
     @classmethod
-    def for_date(cls, today: "pd.Timestamp | None" = None) -> Context:
+    def for_date(cls, today: pd.Timestamp | None = None) -> Context:
         """A context for ``today`` (default: the current date)."""
         day = (today or pd.Timestamp.today()).normalize()
         ordinal = day.year * 10000 + day.month * 100 + day.day

@@ -36,33 +36,54 @@ def dob_usable(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     return (read & ~out_of_range(chunk, ctx)).fillna(False).astype(bool)
 
 
-@rule("dob.invalid", severity="error", field="dob", needs=("dob",),
-      vi="ngày sinh không đọc được hoặc không có thật (vd. 31/02)",
-      en="birth date unreadable or not a real date (e.g. 31/02)")
+@rule(
+    "dob.invalid",
+    severity="error",
+    field="dob",
+    needs=("dob",),
+    vi="ngày sinh không đọc được hoặc không có thật (vd. 31/02)",
+    en="birth date unreadable or not a real date (e.g. 31/02)",
+)
 def dob_invalid(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag birth dates that cannot be read or do not exist."""
     return chunk["dob_invalid"].astype(bool)
 
 
-@rule("dob.out_of_range", severity="error", field="dob", needs=("dob",),
-      vi="ngày sinh ở tương lai hoặc quá 120 năm trước",
-      en="birth date in the future or over 120 years ago")
+@rule(
+    "dob.out_of_range",
+    severity="error",
+    field="dob",
+    needs=("dob",),
+    vi="ngày sinh ở tương lai hoặc quá 120 năm trước",
+    en="birth date in the future or over 120 years ago",
+)
 def dob_out_of_range(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag birth dates after today or more than 120 years before it."""
     return out_of_range(chunk, ctx)
 
 
-@rule("dob.partial", severity="warning", field="dob", needs=("dob",),
-      vi="chỉ có năm sinh (hoặc tháng và năm sinh)",
-      en="only the birth year (or month and year) is known")
+@rule(
+    "dob.partial",
+    severity="warning",
+    field="dob",
+    needs=("dob",),
+    vi="chỉ có năm sinh (hoặc tháng và năm sinh)",
+    en="only the birth year (or month and year) is known",
+)
 def dob_partial(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag year-only and month-year birth dates that are otherwise usable."""
     partial = chunk["dob_precision"].isin(["month", "year"]).fillna(False)
     return (partial & dob_usable(chunk, ctx)).astype(bool)
 
 
-@rule("death.before_birth", severity="error", field="death_date", needs=("dob", "death_date"),
-      vi="ngày chết trước ngày sinh", en="death date before the birth date")
+@rule(
+    "death.before_birth",
+    severity="error",
+    field="death_date",
+    needs=("dob", "death_date"),
+    vi="ngày chết trước ngày sinh",
+    en="death date before the birth date",
+)
 def death_before_birth(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag death dates surely before the birth date (partial dates compared by bounds)."""
     usable = dob_usable(chunk, ctx) & chunk["death_date_year"].notna()

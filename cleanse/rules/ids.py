@@ -36,8 +36,9 @@ def parse_ids(values: pd.Series, prefix: str = "id") -> pd.DataFrame:
     sci = pc.fill_null(pc.match_substring_regex(text, _SCIENTIFIC), False)
     stripped = pc.replace_substring_regex(text, _SEPARATORS, "")
     only_digits = pc.fill_null(pc.match_substring_regex(stripped, r"^\d+$"), False)
-    digits = pc.if_else(pc.and_(only_digits, pc.invert(sci)), stripped,
-                        pa.scalar(None, stripped.type))
+    digits = pc.if_else(
+        pc.and_(only_digits, pc.invert(sci)), stripped, pa.scalar(None, stripped.type)
+    )
     length = pc.fill_null(pc.utf8_length(digits), 0)
     short = pc.and_(pc.greater_equal(length, 10), pc.less_equal(length, 11))
     restored = pc.if_else(short, pc.utf8_lpad(digits, 12, "0"), pa.scalar(None, digits.type))
@@ -124,9 +125,14 @@ def _length(chunk: pd.DataFrame) -> pd.Series:
     return chunk["id_digits"].str.len().fillna(0).astype("int64")
 
 
-@rule("id.format", severity="error", field="id_number", needs=("id_number",),
-      vi="số định danh sai định dạng: không phải 9 hoặc 12 chữ số",
-      en="ID number malformed: not 9 or 12 digits")
+@rule(
+    "id.format",
+    severity="error",
+    field="id_number",
+    needs=("id_number",),
+    vi="số định danh sai định dạng: không phải 9 hoặc 12 chữ số",
+    en="ID number malformed: not 9 or 12 digits",
+)
 def id_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag IDs with letters, Excel's scientific notation, or a length other than 9 or 12."""
     length = _length(chunk)
@@ -134,61 +140,95 @@ def id_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     return (bad & ~leading_zeros_fix(chunk, ctx)).astype(bool)
 
 
-@rule("id.leading_zeros", severity="error", field="id_number", needs=("id_number",),
-      vi="số định danh mất số 0 ở đầu (do Excel); đề xuất số đã khôi phục",
-      en="ID number lost its leading zeros (spreadsheet); restored number suggested")
+@rule(
+    "id.leading_zeros",
+    severity="error",
+    field="id_number",
+    needs=("id_number",),
+    vi="số định danh mất số 0 ở đầu (do Excel); đề xuất số đã khôi phục",
+    en="ID number lost its leading zeros (spreadsheet); restored number suggested",
+)
 def id_leading_zeros(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 10–11 digit IDs that become a well-formed, consistent ID with zeros put back."""
     return leading_zeros_fix(chunk, ctx)
 
 
-@rule("id.legacy", severity="warning", field="id_number", needs=("id_number",),
-      vi="số CMND 9 số cũ: cần thay bằng số định danh 12 số",
-      en="old 9-digit CMND: to be replaced by the 12-digit ID number")
+@rule(
+    "id.legacy",
+    severity="warning",
+    field="id_number",
+    needs=("id_number",),
+    vi="số CMND 9 số cũ: cần thay bằng số định danh 12 số",
+    en="old 9-digit CMND: to be replaced by the 12-digit ID number",
+)
 def id_legacy(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 9-digit CMND numbers."""
     return (_length(chunk) == 9).astype(bool)
 
 
-@rule("id.place_code", severity="error", field="id_number", needs=("id_number",),
-      vi="3 số đầu của số định danh không phải mã tỉnh nào trong 63 mã",
-      en="first 3 digits of the ID are not one of the 63 province codes")
+@rule(
+    "id.place_code",
+    severity="error",
+    field="id_number",
+    needs=("id_number",),
+    vi="3 số đầu của số định danh không phải mã tỉnh nào trong 63 mã",
+    en="first 3 digits of the ID are not one of the 63 province codes",
+)
 def id_place_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose prefix (000–099) is not a province code."""
     parts = structure(chunk["id_digits"])
     return (parts["twelve"] & ~parts["place_known"] & ~parts["foreign"]).astype(bool)
 
 
-@rule("id.foreign_code", severity="warning", field="id_number", needs=("id_number",),
-      vi="3 số đầu từ 100 trở lên: có thể là mã quốc gia (khai sinh ở nước ngoài), cần xác minh",
-      en="first 3 digits are 100 or more: possibly a country code (birth registered abroad)")
+@rule(
+    "id.foreign_code",
+    severity="warning",
+    field="id_number",
+    needs=("id_number",),
+    vi="3 số đầu từ 100 trở lên: có thể là mã quốc gia (khai sinh ở nước ngoài), cần xác minh",
+    en="first 3 digits are 100 or more: possibly a country code (birth registered abroad)",
+)
 def id_foreign_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose prefix is 100 or more."""
     return structure(chunk["id_digits"])["foreign"].astype(bool)
 
 
-@rule("id.gender_century", severity="error", field="id_number",
-      needs=("id_number", "gender", "dob"),
-      vi="số thứ 4 của số định danh không khớp giới tính hoặc thế kỷ năm sinh",
-      en="4th digit of the ID disagrees with the gender or the century of birth")
+@rule(
+    "id.gender_century",
+    severity="error",
+    field="id_number",
+    needs=("id_number", "gender", "dob"),
+    vi="số thứ 4 của số định danh không khớp giới tính hoặc thế kỷ năm sinh",
+    en="4th digit of the ID disagrees with the gender or the century of birth",
+)
 def id_gender_century(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose gender/century digit contradicts the record."""
     parts = structure(chunk["id_digits"])
     return (parts["twelve"] & _disagrees(parts, chunk, ctx)).astype(bool)
 
 
-@rule("id.birth_year", severity="error", field="id_number", needs=("id_number", "dob"),
-      vi="số thứ 5–6 của số định danh không phải 2 số cuối năm sinh",
-      en="digits 5-6 of the ID are not the last two digits of the birth year")
+@rule(
+    "id.birth_year",
+    severity="error",
+    field="id_number",
+    needs=("id_number", "dob"),
+    vi="số thứ 5–6 của số định danh không phải 2 số cuối năm sinh",
+    en="digits 5-6 of the ID are not the last two digits of the birth year",
+)
 def id_birth_year(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose year digits differ from a usable birth year."""
     parts = structure(chunk["id_digits"])
     return (parts["twelve"] & _year_digits_wrong(parts, chunk, ctx)).astype(bool)
 
 
-@rule("bhxh.format", severity="error", field="bhxh_code", needs=("bhxh_code",),
-      vi="mã số BHXH không phải 10 chữ số hoặc số định danh 12 số hợp lệ",
-      en="BHXH code is neither 10 digits nor a well-formed 12-digit ID")
+@rule(
+    "bhxh.format",
+    severity="error",
+    field="bhxh_code",
+    needs=("bhxh_code",),
+    vi="mã số BHXH không phải 10 chữ số hoặc số định danh 12 số hợp lệ",
+    en="BHXH code is neither 10 digits nor a well-formed 12-digit ID",
+)
 def bhxh_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag BHXH codes that are neither 10 digits nor a 12-digit ID with a known prefix.
 

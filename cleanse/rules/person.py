@@ -31,24 +31,40 @@ def name_invalid_mask(chunk: pd.DataFrame) -> pd.Series:
     return (bad & _name_checkable(chunk)).astype(bool)
 
 
-@rule("gender.invalid", severity="error", field="gender", needs=("gender",),
-      vi="giới tính không nhận ra được", en="gender value not recognised")
+@rule(
+    "gender.invalid",
+    severity="error",
+    field="gender",
+    needs=("gender",),
+    vi="giới tính không nhận ra được",
+    en="gender value not recognised",
+)
 def gender_invalid(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag gender values that are neither words for Nam/Nữ nor a code in the table."""
     return chunk["gender_invalid"].astype(bool)
 
 
-@rule("name.invalid", severity="error", field="full_name", needs=("full_name",),
-      vi="họ tên có chữ số, ký hiệu, hoặc chỉ có một từ",
-      en="name has digits or symbols, or a single word")
+@rule(
+    "name.invalid",
+    severity="error",
+    field="full_name",
+    needs=("full_name",),
+    vi="họ tên có chữ số, ký hiệu, hoặc chỉ có một từ",
+    en="name has digits or symbols, or a single word",
+)
 def name_invalid(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag names with digits or symbols, or of one word."""
     return name_invalid_mask(chunk)
 
 
-@rule("name.format", severity="warning", field="full_name", needs=("full_name",),
-      vi="họ tên chưa chuẩn: Unicode tổ hợp, thừa dấu cách, hoặc chữ hoa/thường lẫn lộn",
-      en="name not in normal form: decomposed Unicode, stray spaces or mixed case")
+@rule(
+    "name.format",
+    severity="warning",
+    field="full_name",
+    needs=("full_name",),
+    vi="họ tên chưa chuẩn: Unicode tổ hợp, thừa dấu cách, hoặc chữ hoa/thường lẫn lộn",
+    en="name not in normal form: decomposed Unicode, stray spaces or mixed case",
+)
 def name_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag names as read that are NFD, badly spaced, or neither Title Case nor CAPITALS.
 
