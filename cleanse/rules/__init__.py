@@ -14,7 +14,9 @@ import pandas as pd
 
 SEVERITIES = ("error", "warning")
 
-RuleFunc = Callable[[pd.DataFrame, "Context"], pd.Series]
+# A rule returns one boolean Series (its finding names ``Rule.field``), or, for a rule
+# that can name several fields (``field.missing``), a frame of one boolean column per field.
+RuleFunc = Callable[[pd.DataFrame, "Context"], "pd.Series | pd.DataFrame"]
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,14 @@ class Context:
 
     today_ord: int  # yyyymmdd
     oldest_ord: int  # yyyymmdd, 120 years before today
+    required: tuple[str, ...] = ()  # fields the file's kind requires
 
     @classmethod
-    def for_date(cls, today: pd.Timestamp | None = None) -> Context:
-        """A context for ``today`` (default: the current date)."""
+    def for_date(cls, today: pd.Timestamp | None = None, required: tuple[str, ...] = ()) -> Context:
+        """A context for ``today`` (default: the current date) and a kind's required fields."""
         day = (today or pd.Timestamp.today()).normalize()
         ordinal = day.year * 10000 + day.month * 100 + day.day
-        return cls(today_ord=ordinal, oldest_ord=ordinal - 120 * 10000)
+        return cls(today_ord=ordinal, oldest_ord=ordinal - 120 * 10000, required=required)
 
 
 def rule(
@@ -69,4 +72,4 @@ def rule(
 
 
 # Importing a family registers its rules, in the order `cleanse rules` lists them.
-from cleanse.rules import ids, dob, person  # noqa: E402,F401,I001
+from cleanse.rules import completeness, ids, dob, person  # noqa: E402,F401,I001
