@@ -32,7 +32,9 @@ class CleanseGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         kwargs["standalone_mode"] = False
-        debug = "--debug" in sys.argv
+        # The arguments given (CliRunner, scripts), not those of the host process.
+        argv = kwargs.get("args", args[0] if args else None)
+        debug = "--debug" in (sys.argv[1:] if argv is None else argv)
         try:
             code = super().main(*args, **kwargs)
         except CleanseError as exc:

@@ -214,14 +214,13 @@ class ColumnMap:
 def unique_headers(headers: Sequence[str]) -> tuple[str, ...]:
     """Headers with blanks named and repeats numbered (``Ghi chú``, ``Ghi chú (2)``)."""
     seen: dict[str, int] = {}
-    out = []
+    out: list[str] = []
     for i, raw in enumerate(headers, start=1):
-        name = (raw or "").strip() or f"column {i}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
+        base = name = (raw or "").strip() or f"column {i}"
+        # A new name may itself be a later header ("Ghi chú", "Ghi chú", "Ghi chú (2)").
+        while name in out:
+            seen[base] = seen.get(base, 1) + 1
+            name = f"{base} ({seen[base]})"
         out.append(name)
     return tuple(out)
 

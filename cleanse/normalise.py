@@ -34,13 +34,15 @@ def to_arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array | pa.Ch
 
 
 def _text_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    # to_pandas gives a Series indexed 0..n-1: take its values, or pandas would align
+    # them on the labels of ``index`` (a later chunk's names would all become NA).
     return pd.Series(
         arr.to_pandas(
             types_mapper={
                 pa.string(): pd.StringDtype("pyarrow"),
                 pa.large_string(): pd.StringDtype("pyarrow"),
             }.get
-        ),
+        ).array,
         index=index,
     )
 

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 import pyarrow as pa
@@ -362,6 +363,31 @@ def _bad_line(ext: Extract) -> pacsv.InvalidRow | None:
     return bad[0] if bad else None
 
 
+def _file_line(ext: Extract, number: int) -> int | None:
+    """The line of the file on which Arrow's row ``number`` starts, as an editor counts.
+
+    Arrow counts the lines skipped above the data, then one per record: blank lines not
+    at all, and a record with a newline inside quotes once.
+    """
+    skipped = ext.header_line + 1
+    wanted = number - skipped
+    try:
+        with ext.path.open(encoding=ext.encoding or "utf-8", errors="replace", newline="") as fh:
+            for _ in range(skipped):
+                fh.readline()
+            reader = csv.reader(fh, delimiter=ext.delimiter or ",")
+            start = 1
+            for record in reader:
+                if record:
+                    wanted -= 1
+                    if wanted == 0:
+                        return skipped + start
+                start = reader.line_num + 1
+    except (OSError, csv.Error):
+        pass
+    return None
+
+
 def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
     names = list(ext.columns.headers)
     bad: list[pacsv.InvalidRow] = []
@@ -405,7 +431,8 @@ def _csv_error(
     # Arrow's own message quotes the row's text, which is personal data: never show it.
     if bad:
         row = bad[0] if bad[0].number is not None else (_bad_line(ext) or bad[0])
-        where = f"line {row.number}" if row.number is not None else "a line"
+        line = _file_line(ext, row.number) if row.number is not None else None
+        where = f"line {line}" if line is not None else "a line"
         return CleanseError(
             f"{where} has {row.actual_columns} field(s) where the header has {width}",
             path=shown,
@@ -459,17 +486,26 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+# What openpyxl raises on a damaged workbook. Sheets are parsed lazily, so reading
+# their rows can raise these too, not only opening the file.
+_XLSX_DAMAGE = (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, ParseError)
+
+
+def _damaged_xlsx(exc: Exception, shown: str) -> CleanseError:
+    return CleanseError(
+        f"the Excel file is damaged: {type(exc).__name__}",
+        path=shown,
+        hint="open it in Excel and save it again",
+    )
+
+
 def _load_workbook(p: Path, shown: str):  # type: ignore[no-untyped-def]
     import openpyxl
 
     try:
         return openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise CleanseError(
-            f"the Excel file is damaged: {type(exc).__name__}",
-            path=shown,
-            hint="open it in Excel and save it again",
-        ) from None
+    except _XLSX_DAMAGE as exc:
+        raise _damaged_xlsx(exc, shown) from None
 
 
 def _sheet(wb, sheet: str | None, shown: str):  # type: ignore[no-untyped-def]
@@ -492,6 +528,8 @@ def _open_xlsx(
         for values in ws.iter_rows(values_only=True, max_row=_HEADER_SCAN_LINES):
             rows.append([_cell_text(v) for v in values])
         title = ws.title
+    except _XLSX_DAMAGE as exc:
+        raise _damaged_xlsx(exc, shown) from None
     finally:
         wb.close()
     if not any(any(c.strip() for c in r) for r in rows):
@@ -539,6 +577,8 @@ def _xlsx_frames(ext: Extract) -> Iterator[pd.DataFrame]:
                 buffer = []
         if buffer:
             yield _rows_frame(buffer, names)
+    except _XLSX_DAMAGE as exc:
+        raise _damaged_xlsx(exc, shown) from None
     finally:
         wb.close()
 

@@ -1,0 +1,531 @@
+"""Reading extracts: formats, encodings, delimiters, row numbers and unreadable input."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from helpers import FIELDS, HEADER, ROWS, csv_text, snapshot, to_cp1258, write_xlsx
+
+from cleanse.cli import cli
+from cleanse.errors import CleanseError
+from cleanse.read import open_extract, read_all
+
+TEXT = csv_text([HEADER, *ROWS])
+
+
+def records(frame: pd.DataFrame) -> list[list[str]]:
+    """The frame's values as plain lists, for compact comparison."""
+    return frame.astype(object).values.tolist()
+
+
+# --- encodings and delimiters ----------------------------------------------------------
+
+ENCODINGS = [
+    pytest.param(TEXT.encode("utf-8"), "utf-8", id="utf8"),
+    pytest.param(codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8", id="utf8-bom"),
+    pytest.param(
+        # Excel's "Unicode text": UTF-16 LE with a BOM, tab-separated, CRLF line ends.
+        codecs.BOM_UTF16_LE
+        + csv_text([HEADER, *ROWS], delimiter="\t", newline="\r\n").encode("utf-16-le"),
+        "utf-16",
+        id="utf16-excel-unicode-text",
+    ),
+    pytest.param(to_cp1258(TEXT), "cp1258", id="windows-1258"),
+    pytest.param(TEXT.replace("\n", "\r\n").encode("utf-8"), "utf-8", id="utf8-crlf"),
+]
+
+
+@pytest.mark.parametrize(("data", "encoding"), ENCODINGS)
+def test_every_encoding_reads_the_same_records(tmp_path: Path, data: bytes, encoding: str):
+    path = tmp_path / "extract.csv"
+    path.write_bytes(data)
+    _, frame = read_all(path)
+    assert list(frame.columns) == FIELDS
+    assert records(frame) == ROWS
+
+
+@pytest.mark.parametrize(("data", "encoding"), ENCODINGS)
+def test_encoding_is_detected(tmp_path: Path, data: bytes, encoding: str):
+    path = tmp_path / "extract.csv"
+    path.write_bytes(data)
+    assert open_extract(path).encoding == encoding
+
+
+def test_windows_1258_names_come_out_composed(tmp_path: Path):
+    # Windows-1258 stores tone marks as separate bytes: decoded naively they are NFD.
+    path = tmp_path / "extract.csv"
+    path.write_bytes(to_cp1258(TEXT))
+    _, frame = read_all(path)
+    assert all(unicodedata.is_normalized("NFC", name) for name in frame["full_name"])
+
+
+@pytest.mark.parametrize(
+    "delimiter",
+    [
+        pytest.param(",", id="comma"),
+        pytest.param(";", id="semicolon"),
+        pytest.param("\t", id="tab"),
+        pytest.param("|", id="pipe"),
+    ],
+)
+def test_delimiter_is_sniffed(tmp_path: Path, delimiter: str):
+    path = tmp_path / "extract.txt"
+    path.write_text(csv_text([HEADER, *ROWS], delimiter=delimiter), encoding="utf-8")
+    ext, frame = read_all(path)
+    assert ext.delimiter == delimiter
+    assert records(frame) == ROWS
+
+
+def test_semicolon_file_with_commas_in_values_is_read_by_semicolon(tmp_path: Path):
+    rows = [HEADER, ["001085012345", "Nguyễn Văn An", "12/05/1990", "Nam, có ghi chú"]]
+    path = tmp_path / "extract.csv"
+    path.write_text(csv_text(rows, delimiter=";"), encoding="utf-8")
+    ext, frame = read_all(path)
+    assert ext.delimiter == ";"
+    assert records(frame) == rows[1:]
+
+
+# --- values kept as text -------------------------------------------------------------------
+
+
+def test_leading_zeros_are_kept(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    _, frame = read_all(path)
+    assert frame["id_number"].tolist() == ["001085012345", "079190012346", "001085012347"]
+
+
+def test_every_column_is_text(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text(csv_text([[*HEADER, "Số"], *[[*r, "12"] for r in ROWS]]), encoding="utf-8")
+    _, frame = read_all(path)
+    assert all(isinstance(dtype, pd.StringDtype) for dtype in frame.dtypes)
+
+
+def test_empty_cells_read_as_empty_text(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text(csv_text([HEADER, ["", "Nguyễn Văn An", "", "Nam"]]), encoding="utf-8")
+    _, frame = read_all(path)
+    assert records(frame) == [["", "Nguyễn Văn An", "", "Nam"]]
+
+
+def test_quoted_values_keep_commas_and_newlines(tmp_path: Path):
+    rows = [HEADER, ["001085012345", "Nguyễn, Văn\nAn", "12/05/1990", "Nam"], ROWS[1]]
+    path = tmp_path / "extract.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    _, frame = read_all(path)
+    assert records(frame) == rows[1:]
+
+
+def test_blank_lines_are_not_records(tmp_path: Path):
+    lines = TEXT.splitlines()
+    path = tmp_path / "extract.csv"
+    path.write_text(
+        "\n".join([lines[0], lines[1], "", "", lines[2], "", lines[3], ""]) + "\n", encoding="utf-8"
+    )
+    ext = open_extract(path)
+    chunks = list(ext.chunks())
+    assert records(pd.concat(c.frame for c in chunks)) == ROWS
+    assert pd.concat(c.rows for c in chunks).tolist() == [1, 2, 3]
+
+
+def test_title_lines_above_a_csv_header_are_skipped(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text("DANH SÁCH CÔNG DÂN,,,\nXã Thử Nghiệm,,,\n,,,\n" + TEXT, encoding="utf-8")
+    ext, frame = read_all(path)
+    assert ext.header_line == 3
+    assert records(frame) == ROWS
+
+
+# --- Excel --------------------------------------------------------------------------------
+
+XLSX_HEADER = [*HEADER, "Mã số BHXH"]
+
+
+def _workbook(tmp_path: Path) -> Path:
+    return write_xlsx(
+        tmp_path / "extract.xlsx",
+        {
+            "Tổng hợp": [
+                ["DANH SÁCH NGƯỜI THAM GIA BHXH"],
+                ["Xã Thử Nghiệm"],
+                [],
+                XLSX_HEADER,
+                ["001085012345", "Nguyễn Văn An", dt.datetime(1990, 5, 12), "Nam", 1085012345],
+                ["079190012346", "Trần Thị Bình", dt.date(1985, 1, 1), "Nữ", 7912345678],
+            ],
+            "Bổ sung": [
+                ["Họ và tên", "Ngày sinh"],
+                ["Lê Văn Cường", "1970"],
+            ],
+        },
+    )
+
+
+def test_xlsx_numbers_read_as_the_digits_shown(tmp_path: Path):
+    _, frame = read_all(_workbook(tmp_path))
+    assert frame["bhxh_code"].tolist() == ["1085012345", "7912345678"]
+
+
+def test_xlsx_dates_read_as_day_month_year(tmp_path: Path):
+    _, frame = read_all(_workbook(tmp_path))
+    assert frame["dob"].tolist() == ["12/05/1990", "01/01/1985"]
+
+
+def test_xlsx_title_rows_above_the_header_are_skipped(tmp_path: Path):
+    ext, frame = read_all(_workbook(tmp_path))
+    assert ext.header_line == 3
+    assert list(frame.columns) == [*FIELDS, "bhxh_code"]
+    assert frame["full_name"].tolist() == ["Nguyễn Văn An", "Trần Thị Bình"]
+
+
+def test_xlsx_text_ids_keep_leading_zeros(tmp_path: Path):
+    _, frame = read_all(_workbook(tmp_path))
+    assert frame["id_number"].tolist() == ["001085012345", "079190012346"]
+
+
+def test_xlsx_first_sheet_by_default(tmp_path: Path):
+    ext = open_extract(_workbook(tmp_path))
+    assert (ext.format, ext.sheet, ext.kind) == ("xlsx", "Tổng hợp", "bhxh")
+
+
+def test_xlsx_sheet_option_reads_that_sheet(tmp_path: Path):
+    ext, frame = read_all(_workbook(tmp_path), sheet="Bổ sung")
+    assert ext.sheet == "Bổ sung"
+    assert records(frame) == [["Lê Văn Cường", "1970"]]
+
+
+def test_xlsx_blank_rows_are_not_records(tmp_path: Path):
+    path = write_xlsx(
+        tmp_path / "extract.xlsx", {"Sheet": [HEADER, ROWS[0], [], [None, None], ROWS[1], ROWS[2]]}
+    )
+    ext = open_extract(path)
+    chunks = list(ext.chunks())
+    assert records(pd.concat(c.frame for c in chunks)) == ROWS
+    assert pd.concat(c.rows for c in chunks).tolist() == [1, 2, 3]
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+
+def _parquet(tmp_path: Path) -> Path:
+    table = pa.table(
+        {
+            "Số định danh cá nhân": ["001085012345", "079190012346"],
+            "Họ và tên": ["Nguyễn Văn An", "Trần Thị Bình"],
+            "Ngày sinh": pa.array(
+                [dt.datetime(1990, 5, 12), dt.datetime(1985, 1, 1)], pa.timestamp("us")
+            ),
+            "Giới tính": ["Nam", "Nữ"],
+            "Mã số BHXH": pa.array([1085012345, None], pa.int64()),
+        }
+    )
+    path = tmp_path / "extract.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def test_parquet_integers_read_as_text(tmp_path: Path):
+    _, frame = read_all(_parquet(tmp_path))
+    assert frame["bhxh_code"].tolist() == ["1085012345", ""]
+
+
+def test_parquet_timestamps_read_as_day_month_year(tmp_path: Path):
+    _, frame = read_all(_parquet(tmp_path))
+    assert frame["dob"].tolist() == ["12/05/1990", "01/01/1985"]
+
+
+def test_parquet_every_column_is_text(tmp_path: Path):
+    ext, frame = read_all(_parquet(tmp_path))
+    assert ext.format == "parquet"
+    assert all(isinstance(dtype, pd.StringDtype) for dtype in frame.dtypes)
+
+
+# --- row numbers and chunks ---------------------------------------------------------------
+
+FIVE = [
+    [f"00108501234{i}", f"Người Thử {chr(65 + i)}", f"0{i + 1}/05/1990", "Nam"] for i in range(5)
+]
+
+
+def _five_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "five.csv"
+    path.write_text(csv_text([HEADER, *FIVE]), encoding="utf-8")
+    return path
+
+
+def _five_xlsx(tmp_path: Path) -> Path:
+    return write_xlsx(tmp_path / "five.xlsx", {"Sheet": [["Báo cáo"], HEADER, *FIVE]})
+
+
+def _five_parquet(tmp_path: Path) -> Path:
+    path = tmp_path / "five.parquet"
+    pq.write_table(pa.table({h: [r[i] for r in FIVE] for i, h in enumerate(HEADER)}), path)
+    return path
+
+
+FIVE_FILES = [
+    pytest.param(_five_csv, id="csv"),
+    pytest.param(_five_xlsx, id="xlsx"),
+    pytest.param(_five_parquet, id="parquet"),
+]
+
+
+@pytest.mark.parametrize("make", FIVE_FILES)
+def test_first_record_after_the_header_is_row_1(tmp_path: Path, make: Callable[[Path], Path]):
+    chunk = next(open_extract(make(tmp_path)).chunks())
+    assert chunk.first_row == 1
+    assert chunk.rows.tolist() == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("make", FIVE_FILES)
+def test_chunks_start_at_rows_1_3_5(tmp_path: Path, make: Callable[[Path], Path]):
+    chunks = list(open_extract(make(tmp_path), chunk_rows=2).chunks())
+    assert [c.first_row for c in chunks] == [1, 3, 5]
+    assert [len(c.frame) for c in chunks] == [2, 2, 1]
+
+
+@pytest.mark.parametrize("make", FIVE_FILES)
+def test_chunks_concatenate_to_the_whole_read(tmp_path: Path, make: Callable[[Path], Path]):
+    path = make(tmp_path)
+    chunks = list(open_extract(path, chunk_rows=2).chunks())
+    _, whole = read_all(path)
+    pd.testing.assert_frame_equal(pd.concat(c.frame for c in chunks), whole)
+    assert records(whole) == FIVE
+
+
+@pytest.mark.parametrize("make", FIVE_FILES)
+def test_chunk_rows_follow_the_frame_index(tmp_path: Path, make: Callable[[Path], Path]):
+    for chunk in open_extract(make(tmp_path), chunk_rows=2).chunks():
+        assert (chunk.rows - chunk.frame.index).eq(1).all()
+
+
+def test_header_only_file_has_no_records(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text(csv_text([HEADER]), encoding="utf-8")
+    _, frame = read_all(path)
+    assert list(frame.columns) == FIELDS
+    assert len(frame) == 0
+
+
+# --- input that cannot be read --------------------------------------------------------
+
+RAGGED_NAME = "Phạm Thị Riêng"
+
+
+def _write(name: str, data: bytes) -> Callable[[Path], Path]:
+    def make(tmp_path: Path) -> Path:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return make
+
+
+def _folder(tmp_path: Path) -> Path:
+    path = tmp_path / "extract.csv"
+    path.mkdir()
+    (path / "inside.csv").write_text(TEXT, encoding="utf-8")
+    return path
+
+
+def _missing(tmp_path: Path) -> Path:
+    return tmp_path / "no-such-extract.csv"
+
+
+def _zip(tmp_path: Path) -> Path:
+    path = tmp_path / "extract.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("extract.csv", TEXT)
+    return path
+
+
+def _truncated_xlsx(tmp_path: Path) -> Path:
+    whole = _workbook(tmp_path).read_bytes()
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+def _corrupt_sheet_xlsx(tmp_path: Path) -> Path:
+    # A whole zip whose sheet XML is cut short: Excel's "We found a problem with some content".
+    good = zipfile.ZipFile(_workbook(tmp_path))
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in good.namelist():
+            data = good.read(name)
+            if name.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            zf.writestr(name, data)
+    return path
+
+
+def _truncated_parquet(tmp_path: Path) -> Path:
+    whole = _parquet(tmp_path).read_bytes()
+    path = tmp_path / "damaged.parquet"
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+def _stray_value_xlsx(tmp_path: Path) -> Path:
+    rows = [HEADER, ROWS[0], [*ROWS[1], None, RAGGED_NAME]]
+    return write_xlsx(tmp_path / "extract.xlsx", {"Sheet": rows})
+
+
+_RAGGED = csv_text([HEADER, ROWS[0], ["079190012346", RAGGED_NAME, "x", "01/01/1985", "Nữ"]])
+_LATIN1_ROW = "079190012346,Tr\xe0n Th\xec B\xecnh,01/01/1985,N\xf5\n".encode("latin-1")
+# More than the 1 MiB the reader sniffs, so the bad bytes are met only while reading.
+_LONG_UTF8 = (TEXT + csv_text([ROWS[0]]) * 30_000).encode("utf-8")
+
+BAD_INPUTS = [
+    pytest.param(_write("extract.csv", b""), {}, [], "empty", id="empty-file"),
+    pytest.param(_write("extract.csv", b"\n \n\r\n"), {}, [], "no header", id="blank-lines"),
+    pytest.param(_folder, {}, [], "folder", id="folder"),
+    pytest.param(_missing, {}, [], "no such file", id="missing-file"),
+    pytest.param(
+        _write("extract.csv", bytes(range(256)) * 8), {}, [], "binary", id="binary-garbage"
+    ),
+    pytest.param(
+        _write("extract.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024),
+        {},
+        [],
+        ".xls",
+        id="old-excel-xls",
+    ),
+    pytest.param(_zip, {}, [], "zip", id="zip-not-xlsx"),
+    pytest.param(_truncated_xlsx, {}, [], "damaged", id="truncated-xlsx"),
+    pytest.param(_corrupt_sheet_xlsx, {}, [], "damaged", id="corrupt-sheet-xlsx"),
+    pytest.param(_truncated_parquet, {}, [], "damaged", id="truncated-parquet"),
+    pytest.param(
+        _workbook, {"sheet": "Không có"}, ["--sheet", "Không có"], "no sheet", id="missing-sheet"
+    ),
+    pytest.param(_write("extract.csv", _RAGGED.encode("utf-8")), {}, [], "line 3", id="ragged-row"),
+    pytest.param(_stray_value_xlsx, {}, [], "row 2", id="xlsx-value-beyond-the-header"),
+    pytest.param(
+        _write("extract.csv", TEXT.encode("utf-8") + _LATIN1_ROW),
+        {"encoding": "utf-8"},
+        ["--encoding", "utf-8"],
+        "--encoding",
+        id="declared-utf8-is-not",
+    ),
+    pytest.param(
+        _write("extract.csv", _LONG_UTF8 + _LATIN1_ROW),
+        {},
+        [],
+        "--encoding",
+        id="not-utf8-after-the-sniffed-head",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "options", "args", "says"), BAD_INPUTS)
+def test_bad_input_raises_cleanse_error_naming_the_file(
+    tmp_path: Path, make: Callable[[Path], Path], options: dict, args: list[str], says: str
+):
+    path = make(tmp_path)
+    with pytest.raises(CleanseError) as caught:
+        read_all(path, **options)
+    assert caught.value.path == str(path)
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(("make", "options", "args", "says"), BAD_INPUTS)
+def test_bad_input_inspect_exits_2_with_one_error_line(
+    tmp_path: Path, make: Callable[[Path], Path], options: dict, args: list[str], says: str
+):
+    path = make(tmp_path)
+    result = CliRunner().invoke(cli, ["inspect", str(path), *args])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("cleanse: error:")
+    assert str(path) in lines[0]
+    assert says in lines[0]
+
+
+@pytest.mark.parametrize(("make", "options", "args", "says"), BAD_INPUTS)
+def test_bad_input_is_left_unchanged(
+    tmp_path: Path, make: Callable[[Path], Path], options: dict, args: list[str], says: str
+):
+    path = make(tmp_path)
+    before = snapshot(path)
+    with pytest.raises(CleanseError):
+        read_all(path, **options)
+    CliRunner().invoke(cli, ["inspect", str(path), *args])
+    assert snapshot(path) == before
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(_write("extract.csv", _RAGGED.encode("utf-8")), id="csv-ragged-row"),
+        pytest.param(_stray_value_xlsx, id="xlsx-value-beyond-the-header"),
+    ],
+)
+def test_malformed_row_text_is_never_shown(tmp_path: Path, make: Callable[[Path], Path]):
+    path = make(tmp_path)
+    with pytest.raises(CleanseError) as caught:
+        read_all(path)
+    result = CliRunner().invoke(cli, ["inspect", str(path)])
+    for shown in (str(caught.value), result.stderr):
+        assert RAGGED_NAME not in shown
+        assert "079190012346" not in shown
+
+
+def test_ragged_row_line_counts_blank_lines_and_quoted_newlines(tmp_path: Path):
+    # Lines: 1 header, 2-3 a record with a newline inside quotes, 4 blank, 5 record, 6 ragged.
+    text = (
+        csv_text([HEADER, ["001085012345", "Nguyễn\nVăn An", "12/05/1990", "Nam"]])
+        + "\n"
+        + csv_text([ROWS[1], ["001085012347", RAGGED_NAME, "x", "1970", "Nam"]])
+    )
+    path = tmp_path / "extract.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CleanseError, match=r"\bline 6\b"):
+        read_all(path)
+
+
+def test_ragged_row_line_counts_title_lines(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text("DANH SÁCH\n\n" + _RAGGED, encoding="utf-8")
+    with pytest.raises(CleanseError, match=r"\bline 5\b"):
+        read_all(path)
+
+
+def test_unknown_encoding_name_is_an_error(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(CleanseError, match="unknown encoding"):
+        open_extract(path, encoding="latin-9")
+
+
+def test_unknown_source_kind_is_an_error(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(CleanseError, match="unknown source kind"):
+        open_extract(path, source="hospital")
+
+
+def test_missing_required_column_names_the_file(tmp_path: Path):
+    path = tmp_path / "extract.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(CleanseError, match="bhxh_code") as caught:
+        open_extract(path, source="bhxh")
+    assert caught.value.path == str(path)
+
+
+def test_good_input_is_left_unchanged(tmp_path: Path):
+    path = _workbook(tmp_path)
+    before = snapshot(path)
+    read_all(path)
+    assert snapshot(path) == before
