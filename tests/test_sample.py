@@ -1,0 +1,624 @@
+"""The sample generator: determinism, layout, and truth that matches the files.
+
+The checks read the files as text (pandas, ``dtype=str``) and re-derive every single-row
+rule with a small reference validator written here, independent of the generator, so a
+truth row must fire exactly its rules and a row outside the truth must fire none.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cleanse.normalise import name_key
+from cleanse.reference import reference
+from cleanse.sample import (
+    BHXH,
+    BTXH,
+    COLUMNS,
+    DANCU,
+    HOTICH,
+    MISSING_FIELDS,
+    RULES,
+    SOURCES,
+    write_samples,
+)
+
+AS_OF = date(2026, 11, 1)
+PLACES = set(reference().place_codes)
+DUPLICATE_RULES = {"id.duplicate", "bhxh.duplicate", "record.duplicate"}
+FIELD_OF_HEADER = {name: dict((h, f) for f, h in cols) for name, cols in COLUMNS.items()}
+
+
+def read(path: Path) -> pd.DataFrame:
+    """An extract as text, columns renamed to canonical fields (no reader exists yet)."""
+    with path.open(encoding="utf-8-sig") as f:
+        head = f.readline()
+    sep = ";" if head.count(";") > head.count(",") else ","
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding="utf-8-sig")
+    return df.rename(columns=FIELD_OF_HEADER.get(path.name, {}))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("sample")
+    counts = write_samples(out, persons=2000, seed=0)
+    return _load(out, counts)
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Another seed, more people and a higher error rate: more cases of every kind."""
+    out = tmp_path_factory.mktemp("dense")
+    counts = write_samples(out, persons=5000, seed=7, error_rate=0.01)
+    return _load(out, counts)
+
+
+def _load(out: Path, counts: dict) -> dict:
+    return {
+        "dir": out,
+        "counts": counts,
+        "files": {name: read(out / name) for name in SOURCES},
+        "truth": pd.read_csv(out / "truth/findings.csv", dtype=str, keep_default_na=False),
+        "persons": pd.read_csv(out / "truth/persons.csv", dtype=str, keep_default_na=False),
+        "variations": pd.read_csv(out / "truth/variations.csv", dtype=str, keep_default_na=False),
+    }
+
+
+# --- a small reference validator -----------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", text.replace("đ", "d").replace("Đ", "D").lower()).strip()
+
+
+def parse_date(text: str) -> tuple[str, date | None, int | None]:
+    """(kind, date, year): kind is full, month, year or invalid."""
+    if m := re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", text):
+        try:
+            return "full", date(int(m[3]), int(m[2]), int(m[1])), int(m[3])
+        except ValueError:
+            return "invalid", None, None
+    if m := re.fullmatch(r"(\d{2})/(\d{4})", text):
+        return ("month", None, int(m[2])) if 1 <= int(m[1]) <= 12 else ("invalid", None, None)
+    if re.fullmatch(r"\d{4}", text):
+        return "year", None, int(text)
+    return "invalid", None, None
+
+
+def unmojibake(text: str) -> str | None:
+    raw = bytearray()
+    for ch in text:
+        try:
+            raw += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            try:
+                raw += ch.encode("latin-1")
+            except UnicodeEncodeError:
+                return None
+    try:
+        fixed = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return fixed if fixed != text else None
+
+
+def title_or_upper(name: str) -> bool:
+    if name == name.upper():
+        return True
+    # Letters only: a stray digit or symbol is name.invalid, not a case problem.
+    segments = [re.sub(r"[\W\d_]", "", s) for s in re.split(r"[ '\-]", name)]
+    return all(s[:1] == s[:1].upper() and s[1:] == s[1:].lower() for s in segments if s)
+
+
+def consistent(id12: str, gender: int, year: int) -> bool:
+    return (
+        id12[:3] in PLACES
+        and int(id12[3]) == gender + 2 * (year >= 2000)
+        and id12[4:6] == f"{year % 100:02d}"
+    )
+
+
+def row_rules(kind: str, rec: dict) -> set[tuple[str, str]]:
+    """The single-row rules (SPEC §3) a record breaks, as (rule, field)."""
+    out: set[tuple[str, str]] = set()
+    g = fold(rec["gender"])
+    gender = {"nam": 0, "nu": 1}.get(g)
+    if rec["gender"] == "":
+        out.add(("field.missing", "gender"))
+    elif gender is None:
+        out.add(("gender.invalid", "gender"))
+
+    dob_kind, born, year = ("missing", None, None)
+    if rec["dob"] == "":
+        out.add(("field.missing", "dob"))
+    else:
+        dob_kind, born, year = parse_date(rec["dob"])
+        if dob_kind == "invalid":
+            out.add(("dob.invalid", "dob"))
+        elif dob_kind in ("month", "year"):
+            out.add(("dob.partial", "dob"))
+        if year is not None and (
+            (born is not None and born > AS_OF) or year > AS_OF.year or year < AS_OF.year - 120
+        ):
+            out.add(("dob.out_of_range", "dob"))
+            dob_kind, born, year = "invalid", None, None
+
+    name = rec["full_name"]
+    if name == "":
+        out.add(("field.missing", "full_name"))
+    elif unmojibake(name) is not None:
+        out.add(("text.mojibake", "full_name"))
+    else:
+        letters = unicodedata.normalize("NFC", name).strip()
+        if re.search(r"[^\w '\-]|\d|_", letters) or len(letters.split()) < 2:
+            out.add(("name.invalid", "full_name"))
+        if (
+            unicodedata.normalize("NFC", name) != name
+            or "  " in name
+            or name != name.strip()
+            or not title_or_upper(name)
+        ):
+            out.add(("name.format", "full_name"))
+
+    raw = rec["id_number"]
+    digits = re.sub(r"[ .\-]", "", raw)
+    if raw == "":
+        out.add(("id.missing", "id_number"))
+    elif re.fullmatch(r"\d{9}", digits):
+        out.add(("id.legacy", "id_number"))
+    elif re.fullmatch(r"\d{12}", digits):
+        if int(digits[:3]) >= 100:
+            out.add(("id.foreign_code", "id_number"))
+        elif digits[:3] not in PLACES:
+            out.add(("id.place_code", "id_number"))
+        if gender is not None and year is not None:
+            if int(digits[3]) != gender + 2 * (year >= 2000):
+                out.add(("id.gender_century", "id_number"))
+            elif digits[4:6] != f"{year % 100:02d}":
+                out.add(("id.birth_year", "id_number"))
+    elif (
+        re.fullmatch(r"\d{10,11}", digits)
+        and gender is not None
+        and dob_kind == "full"
+        and consistent(digits.zfill(12), gender, year)
+    ):
+        out.add(("id.leading_zeros", "id_number"))
+    else:
+        out.add(("id.format", "id_number"))
+
+    if kind == BHXH:
+        code = rec["bhxh_code"]
+        if code == "":
+            out.add(("field.missing", "bhxh_code"))
+        elif not re.fullmatch(r"\d{10}", code) and not (
+            re.fullmatch(r"\d{12}", code) and code[:3] in PLACES
+        ):
+            out.add(("bhxh.format", "bhxh_code"))
+    if kind == HOTICH:
+        if rec["event"] == "":
+            out.add(("field.missing", "event"))
+        elif rec["event"] == "Khai tử":
+            if rec["death_date"] == "":
+                out.add(("field.missing", "death_date"))
+            else:
+                death_kind, died, _ = parse_date(rec["death_date"])
+                assert death_kind == "full", rec
+                if born is not None and dob_kind == "full" and died < born:
+                    out.add(("death.before_birth", "death_date"))
+        else:
+            assert rec["death_date"] == "", rec
+    if kind == BTXH:
+        for fld in ("benefit_type", "benefit_status"):
+            if rec[fld] == "":
+                out.add(("field.missing", fld))
+    return out
+
+
+def duplicate_rules(kind: str, df: pd.DataFrame, person: list[str]) -> dict:
+    """File-level findings: {(row, rule, field): related_row}."""
+    found: dict[tuple[int, str, str], str] = {}
+    for col, rule in (("id_number", "id.duplicate"), ("bhxh_code", "bhxh.duplicate")):
+        if col not in df:
+            continue
+        rows = defaultdict(list)
+        for i, v in enumerate(df[col], start=1):
+            v = re.sub(r"[ .\-]", "", v)
+            if v:
+                rows[v].append(i)
+        for members in rows.values():
+            if len({person[i - 1] for i in members}) > 1:
+                for i in members:
+                    others = [j for j in members if person[j - 1] != person[i - 1]]
+                    found[(i, rule, col)] = str(others[0])
+    seen: dict[str, int] = {}
+    keys = name_key(df["full_name"]).fillna("").tolist()
+    for i, (k, d) in enumerate(zip(keys, df["dob"], strict=True), start=1):
+        if not k or not d:
+            continue
+        if (k, d) in seen:
+            found[(i, "record.duplicate", "")] = str(seen[(k, d)])
+        else:
+            seen[(k, d)] = i
+    return found
+
+
+# --- tests ---------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    write_samples(a, persons=2000, seed=3)
+    write_samples(b, persons=2000, seed=3)
+    write_samples(c, persons=2000, seed=4)
+    files = sorted(p.relative_to(a) for p in a.rglob("*.csv"))
+    assert len(files) == 7
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    assert any((a / rel).read_bytes() != (c / rel).read_bytes() for rel in files)
+    assert (a / "dancu.csv").read_bytes() != (c / "dancu.csv").read_bytes()
+
+
+def test_layout_headers_and_encodings(sample: dict) -> None:
+    out = sample["dir"]
+    assert sorted(p.name for p in out.glob("*.csv")) == sorted(SOURCES)
+    assert sorted(p.name for p in (out / "truth").glob("*")) == [
+        "findings.csv",
+        "persons.csv",
+        "variations.csv",
+    ]
+    expected = {
+        DANCU: "Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính,Dân tộc,Quốc tịch,"
+        "Nơi thường trú,Xã/Phường,Tỉnh/Thành phố",
+        BHXH: "\ufeffMã số BHXH,Số CCCD,Họ và tên,Ngày sinh,Giới tính,Dân tộc,Địa chỉ,"
+        "Số điện thoại,Trạng thái hưởng",
+        HOTICH: "\ufeffLoại việc hộ tịch,Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính,"
+        "Dân tộc,Quốc tịch,Ngày chết,Ngày đăng ký,Nơi cư trú",
+        BTXH: "Số định danh;Họ và tên;Ngày sinh;Giới tính;Địa chỉ;Đối tượng;Hệ số;"
+        "Mức trợ cấp;Ngày hưởng;Trạng thái hưởng",
+    }
+    for name, header in expected.items():
+        text = (out / name).read_text(encoding="utf-8")
+        assert text.split("\n", 1)[0] == header
+        assert "\r" not in text
+    assert (out / "truth/findings.csv").read_text().split("\n", 1)[0] == (
+        "command,source,row,rule,field,suggestion,related_row"
+    )
+    counts = sample["counts"]
+    for name in SOURCES:
+        assert counts[name] == len(sample["files"][name])
+    assert counts["truth/findings.csv"] == len(sample["truth"])
+    assert counts["truth/persons.csv"] == sum(len(df) for df in sample["files"].values())
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_every_rule_in_every_file(data: str, request: pytest.FixtureRequest) -> None:
+    s = request.getfixturevalue(data)
+    truth = s["truth"][s["truth"]["command"] == "validate"]
+    for name, rules in RULES.items():
+        mine = truth[truth["source"] == name]
+        counts = mine["rule"].value_counts()
+        for rule in rules:
+            assert counts.get(rule, 0) >= 3, (name, rule)
+        assert set(counts.index) <= set(rules), name
+        missing = set(mine.loc[mine["rule"] == "field.missing", "field"])
+        assert missing == set(MISSING_FIELDS[name]), name
+    reconcile = s["truth"][s["truth"]["command"] == "reconcile"]
+    pairs = set(zip(reconcile["source"], reconcile["rule"], strict=True))
+    for name in (BHXH, BTXH):
+        assert (name, "link.unmatched") in pairs
+        assert (name, "vital.deceased_active") in pairs
+    assert (BHXH, "link.id_conflict") in pairs
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_truth_matches_every_row(data: str, request: pytest.FixtureRequest) -> None:
+    """Each row fires exactly its truth rules; rows outside the truth fire nothing."""
+    s = request.getfixturevalue(data)
+    truth = s["truth"][s["truth"]["command"] == "validate"]
+    persons = s["persons"]
+    for name, df in s["files"].items():
+        mine = truth[truth["source"] == name]
+        person = persons.loc[persons["source"] == name, "person"].tolist()
+        expected: dict[int, set] = defaultdict(set)
+        for row, rule, fld in zip(mine["row"], mine["rule"], mine["field"], strict=True):
+            if rule not in DUPLICATE_RULES:
+                expected[int(row)].add((rule, fld))
+        for i, rec in enumerate(df.to_dict("records"), start=1):
+            assert row_rules(name, rec) == expected.get(i, set()), (name, i, rec)
+        dup = mine[mine["rule"].isin(DUPLICATE_RULES)]
+        want = {
+            (int(r), rule, fld): rel
+            for r, rule, fld, rel in zip(
+                dup["row"], dup["rule"], dup["field"], dup["related_row"], strict=True
+            )
+        }
+        found = duplicate_rules(name, df, person)
+        assert set(found) == set(want), name
+        for key, rel in want.items():
+            if key[1] == "record.duplicate":
+                assert found[key] == rel and int(rel) < key[0]
+                assert person[int(rel) - 1] == person[key[0] - 1]
+            else:
+                assert person[int(rel) - 1] != person[key[0] - 1]
+                assert (int(rel), key[1], key[2]) in want
+
+
+def test_truth_values_in_detail(dense: dict) -> None:
+    """Spot checks of the raw values behind each rule, as a user would read them."""
+    t = dense["truth"]
+    files = dense["files"]
+    for r in t[t["command"] == "validate"].itertuples():
+        rec = files[r.source].iloc[int(r.row) - 1]
+        value = rec[r.field] if r.field else ""
+        if r.rule == "id.leading_zeros":
+            assert re.fullmatch(r"\d{10,11}", value) and value.zfill(12) == r.suggestion
+            assert r.suggestion.startswith("0")
+        else:
+            assert r.suggestion == ""
+        if r.rule == "id.place_code":
+            assert value[:3] not in PLACES and int(value[:3]) < 100
+        if r.rule == "id.foreign_code":
+            assert 100 <= int(value[:3]) < 300
+        if r.rule == "id.format":
+            assert not re.fullmatch(r"\d{9}|\d{10}|\d{11}|\d{12}", value)
+            assert re.fullmatch(r"\d{13}|[\dO]{12}|\d(\.\d+)?E\+\d\d", value), value
+        if r.rule == "text.mojibake":
+            fixed = unmojibake(value)
+            assert fixed and re.search(r"[^\x00-\x7f]", fixed)
+            assert re.fullmatch(r"[^\W\d_]+( [^\W\d_]+)+", fixed)  # a clean Vietnamese name
+            assert unicodedata.normalize("NFC", fixed) == fixed
+        if r.rule == "id.legacy":
+            assert re.fullmatch(r"\d{9}", value)
+        if r.rule == "bhxh.format":
+            assert re.fullmatch(r"\d{9}|\d{11}|[A-Z]{2}\d{13}", value), value
+        if r.rule in ("dob.invalid", "dob.out_of_range"):
+            assert value
+    kinds = set(t["rule"])
+    assert {"id.leading_zeros", "text.mojibake", "id.format"} <= kinds
+    # Every shape of the id.format and name.format errors shows up somewhere.
+    formats = [
+        files[r.source].iloc[int(r.row) - 1]["id_number"]
+        for r in t[t["rule"] == "id.format"].itertuples()
+    ]
+    assert any("E+" in v for v in formats) and any("O" in v for v in formats)
+    assert any(re.fullmatch(r"\d{13}", v) for v in formats)
+    names = [
+        files[r.source].iloc[int(r.row) - 1]["full_name"]
+        for r in t[t["rule"] == "name.format"].itertuples()
+    ]
+    assert any(unicodedata.normalize("NFC", v) != v for v in names)
+    assert any("  " in v for v in names) and any(v != v.strip() for v in names)
+    assert any(v == v.lower() for v in names)
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_persons_cover_every_row_and_keys_are_unique(
+    data: str, request: pytest.FixtureRequest
+) -> None:
+    s = request.getfixturevalue(data)
+    persons = s["persons"]
+    assert not persons.duplicated(["source", "row"]).any()
+    assert persons["person"].str.fullmatch(r"P\d{7}").all()
+    owners: dict[tuple, set] = defaultdict(set)
+    for name, df in s["files"].items():
+        mine = persons[persons["source"] == name]
+        assert mine["row"].astype(int).tolist() == list(range(1, len(df) + 1))
+        keys = name_key(df["full_name"]).fillna("")
+        for k, d, g, p in zip(keys, df["dob"], df["gender"], mine["person"], strict=True):
+            if k and d and parse_date(d)[0] != "invalid":
+                owners[(k, d, fold(g))].add(p)
+    assert all(len(v) == 1 for v in owners.values())
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_reconcile_truth(data: str, request: pytest.FixtureRequest) -> None:
+    s = request.getfixturevalue(data)
+    t, files, persons = s["truth"], s["files"], s["persons"]
+    who = {(r.source, int(r.row)): r.person for r in persons.itertuples()}
+    in_dancu = set(persons.loc[persons["source"] == DANCU, "person"])
+    hotich = files[HOTICH]
+    dead = {
+        who[(HOTICH, i)]: d
+        for i, (e, d) in enumerate(zip(hotich["event"], hotich["death_date"], strict=True), 1)
+        if e == "Khai tử"
+    }
+    dancu_id = {who[(DANCU, i)]: v for i, v in enumerate(files[DANCU]["id_number"], 1)}
+    rec = t[t["command"] == "reconcile"]
+    for r in rec.itertuples():
+        row = files[r.source].iloc[int(r.row) - 1]
+        person = who[(r.source, int(r.row))]
+        if r.rule == "link.unmatched":
+            assert person not in in_dancu and r.source in (BHXH, BTXH)
+        elif r.rule == "vital.deceased_active":
+            assert person in dead and row["benefit_status"] in ("Đang hưởng", "Đang tham gia")
+        elif r.rule == "link.id_conflict":
+            assert row["id_number"] != dancu_id[person]
+            g = {"Nam": 0, "Nữ": 1}[row["gender"]]
+            assert consistent(row["id_number"], g, int(row["dob"][-4:]))
+        else:
+            assert r.rule == "person.duplicate"
+    # Every unreferenced row is reported; every dead person's other rows have stopped.
+    for name in (BHXH, BTXH):
+        df = files[name]
+        flagged = set(
+            rec.loc[(rec["source"] == name) & (rec["rule"] == "link.unmatched"), "row"].astype(int)
+        )
+        active = set(
+            rec.loc[
+                (rec["source"] == name) & (rec["rule"] == "vital.deceased_active"), "row"
+            ].astype(int)
+        )
+        for i, status in enumerate(df["benefit_status"], start=1):
+            p = who[(name, i)]
+            assert (p not in in_dancu) == (i in flagged)
+            if p in dead and status.startswith("Đang"):
+                assert i in active
+    dup = t[t["rule"] == "record.duplicate"][["source", "row", "related_row"]]
+    pdup = rec[rec["rule"] == "person.duplicate"][["source", "row", "related_row"]]
+    assert sorted(map(tuple, dup.values)) == sorted(map(tuple, pdup.values))
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_variations(data: str, request: pytest.FixtureRequest) -> None:
+    s = request.getfixturevalue(data)
+    files, persons, var = s["files"], s["persons"], s["variations"]
+    who = {(r.source, int(r.row)): r.person for r in persons.itertuples()}
+    dancu = files[DANCU]
+    t = s["truth"]
+    errors = set(zip(t["source"], t["row"].astype(int), t["field"], strict=True))
+    ref = {who[(DANCU, i)]: (i, rec) for i, rec in enumerate(dancu.to_dict("records"), 1)}
+    id_errors = set(
+        zip(
+            t.loc[t["field"] == "id_number", "source"],
+            t.loc[t["field"] == "id_number", "row"].astype(int),
+            strict=True,
+        )
+    )
+    assert set(var["kind"]) >= {
+        "upper",
+        "no_accents",
+        "tone_style",
+        "dob_swap",
+        "dob_placeholder",
+        "name_typo",
+        "middle_name_dropped",
+        "legacy_id",
+        "bhxh_is_id",
+        "id_spaced",
+    }
+    for r in var.itertuples():
+        row = files[r.source].iloc[int(r.row) - 1]
+        i, base = ref.get(who[(r.source, int(r.row))], (0, None))
+        value = row[r.field]
+        if r.kind == "upper":
+            assert value == value.upper()
+        elif r.kind == "no_accents":
+            assert not re.search(r"[^\x00-\x7f]", value)
+        elif r.kind == "legacy_id":
+            assert re.fullmatch(r"\d{9}", value)
+        elif r.kind == "bhxh_is_id":
+            assert re.fullmatch(r"\d{12}", value) and value[:3] in PLACES
+            if (r.source, int(r.row)) not in id_errors:
+                assert value == row["id_number"]
+        elif r.kind == "id_spaced":
+            assert re.fullmatch(r"\d{3}([ .])\d{3}\1\d{3}\1\d{3}", value)
+        if base is None or (DANCU, i, r.field) in errors:
+            continue
+        if r.kind == "tone_style":
+            assert value.upper() != base["full_name"].upper()
+            assert fold(value) == fold(base["full_name"])
+        elif r.kind == "dob_swap":
+            d, m, y = base["dob"].split("/")
+            assert value == f"{m}/{d}/{y}" and d != m
+        elif r.kind == "dob_placeholder":
+            assert value.startswith("01/01/") and value[-4:] == base["dob"][-4:]
+        elif r.kind in ("name_typo", "middle_name_dropped"):
+            assert fold(value) != fold(base["full_name"])
+    # bhxh: mostly capitals.
+    bhxh_upper = sum(1 for r in var.itertuples() if r.source == BHXH and r.kind == "upper")
+    assert bhxh_upper > 0.8 * len(files[BHXH])
+
+
+def test_error_rate_zero_injects_no_errors(tmp_path: Path) -> None:
+    write_samples(tmp_path, persons=2000, seed=5, error_rate=0)
+    truth = pd.read_csv(tmp_path / "truth/findings.csv", dtype=str, keep_default_na=False)
+    model = {"dob.partial", "id.legacy", "link.unmatched", "vital.deceased_active"}
+    assert set(truth["rule"]) == model | {"link.id_conflict"}
+
+
+def test_arguments_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        write_samples(tmp_path, persons=0)
+    with pytest.raises(ValueError):
+        write_samples(tmp_path, error_rate=0.5)
+
+
+def test_csv_is_what_pandas_would_write(sample: dict) -> None:
+    """Minimal quoting, \\n line ends: reading and re-writing gives the same bytes."""
+    out = sample["dir"]
+    for name in SOURCES:
+        raw = (out / name).read_bytes()
+        sep = ";" if name == BTXH else ","
+        df = pd.read_csv(
+            out / name, dtype=str, keep_default_na=False, sep=sep, encoding="utf-8-sig"
+        )
+        text = df.to_csv(index=False, sep=sep, lineterminator="\n")
+        bom = "\ufeff" if name in (BHXH, HOTICH) else ""
+        assert raw == (bom + text).encode("utf-8"), name
+    for name in ("findings.csv", "persons.csv", "variations.csv"):
+        path = out / "truth" / name
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert path.read_bytes() == df.to_csv(index=False, lineterminator="\n").encode()
+
+
+def test_values_are_plausible(sample: dict) -> None:
+    """Clean rows look like real extracts: ages, dates, codes and statuses make sense."""
+    files, t = sample["files"], sample["truth"]
+    errors = set(zip(t["source"], t["row"].astype(int), strict=True))
+    ethnic = set(reference().ethnic_groups.values())
+    for name, df in files.items():
+        for i, rec in enumerate(df.to_dict("records"), start=1):
+            if (name, i) in errors:
+                continue
+            kind, born, year = parse_date(rec["dob"])
+            assert kind == "full" and AS_OF.year - 105 <= year and born <= AS_OF
+            if "ethnicity" in rec:
+                assert rec["ethnicity"] in ethnic
+            if name == BHXH:
+                assert re.fullmatch(r"\d{10}|\d{12}", rec["bhxh_code"])
+                assert re.fullmatch(r"|0[35789]\d{8}", rec["phone"])
+                assert rec["benefit_status"] in (
+                    "Đang tham gia",
+                    "Đang hưởng",
+                    "Dừng tham gia",
+                    "Dừng hưởng",
+                )
+            if name == HOTICH:
+                registered = parse_date(rec["registration_date"])[1]
+                assert registered <= AS_OF
+                if rec["event"] == "Khai tử":
+                    died = parse_date(rec["death_date"])[1]
+                    assert date(2021, 11, 1) <= died <= date(2026, 9, 1) and died > born
+                    assert died <= registered
+                elif rec["event"] == "Khai sinh":
+                    assert (AS_OF - born).days < 3 * 366 and born <= registered
+            if name == BTXH:
+                start = parse_date(rec["benefit_start"])[1]
+                assert born <= start <= AS_OF
+                assert rec["benefit_status"] in ("Đang hưởng", "Dừng hưởng", "Tạm dừng")
+                assert rec["coefficient"] in ("1,0", "1,5", "2,0", "2,5")
+                assert int(rec["amount"]) == int(rec["coefficient"].replace(",", "")) * 50_000
+                if rec["benefit_type"].startswith("Người cao tuổi"):
+                    assert start.year - born.year >= 80
+    # The same person carries the same ID everywhere, unless a variation, an error or an
+    # id-conflict says otherwise.
+    persons = sample["persons"]
+    who = {(r.source, int(r.row)): r.person for r in persons.itertuples()}
+    var = sample["variations"]
+    varied = set(zip(var["source"], var["row"].astype(int), var["field"], strict=True))
+    ids: dict[str, set] = defaultdict(set)
+    for name, df in files.items():
+        for i, v in enumerate(df["id_number"], start=1):
+            if (name, i) not in errors and (name, i, "id_number") not in varied:
+                ids[who[(name, i)]].add(v)
+    assert all(len(v) == 1 for v in ids.values())
+
+
+def test_committed_samples_are_current(tmp_path: Path) -> None:
+    """samples/ is what `cleanse sample --out samples --persons 2000 --seed 0` writes."""
+    committed = Path(__file__).resolve().parent.parent / "samples"
+    if not (committed / "dancu.csv").exists():
+        pytest.skip("no committed samples")
+    write_samples(tmp_path, persons=2000, seed=0)
+    for path in sorted(tmp_path.rglob("*.csv")):
+        rel = path.relative_to(tmp_path)
+        assert path.read_bytes() == (committed / rel).read_bytes(), rel
