@@ -123,7 +123,10 @@ PRECISION_FULL, PRECISION_MONTH, PRECISION_YEAR = "full", "month", "year"
 def _int_part(parts: pa.StructArray, names: list[str]) -> np.ndarray:
     """Join the groups of one component and read them as integers (-1 where absent)."""
     fields = [pc.struct_field(parts, n) for n in names]
-    joined = pc.binary_join_element_wise(*fields, pa.scalar("", fields[0].type))
+    # Unmatched rows are null structs: join them as "" rather than filling the struct.
+    joined = pc.binary_join_element_wise(
+        *fields, pa.scalar("", fields[0].type), null_handling="replace", null_replacement=""
+    )
     joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, joined.type), joined)
     return pc.fill_null(pc.cast(joined, pa.int32()), -1).to_numpy(zero_copy_only=False)
 
@@ -143,7 +146,6 @@ def parse_dates(values: pd.Series, prefix: str) -> pd.DataFrame:
     present = pc.is_valid(text).to_numpy(zero_copy_only=False)
     parts = pc.extract_regex(pc.fill_null(text, ""), _DATE_RE)
     matched = pc.is_valid(parts).to_numpy(zero_copy_only=False) & present
-    parts = pc.fill_null(parts, {k: "" for k in sum(_GROUPS.values(), [])})
     year = _int_part(parts, _GROUPS["year"])
     month = _int_part(parts, _GROUPS["month"])
     day = _int_part(parts, _GROUPS["day"])
@@ -230,11 +232,12 @@ def parse_gender(values: pd.Series, codes: Mapping[str, str] | None = None) -> p
     table.update({k: v for k, v in (codes or DEFAULT_GENDER_CODES).items()})
     index = _index(values)
     folded = fold_arrow(to_arrow(values))
+    # "?" or "-" is a value that is there and unrecognised, not a blank.
+    present = pc.fill_null(pc.is_valid(folded), False)
     folded = pc.replace_substring_regex(folded, r"[^a-z0-9]", "")
     keys = pa.array(list(table), pa.string())
     found = pc.index_in(folded, value_set=keys)
     code = pc.take(pa.array(list(table.values()), pa.string()), found)
-    present = pc.fill_null(pc.not_equal(folded, ""), False)
     invalid = pc.and_(present, pc.is_null(found))
     return pd.DataFrame(
         {

@@ -30,6 +30,8 @@ class Rule:
     vi: str
     en: str
     check: RuleFunc | None  # None for whole-file rules that run outside the row pass
+    suggest: RuleFunc | None = None  # the suggested value, aligned like ``check``'s result
+    scope: str = "row"  # "row": a check per chunk; "file": collected over the whole file
 
     def message(self, lang: str) -> str:
         """The rule's message in ``vi`` or ``en``."""
@@ -55,21 +57,35 @@ class Context:
         return cls(today_ord=ordinal, oldest_ord=ordinal - 120 * 10000, required=required)
 
 
+def file_rule(code: str, *, severity: str, field: str, vi: str, en: str) -> None:
+    """Register a whole-file rule (duplicates): its findings come from a collector."""
+    if code in REGISTRY:
+        raise ValueError(f"rule {code} registered twice")
+    REGISTRY[code] = Rule(code, severity, field, (), vi, en, None, None, "file")
+
+
 def rule(
-    code: str, *, severity: str, field: str, needs: tuple[str, ...], vi: str, en: str
+    code: str,
+    *,
+    severity: str,
+    field: str,
+    needs: tuple[str, ...],
+    vi: str,
+    en: str,
+    suggest: RuleFunc | None = None,
 ) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a row rule under ``code``."""
+    """Register a row rule under ``code``; it runs when the file has every field in ``needs``."""
     if severity not in SEVERITIES:
         raise ValueError(f"{code}: severity {severity!r}")
 
     def register(func: RuleFunc) -> RuleFunc:
         if code in REGISTRY:
             raise ValueError(f"rule {code} registered twice")
-        REGISTRY[code] = Rule(code, severity, field, needs, vi, en, func)
+        REGISTRY[code] = Rule(code, severity, field, needs, vi, en, func, suggest)
         return func
 
     return register
 
 
 # Importing a family registers its rules, in the order `cleanse rules` lists them.
-from cleanse.rules import completeness, ids, dob, person  # noqa: E402,F401,I001
+from cleanse.rules import completeness, ids, dob, person, text, duplicates  # noqa: E402,F401,I001

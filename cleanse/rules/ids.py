@@ -60,39 +60,43 @@ def _bools(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def _series(index: pd.Index):  # type: ignore[no-untyped-def]
     def make(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
-        return pd.Series(arr.to_pandas(), index=index, dtype=pd.StringDtype("pyarrow"))
+        # By position: to_pandas() is indexed 0..n-1, a later chunk's index is not.
+        values = arr.to_pandas().array
+        return pd.Series(values, index=index, dtype=pd.StringDtype("pyarrow"))
 
     return make
-
-
-def _place_codes() -> pd.Index:
-    return pd.Index(sorted(reference().place_codes))
 
 
 def structure(digits: pd.Series) -> pd.DataFrame:
     """Split 12-digit IDs into place code, gender, century and year digits.
 
-    Rows that are not 12 digits get NA. ``place_known`` is one of the 63 province codes;
-    ``foreign`` a prefix of 100 or more (a possible country code).
+    Rows that are not 12 digits get ``twelve`` False (and meaningless parts).
+    ``place_known`` is one of the 63 province codes; ``foreign`` a prefix of 100 or
+    more (a possible country code). Done in Arrow: one pass per part.
     """
-    twelve = digits.str.len() == 12
-    twelve = twelve.fillna(False).astype(bool)
-    safe = digits.where(twelve, "000000000000").fillna("000000000000")
-    place = safe.str.slice(0, 3)
-    g = pd.to_numeric(safe.str.slice(3, 4)).astype("int64")
-    yy = pd.to_numeric(safe.str.slice(4, 6)).astype("int64")
-    out = pd.DataFrame(
+    arr = to_arrow(digits)
+    twelve = pc.fill_null(pc.equal(pc.utf8_length(arr), 12), False)
+    safe = pc.if_else(twelve, arr, pa.scalar("000000000000", arr.type))
+
+    def part(start: int, stop: int) -> pa.Array | pa.ChunkedArray:
+        return pc.utf8_slice_codeunits(safe, start, stop)
+
+    place = part(0, 3)
+    g = pc.cast(part(3, 4), pa.int64()).to_numpy(zero_copy_only=False)
+    known = pc.is_in(place, value_set=pa.array(sorted(reference().place_codes), arr.type))
+    foreign = pc.greater_equal(pc.cast(place, pa.int64()), 100)
+    twelve_np = _bools(twelve)
+    return pd.DataFrame(
         {
-            "twelve": twelve,
-            "place_known": twelve & place.isin(_place_codes()),
-            "foreign": twelve & (pd.to_numeric(place).astype("int64") >= 100),
+            "twelve": twelve_np,
+            "place_known": twelve_np & _bools(known),
+            "foreign": twelve_np & _bools(foreign),
             "gender": np.where(g % 2 == 0, MALE, FEMALE),
             "century": 1900 + 100 * (g // 2),
-            "yy": yy,
+            "yy": pc.cast(part(4, 6), pa.int64()).to_numpy(zero_copy_only=False),
         },
         index=digits.index,
     )
-    return out
 
 
 def _gender_known(chunk: pd.DataFrame) -> pd.Series:
@@ -140,11 +144,16 @@ def id_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     return (bad & ~leading_zeros_fix(chunk, ctx)).astype(bool)
 
 
+def _restored(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    return chunk["id_restored"]
+
+
 @rule(
     "id.leading_zeros",
     severity="error",
     field="id_number",
     needs=("id_number",),
+    suggest=_restored,
     vi="số định danh mất số 0 ở đầu (do Excel); đề xuất số đã khôi phục",
     en="ID number lost its leading zeros (spreadsheet); restored number suggested",
 )
@@ -197,7 +206,7 @@ def id_foreign_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     "id.gender_century",
     severity="error",
     field="id_number",
-    needs=("id_number", "gender", "dob"),
+    needs=("id_number",),  # the gender and year parts each run when their field is usable
     vi="số thứ 4 của số định danh không khớp giới tính hoặc thế kỷ năm sinh",
     en="4th digit of the ID disagrees with the gender or the century of birth",
 )
@@ -211,7 +220,7 @@ def id_gender_century(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     "id.birth_year",
     severity="error",
     field="id_number",
-    needs=("id_number", "dob"),
+    needs=("id_number",),
     vi="số thứ 5–6 của số định danh không phải 2 số cuối năm sinh",
     en="digits 5-6 of the ID are not the last two digits of the birth year",
 )

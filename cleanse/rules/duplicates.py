@@ -1,0 +1,188 @@
+"""Duplicates within one file: ``id.duplicate``, ``bhxh.duplicate``, ``record.duplicate``.
+
+These rules see the whole file, so each chunk gives compact keys (numbers and 64-bit
+hashes, a few dozen bytes a row) to a collector that reports at the end. A person is
+described by the folded name, the birth date and the gender (plus the event in civil-status
+files, where one person has a birth and a marriage row).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cleanse.normalise import name_key
+from cleanse.rules import file_rule
+
+file_rule(
+    "id.duplicate",
+    severity="error",
+    field="id_number",
+    vi="một số định danh trên dòng của những người khác nhau",
+    en="one ID number on rows of different persons",
+)
+file_rule(
+    "bhxh.duplicate",
+    severity="error",
+    field="bhxh_code",
+    vi="một mã số BHXH trên dòng của những người khác nhau",
+    en="one BHXH code on rows of different persons",
+)
+file_rule(
+    "record.duplicate",
+    severity="error",
+    field="",
+    vi="cùng một người xuất hiện trên nhiều dòng (báo ở các dòng sau dòng đầu)",
+    en="the same person on more than one row (reported after the first)",
+)
+
+_MAX_DIGITS = 18  # longer runs of digits do not fit an int64 and are not IDs anyway
+
+
+def _hash(values: pd.Series) -> np.ndarray:
+    """64-bit hashes of text, 0 for NA."""
+    hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
+    return np.where(values.isna().to_numpy(), np.uint64(0), hashed | np.uint64(1))
+
+
+def _number(digits: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Digit strings as (int64 value, length); (-1, 0) where absent or too long."""
+    length = digits.str.len().fillna(0).astype("int64").to_numpy()
+    ok = (length > 0) & (length <= _MAX_DIGITS)
+    value = pd.to_numeric(digits.where(pd.Series(ok, index=digits.index)), errors="coerce")
+    return value.fillna(-1).astype("int64").to_numpy(), np.where(ok, length, 0)
+
+
+def _dob_key(chunk: pd.DataFrame) -> np.ndarray:
+    """The birth date as read (12/05/1985 = 1985-05-12), or a hash of unreadable text."""
+    year = chunk["dob_year"].fillna(0).astype("int64").to_numpy()
+    month = chunk["dob_month"].fillna(0).astype("int64").to_numpy()
+    day = chunk["dob_day"].fillna(0).astype("int64").to_numpy()
+    parsed = year * 10000 + month * 100 + day
+    raw = _hash(chunk["dob"]) if "dob" in chunk.columns else np.zeros(len(chunk), np.uint64)
+    unread = (raw >> np.uint64(1)).astype("int64") | np.int64(1 << 40)
+    return np.where(parsed > 0, parsed, np.where(raw > 0, unread, 0))
+
+
+class DuplicateCollector:
+    """Collect compact keys chunk by chunk; report the three duplicate rules at the end."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+        self._ids: list[pd.Series] = []
+        self._codes: list[pd.Series] = []
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        """Take the keys of one prepared chunk (its index is the row number − 1)."""
+        ident, ident_len = _number(chunk["id_digits"])
+        code, code_len = _number(chunk["bhxh_digits"])
+        event = name_key(chunk["event"]) if "event" in chunk.columns else None
+        gender = chunk["gender_code"].map({"M": 1, "F": 2}).fillna(0).astype("int8")
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "row": chunk.index.to_numpy(dtype="int64") + 1,
+                    "id": ident,
+                    "id_len": ident_len.astype("int8"),
+                    "bhxh": code,
+                    "bhxh_len": code_len.astype("int8"),
+                    "name": _hash(chunk["name_key"]),
+                    "dob": _dob_key(chunk),
+                    "gender": gender.to_numpy(),
+                    "event": _hash(event) if event is not None else np.uint64(1),
+                }
+            )
+        )
+        # The numbers as read, kept only where a duplicate is possible at all.
+        if "id_number" in chunk.columns:
+            self._ids.append(chunk["id_number"][ident >= 0])
+        if "bhxh_code" in chunk.columns:
+            self._codes.append(chunk["bhxh_code"][code >= 0])
+
+    def findings(self) -> pd.DataFrame:
+        """``row, rule, field, value, related_row`` for every duplicate in the file."""
+        columns = ["row", "rule", "field", "value", "related_row"]
+        if not self._parts:
+            return pd.DataFrame(columns=columns)
+        keys = pd.concat(self._parts, ignore_index=True)
+        ids = pd.concat(self._ids) if self._ids else pd.Series(dtype="string")
+        codes = pd.concat(self._codes) if self._codes else pd.Series(dtype="string")
+        parts = [
+            _shared_number(keys, "id", "id.duplicate", "id_number", ids),
+            _shared_number(keys, "bhxh", "bhxh.duplicate", "bhxh_code", codes),
+            _same_person(keys),
+        ]
+        return pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=columns)],
+                         ignore_index=True)[columns]
+
+
+def _shared_number(keys: pd.DataFrame, col: str, code: str, field: str,
+                   raw: pd.Series) -> pd.DataFrame:
+    """Rows whose number is shared with a row of a different person: every such row.
+
+    Two rows are different persons when they disagree on a name, birth date or gender
+    that both carry; a row that lacks a field cannot disagree on it.
+    """
+    have = keys[keys[col] >= 0]
+    group = [col, f"{col}_len"]
+    have = have[have.duplicated(group, keep=False)]
+    if have.empty:
+        return pd.DataFrame()
+    conflict = pd.Series(False, index=have.index)
+    for part in ("name", "dob", "gender"):
+        known = have[have[part] != 0]
+        distinct = known.groupby(group)[part].transform("nunique")
+        conflict |= (distinct > 1).reindex(have.index, fill_value=False)
+    bad_groups = have.loc[conflict, group].drop_duplicates()
+    rows = have.merge(bad_groups, on=group).sort_values("row", ignore_index=True)
+    rank = rows.groupby(group).cumcount()
+    first = rows.groupby(group)["row"].transform("min")
+    second = rows.loc[rank == 1, [*group, "row"]].rename(columns={"row": "second"})
+    rows = rows.merge(second, on=group, how="left")
+    # The first row points at the second; every later row at the first.
+    related = np.where(rows["row"] == first, rows["second"], first)
+    value = raw.reindex(rows["row"].to_numpy() - 1)
+    return pd.DataFrame({
+        "row": rows["row"].to_numpy(), "rule": code, "field": field,
+        "value": value.to_numpy(), "related_row": related,
+    })
+
+
+def _close_numbers(a: int, a_len: int, b: int, b_len: int) -> bool:
+    """Equal, absent/malformed on one side, or one typo or adjacent transposition apart."""
+    if a < 0 or b < 0:
+        return True
+    if a_len != b_len:
+        return False
+    x, y = str(a).zfill(a_len), str(b).zfill(b_len)
+    diff = [i for i in range(a_len) if x[i] != y[i]]
+    if len(diff) <= 1:
+        return True
+    i, j = diff[0], diff[-1]
+    return len(diff) == 2 and j == i + 1 and x[i] == y[j] and x[j] == y[i]
+
+
+def _same_person(keys: pd.DataFrame) -> pd.DataFrame:
+    """Later rows of a person already seen: same name, birth date and gender (all known),
+    and IDs (and BHXH codes) equal, missing on one side, or one typo apart."""
+    person = ["name", "dob", "gender", "event"]
+    known = keys[(keys["name"] != 0) & (keys["dob"] != 0) & (keys["gender"] != 0)]
+    known = known[known.duplicated(person, keep=False)].sort_values("row")
+    out_rows, related = [], []
+    # Only rows that share a full person signature get here: a handful per file.
+    for _, group in known.groupby(person, sort=False):
+        seen: list[tuple[int, int, int, int, int]] = []
+        for row, ident, ident_len, code, code_len in group[
+            ["row", "id", "id_len", "bhxh", "bhxh_len"]
+        ].itertuples(index=False):
+            for first in seen:
+                if _close_numbers(ident, ident_len, first[1], first[2]) and _close_numbers(
+                    code, code_len, first[3], first[4]
+                ):
+                    out_rows.append(row)
+                    related.append(first[0])
+                    break
+            else:
+                seen.append((row, ident, ident_len, code, code_len))
+    return pd.DataFrame({"row": out_rows, "rule": "record.duplicate", "field": "",
+                         "value": pd.NA, "related_row": related})

@@ -1,0 +1,49 @@
+"""``text.mojibake``: text decoded with the wrong encoding (DOMAIN.md §7.3)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cleanse.normalise import detect_mojibake
+from cleanse.rules import Context, rule
+
+# Canonical fields holding free text, checked as read (before NFC).
+TEXT_FIELDS = (
+    "full_name", "address", "ward", "province", "ethnicity", "nationality", "event",
+    "benefit_type", "benefit_status",
+)
+
+
+def _detected(chunk: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    found = {}
+    for field in TEXT_FIELDS:
+        if field not in chunk.columns:
+            continue
+        if field == "full_name" and "name_mojibake" in chunk.columns:
+            found[field] = pd.DataFrame(
+                {"mojibake": chunk["name_mojibake"], "repaired": chunk["name_repaired"]}
+            )
+        else:
+            found[field] = detect_mojibake(chunk[field])
+    return found
+
+
+def _repaired(chunk: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    return pd.DataFrame({f: d["repaired"] for f, d in _detected(chunk).items()},
+                        index=chunk.index)
+
+
+@rule(
+    "text.mojibake",
+    severity="error",
+    field="",
+    needs=(),
+    vi="chữ bị lỗi mã hoá (đọc sai bảng mã), vd. \u201cNguyá»…n\u201d; đề xuất chữ đã sửa",
+    en="text decoded with the wrong encoding, e.g. \u201cNguyá»…n\u201d; repaired text suggested",
+    suggest=_repaired,
+)
+def text_mojibake(chunk: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Flag text fields whose UTF-8 was read as cp1252, one column per field."""
+    return pd.DataFrame(
+        {f: d["mojibake"].astype(bool) for f, d in _detected(chunk).items()}, index=chunk.index
+    )

@@ -1,0 +1,268 @@
+"""``validate``: every single-file rule over an extract, chunk by chunk (SPEC §3).
+
+Per file, one pandera schema is built for its kind: a column for each field a finding can
+name, the kind's required fields marked required, and every row rule of the registry as a
+named ``Check`` on the column its finding names. Each prepared chunk is validated lazily,
+so every failure is collected; pandera's failure cases (column, check, raw value, index)
+become findings rows. Whole-file rules (duplicates) collect keys per chunk and report at
+the end, so memory stays bounded by the chunk size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pda
+from pandera.errors import SchemaErrors
+
+from cleanse import __version__
+from cleanse.errors import CleanseError
+from cleanse.prepare import prepare
+from cleanse.read import Extract, open_extract
+from cleanse.rules import REGISTRY, Context, Rule
+from cleanse.rules.duplicates import DuplicateCollector
+
+FINDING_COLUMNS = [
+    "source", "row", "rule", "severity", "field", "value", "message", "suggestion",
+    "related_source", "related_row",
+]
+RULE_ORDER = {code: i for i, code in enumerate(REGISTRY)}
+
+
+@dataclass
+class _Chunk:
+    """The chunk a schema's checks are validating, and each rule's result on it."""
+
+    frame: pd.DataFrame | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+    suggestions: dict[str, Any] = field(default_factory=dict)
+
+
+class KindSchema:
+    """The pandera schema of one source kind, whose checks are the registry's row rules."""
+
+    def __init__(self, extract: Extract, ctx: Context) -> None:
+        self.ctx = ctx
+        self.current = _Chunk()
+        present = extract.columns.present
+        self.rules = [
+            r for r in REGISTRY.values()
+            if r.scope == "row" and all(n in present for n in r.needs)
+        ]
+        checks: dict[str, list[pda.Check]] = {}
+        for r in self.rules:
+            for name in self._fields(r, present, ctx):
+                checks.setdefault(name, []).append(
+                    pda.Check(self._check_fn(r, name), name=r.code, ignore_na=False)
+                )
+        columns = {
+            name: pda.Column(checks=cs, nullable=True, required=name in ctx.required)
+            for name, cs in checks.items()
+        }
+        self.schema = pda.DataFrameSchema(columns, name=extract.kind, strict=False)
+
+    @staticmethod
+    def _fields(r: Rule, present: frozenset[str], ctx: Context) -> list[str]:
+        """The columns a rule's findings can name in a file with these fields."""
+        if r.code == "field.missing":
+            names = [f for f in ctx.required if f != "id_number"]
+            return names + (["death_date"] if "event" in ctx.required else [])
+        if r.code == "text.mojibake":
+            from cleanse.rules.text import TEXT_FIELDS
+
+            return [f for f in TEXT_FIELDS if f in present]
+        return [r.field]
+
+    def _result(self, r: Rule) -> Any:
+        cache = self.current.results
+        if r.code not in cache:
+            assert r.check is not None
+            cache[r.code] = r.check(self.current.frame, self.ctx)  # type: ignore[arg-type]
+        return cache[r.code]
+
+    def _check_fn(self, r: Rule, name: str) -> Callable[[pd.Series], pd.Series]:
+        def passes(column: pd.Series) -> pd.Series:
+            out = self._result(r)
+            broken = out[name] if isinstance(out, pd.DataFrame) else out
+            return ~broken.reindex(column.index, fill_value=False)
+
+        return passes
+
+    def suggestion(self, r: Rule, name: str) -> pd.Series | None:
+        """The rule's suggested values for the column, on the current chunk."""
+        if r.suggest is None:
+            return None
+        cache = self.current.suggestions
+        if r.code not in cache:
+            cache[r.code] = r.suggest(self.current.frame, self.ctx)  # type: ignore[arg-type]
+        out = cache[r.code]
+        return out[name] if isinstance(out, pd.DataFrame) else out
+
+    def findings(self, prepared: pd.DataFrame) -> pd.DataFrame:
+        """Validate one prepared chunk lazily; return ``row, rule, field, value, suggestion``."""
+        self.current = _Chunk(prepared)
+        frame_rules = {r.code: r for r in self.rules}
+        try:
+            self.schema.validate(prepared, lazy=True, inplace=True)
+            return _empty(["row", "rule", "field", "value", "suggestion"])
+        except SchemaErrors as exc:
+            cases = exc.failure_cases
+        cases = cases[cases["check"].isin(frame_rules) & cases["index"].notna()]
+        out = pd.DataFrame({
+            "row": cases["index"].astype("int64").to_numpy() + 1,
+            "rule": cases["check"].to_numpy(),
+            "field": cases["column"].to_numpy(),
+            "value": cases["failure_case"].astype("string").to_numpy(),
+        })
+        out["suggestion"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        for (code, name), idx in out.groupby(["rule", "field"]).groups.items():
+            suggested = self.suggestion(frame_rules[code], name)
+            if suggested is not None:
+                at = out.loc[idx, "row"].to_numpy() - 1
+                out.loc[idx, "suggestion"] = suggested.reindex(at).to_numpy()
+        self.current = _Chunk()
+        return out
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+
+
+@dataclass
+class FileResult:
+    """The findings of one file and what was understood of it."""
+
+    extract: Extract
+    rows: int
+    findings: pd.DataFrame
+
+
+def validate_extract(
+    extract: Extract,
+    *,
+    today: pd.Timestamp | None = None,
+    gender_codes: Mapping[str, str] | None = None,
+    lang: str = "vi",
+    on_rows: Callable[[int], None] | None = None,
+) -> FileResult:
+    """Run every single-file rule over an opened extract, chunk by chunk."""
+    ctx = Context.for_date(today, extract.required)
+    schema = KindSchema(extract, ctx)
+    duplicates = DuplicateCollector()
+    parts = []
+    rows = 0
+    for chunk in extract.chunks():
+        prepared = prepare(chunk.frame, gender_codes)
+        parts.append(schema.findings(prepared))
+        duplicates.add(prepared)
+        rows += len(prepared)
+        if on_rows:
+            on_rows(len(prepared))
+    parts.append(duplicates.findings())
+    findings = pd.concat([p for p in parts if len(p)] or [_empty(["row"])], ignore_index=True)
+    return FileResult(extract, rows, _complete(findings, extract.name, lang))
+
+
+def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:
+    """Add the SPEC columns (source, severity, message, related_*) and sort."""
+    n = len(found)
+    out = pd.DataFrame(index=range(n))
+    out["source"] = pd.Series([source] * n, dtype="string")
+    out["row"] = pd.array(found.get("row", pd.Series(dtype="Int64")), dtype="Int64")
+    rule = found.get("rule", pd.Series(dtype="string")).astype("string").reset_index(drop=True)
+    out["rule"] = rule
+    out["severity"] = rule.map({c: r.severity for c, r in REGISTRY.items()}).astype("string")
+    fld = found.get("field", pd.Series(dtype="string")).astype("string").reset_index(drop=True)
+    out["field"] = fld.replace("", pd.NA)
+    out["value"] = _col(found, "value")
+    messages = {c: r.message(lang) for c, r in REGISTRY.items()}
+    msg = rule.map(messages).astype("string")
+    missing = rule == "field.missing"
+    out["message"] = msg.where(~missing, msg + ": " + out["field"].fillna(""))
+    out["suggestion"] = _col(found, "suggestion")
+    related = pd.array(found.get("related_row", pd.Series([pd.NA] * n)), dtype="Int64")
+    out["related_row"] = related
+    out["related_source"] = pd.Series(
+        [source] * n, dtype="string").where(pd.Series(related).notna().to_numpy())
+    out["_order"] = rule.map(RULE_ORDER)
+    out = out.sort_values(["row", "_order", "field"], kind="stable", ignore_index=True)
+    return out.drop(columns="_order")[FINDING_COLUMNS]
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series([pd.NA] * len(frame), dtype="string")
+    return frame[name].astype("string").reset_index(drop=True)
+
+
+@dataclass
+class ValidationRun:
+    """Findings of every file of a run, and its summary (SPEC §5)."""
+
+    files: list[FileResult]
+    findings: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def validate_files(
+    paths: Iterable[str],
+    *,
+    read_settings: Mapping[str, Any] | None = None,
+    today: pd.Timestamp | None = None,
+    gender_codes: Mapping[str, str] | None = None,
+    lang: str = "vi",
+    on_file: Callable[[Extract], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> ValidationRun:
+    """Validate each file on its own. Every file is opened first, so a bad path or a
+    missing column stops the run before any work (and before any output)."""
+    started = time.time()
+    extracts = [open_extract(p, **dict(read_settings or {})) for p in paths]
+    names = [e.name for e in extracts]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise CleanseError(f"two inputs are named {dup!r}; findings name files by their name",
+                           hint="rename or copy one of them")
+    results = []
+    for ext in extracts:
+        if on_file:
+            on_file(ext)
+        results.append(validate_extract(ext, today=today, gender_codes=gender_codes, lang=lang,
+                                        on_rows=on_rows))
+    findings = pd.concat([r.findings for r in results], ignore_index=True)
+    return ValidationRun(results, findings, summarise(results, findings, started))
+
+
+def summarise(results: list[FileResult], findings: pd.DataFrame,
+              started: float) -> dict[str, Any]:
+    """The run's summary.json content."""
+    per_rule = (
+        findings.groupby(["rule", "severity"]).size().reset_index(name="count")
+        if len(findings) else pd.DataFrame(columns=["rule", "severity", "count"])
+    )
+    per_rule["_order"] = per_rule["rule"].map(RULE_ORDER)
+    per_rule = per_rule.sort_values("_order")
+    errors = findings[findings["severity"] == "error"]
+    return {
+        "tool": "cleanse",
+        "version": __version__,
+        "command": "validate",
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "duration_seconds": round(time.time() - started, 3),
+        "inputs": [
+            {**r.extract.describe(), "rows": r.rows,
+             "findings": int((findings["source"] == r.extract.name).sum())}
+            for r in results
+        ],
+        "counts": {
+            "findings": len(findings),
+            "by_severity": {s: int((findings["severity"] == s).sum())
+                            for s in ("error", "warning")},
+            "by_rule": {str(r.rule): int(r.count) for r in per_rule.itertuples()},
+            "rows_with_errors": int(errors[["source", "row"]].drop_duplicates().shape[0]),
+        },
+    }
