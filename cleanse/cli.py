@@ -234,6 +234,98 @@ def inspect(files: tuple[str, ...], as_json: bool, **kwargs: Any) -> int:
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@input_options
+@output_options
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date the checks count from (default: today), for reproducible runs.",
+)
+@command
+def validate(files: tuple[str, ...], **kwargs: Any) -> int:
+    """Check each file on its own against every single-file rule (cleanse rules).
+
+    Writes findings (parquet, csv, xlsx) and summary.json into --out.
+
+    \b
+    Example:
+      cleanse validate bhxh.csv hotich.xlsx --out reports --format csv,xlsx
+    """
+    from cleanse.output import staged_output
+    from cleanse.report import mask_findings, on_terminal, progress, render_summary
+    from cleanse.validate import validate_files
+    from cleanse.write import write_summary, write_tables
+
+    show = on_terminal(kwargs["quiet"])
+    today = kwargs["today"]
+    with progress(show) as bar:
+        task = None
+
+        def on_file(ext: Any) -> None:
+            nonlocal task
+            if bar is not None:
+                task = bar.add_task(ext.name, total=None)
+
+        def on_rows(n: int) -> None:
+            if bar is not None and task is not None:
+                bar.advance(task, n)
+
+        run = validate_files(
+            files,
+            read_settings=reading_settings(kwargs),
+            today=pd_timestamp(today),
+            gender_codes=gender_codes(kwargs),
+            lang=kwargs["lang"],
+            on_file=on_file,
+            on_rows=on_rows,
+        )
+    findings = mask_findings(run.findings) if kwargs["mask"] else run.findings
+    summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
+    with staged_output(kwargs["out_dir"]) as stage:
+        write_tables({"findings": findings}, stage, kwargs["formats"], summary=summary)
+        write_summary(summary, stage)
+    if show:
+        render_summary(summary, kwargs["lang"], kwargs["out_dir"])
+    return exit_status(summary, kwargs["fail_on"])
+
+
+def pd_timestamp(value: dt.datetime | None) -> Any:
+    """A click date as a pandas Timestamp (None stays None: today)."""
+    import pandas as pd
+
+    return None if value is None else pd.Timestamp(value)
+
+
+def exit_status(summary: dict[str, Any], fail_on: str) -> int:
+    """0 or 1 from the findings' severities and ``--fail-on`` (SPEC §2)."""
+    by = summary["counts"]["by_severity"]
+    if fail_on == "error" and by["error"]:
+        return ExitStatus.FINDINGS
+    if fail_on == "warning" and (by["error"] or by["warning"]):
+        return ExitStatus.FINDINGS
+    return ExitStatus.OK
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", hidden=True)
+@command
+def rules(lang: str) -> int:
+    """List every rule code with its severity and meaning, in Vietnamese and English.
+
+    \b
+    Example:
+      cleanse rules
+    """
+    from cleanse.inspect import console
+    from cleanse.report import rules_table
+
+    console(stderr=False).print(rules_table(lang))
+    return ExitStatus.OK
+
+
+@cli.command()
 @command
 def fields() -> int:
     """List the canonical fields, the headers each is known by, and what each kind requires.

@@ -1229,7 +1229,9 @@ def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float) -> None:
         _share(ext, pairs, "bhxh_code", "bhxh.duplicate")
 
     # Names (Kinh-style names only: the apostrophe/hyphen names stay as they are).
-    inject("text.mojibake", "full_name", kinh & non_ascii, each(_mojibake), check="key", suggest=True)
+    inject(
+        "text.mojibake", "full_name", kinh & non_ascii, each(_mojibake), check="key", suggest=True
+    )
 
     def bad_format(v: str) -> str | None:
         parts = v.split(" ")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pandera.pandas as pda
@@ -27,8 +27,16 @@ from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector
 
 FINDING_COLUMNS = [
-    "source", "row", "rule", "severity", "field", "value", "message", "suggestion",
-    "related_source", "related_row",
+    "source",
+    "row",
+    "rule",
+    "severity",
+    "field",
+    "value",
+    "message",
+    "suggestion",
+    "related_source",
+    "related_row",
 ]
 RULE_ORDER = {code: i for i, code in enumerate(REGISTRY)}
 
@@ -50,8 +58,7 @@ class KindSchema:
         self.current = _Chunk()
         present = extract.columns.present
         self.rules = [
-            r for r in REGISTRY.values()
-            if r.scope == "row" and all(n in present for n in r.needs)
+            r for r in REGISTRY.values() if r.scope == "row" and all(n in present for n in r.needs)
         ]
         checks: dict[str, list[pda.Check]] = {}
         for r in self.rules:
@@ -112,14 +119,17 @@ class KindSchema:
         except SchemaErrors as exc:
             cases = exc.failure_cases
         cases = cases[cases["check"].isin(frame_rules) & cases["index"].notna()]
-        out = pd.DataFrame({
-            "row": cases["index"].astype("int64").to_numpy() + 1,
-            "rule": cases["check"].to_numpy(),
-            "field": cases["column"].to_numpy(),
-            "value": cases["failure_case"].astype("string").to_numpy(),
-        })
+        out = pd.DataFrame(
+            {
+                "row": cases["index"].astype("int64").to_numpy() + 1,
+                "rule": cases["check"].to_numpy(),
+                "field": cases["column"].to_numpy(),
+                "value": cases["failure_case"].astype("string").to_numpy(),
+            }
+        )
         out["suggestion"] = pd.Series(pd.NA, index=out.index, dtype="string")
-        for (code, name), idx in out.groupby(["rule", "field"]).groups.items():
+        for key, idx in out.groupby(["rule", "field"]).groups.items():
+            code, name = cast(tuple[str, str], key)
             suggested = self.suggestion(frame_rules[code], name)
             if suggested is not None:
                 at = out.loc[idx, "row"].to_numpy() - 1
@@ -172,31 +182,33 @@ def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:
     n = len(found)
     out = pd.DataFrame(index=range(n))
     out["source"] = pd.Series([source] * n, dtype="string")
-    out["row"] = pd.array(found.get("row", pd.Series(dtype="Int64")), dtype="Int64")
+    out["row"] = _col(found, "row", "Int64")
     rule = found.get("rule", pd.Series(dtype="string")).astype("string").reset_index(drop=True)
     out["rule"] = rule
     out["severity"] = rule.map({c: r.severity for c, r in REGISTRY.items()}).astype("string")
     fld = found.get("field", pd.Series(dtype="string")).astype("string").reset_index(drop=True)
-    out["field"] = fld.replace("", pd.NA)
+    out["field"] = fld.mask(fld == "")
     out["value"] = _col(found, "value")
     messages = {c: r.message(lang) for c, r in REGISTRY.items()}
     msg = rule.map(messages).astype("string")
     missing = rule == "field.missing"
     out["message"] = msg.where(~missing, msg + ": " + out["field"].fillna(""))
     out["suggestion"] = _col(found, "suggestion")
-    related = pd.array(found.get("related_row", pd.Series([pd.NA] * n)), dtype="Int64")
+    related = _col(found, "related_row", "Int64")
     out["related_row"] = related
-    out["related_source"] = pd.Series(
-        [source] * n, dtype="string").where(pd.Series(related).notna().to_numpy())
+    out["related_source"] = pd.Series([source] * n, dtype="string").where(
+        related.notna().to_numpy()
+    )
     out["_order"] = rule.map(RULE_ORDER)
     out = out.sort_values(["row", "_order", "field"], kind="stable", ignore_index=True)
     return out.drop(columns="_order")[FINDING_COLUMNS]
 
 
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+def _col(frame: pd.DataFrame, name: str, dtype: str = "string") -> pd.Series:
+    """A column of ``frame`` by position (0..n-1), all NA when the frame lacks it."""
     if name not in frame.columns:
-        return pd.Series([pd.NA] * len(frame), dtype="string")
-    return frame[name].astype("string").reset_index(drop=True)
+        return pd.Series([pd.NA] * len(frame), dtype=dtype)
+    return frame[name].astype(dtype).reset_index(drop=True)  # type: ignore[call-overload]
 
 
 @dataclass
@@ -225,24 +237,29 @@ def validate_files(
     names = [e.name for e in extracts]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
-        raise CleanseError(f"two inputs are named {dup!r}; findings name files by their name",
-                           hint="rename or copy one of them")
+        raise CleanseError(
+            f"two inputs are named {dup!r}; findings name files by their name",
+            hint="rename or copy one of them",
+        )
     results = []
     for ext in extracts:
         if on_file:
             on_file(ext)
-        results.append(validate_extract(ext, today=today, gender_codes=gender_codes, lang=lang,
-                                        on_rows=on_rows))
+        results.append(
+            validate_extract(
+                ext, today=today, gender_codes=gender_codes, lang=lang, on_rows=on_rows
+            )
+        )
     findings = pd.concat([r.findings for r in results], ignore_index=True)
     return ValidationRun(results, findings, summarise(results, findings, started))
 
 
-def summarise(results: list[FileResult], findings: pd.DataFrame,
-              started: float) -> dict[str, Any]:
+def summarise(results: list[FileResult], findings: pd.DataFrame, started: float) -> dict[str, Any]:
     """The run's summary.json content."""
     per_rule = (
-        findings.groupby(["rule", "severity"]).size().reset_index(name="count")
-        if len(findings) else pd.DataFrame(columns=["rule", "severity", "count"])
+        findings.groupby(["rule", "severity"]).size().reset_index(name="n")
+        if len(findings)
+        else pd.DataFrame(columns=["rule", "severity", "n"])
     )
     per_rule["_order"] = per_rule["rule"].map(RULE_ORDER)
     per_rule = per_rule.sort_values("_order")
@@ -254,15 +271,21 @@ def summarise(results: list[FileResult], findings: pd.DataFrame,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "duration_seconds": round(time.time() - started, 3),
         "inputs": [
-            {**r.extract.describe(), "rows": r.rows,
-             "findings": int((findings["source"] == r.extract.name).sum())}
+            {
+                **r.extract.describe(),
+                "rows": r.rows,
+                "findings": int((findings["source"] == r.extract.name).sum()),
+            }
             for r in results
         ],
         "counts": {
             "findings": len(findings),
-            "by_severity": {s: int((findings["severity"] == s).sum())
-                            for s in ("error", "warning")},
-            "by_rule": {str(r.rule): int(r.count) for r in per_rule.itertuples()},
+            "by_severity": {
+                s: int((findings["severity"] == s).sum()) for s in ("error", "warning")
+            },
+            "by_rule": dict(
+                zip(per_rule["rule"].astype(str), per_rule["n"].astype(int), strict=True)
+            ),
             "rows_with_errors": int(errors[["source", "row"]].drop_duplicates().shape[0]),
         },
     }

@@ -352,6 +352,15 @@ def test_truth_matches_every_row(data: str, request: pytest.FixtureRequest) -> N
                 assert (int(rel), key[1], key[2]) in want
 
 
+def _undo(garbled: str) -> str:
+    """Undo a cp1252 reading of UTF-8 (bytes cp1252 leaves undefined pass as Latin-1)."""
+    raw = bytes(
+        ord(c) if ord(c) < 256 and c not in "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ" else c.encode("cp1252")[0]
+        for c in garbled
+    )
+    return raw.decode("utf-8")
+
+
 def test_truth_values_in_detail(dense: dict) -> None:
     """Spot checks of the raw values behind each rule, as a user would read them."""
     t = dense["truth"]
@@ -362,6 +371,8 @@ def test_truth_values_in_detail(dense: dict) -> None:
         if r.rule == "id.leading_zeros":
             assert re.fullmatch(r"\d{10,11}", value) and value.zfill(12) == r.suggestion
             assert r.suggestion.startswith("0")
+        elif r.rule == "text.mojibake":  # the suggestion is the repaired text
+            assert _undo(value) == r.suggestion
         else:
             assert r.suggestion == ""
         if r.rule == "id.place_code":

@@ -1,0 +1,124 @@
+"""Terminal output for a run: progress while it works, a summary table at the end.
+
+Everything here goes to stderr, and only when stderr is a terminal: results live in
+files, never on the screen. No record value is ever printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cleanse.inspect import console
+from cleanse.mask import mask_id
+from cleanse.rules import REGISTRY
+
+LABELS = {
+    "vi": {
+        "rule": "quy tắc",
+        "severity": "mức",
+        "count": "số lượng",
+        "meaning": "ý nghĩa",
+        "file": "tệp",
+        "kind": "loại",
+        "rows": "số dòng",
+        "findings": "phát hiện",
+        "error": "lỗi",
+        "warning": "cảnh báo",
+        "title": "Kết quả kiểm tra",
+        "rows_with_errors": "dòng có lỗi",
+        "written": "Đã ghi kết quả vào",
+    },
+    "en": {
+        "rule": "rule",
+        "severity": "severity",
+        "count": "count",
+        "meaning": "meaning",
+        "file": "file",
+        "kind": "kind",
+        "rows": "rows",
+        "findings": "findings",
+        "error": "error",
+        "warning": "warning",
+        "title": "Validation results",
+        "rows_with_errors": "rows with errors",
+        "written": "Results written to",
+    },
+}
+
+
+def on_terminal(quiet: bool) -> bool:
+    """Whether anything but errors may be printed."""
+    return not quiet and console().is_terminal
+
+
+@contextlib.contextmanager
+def progress(show: bool) -> Iterator[Any]:
+    """A rich progress display of rows read per file (a no-op when not shown)."""
+    if not show:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=True,
+    )
+    with bar:
+        yield bar
+
+
+def mask_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings with ID numbers and BHXH codes masked in ``value`` and ``suggestion``."""
+    out = findings.copy()
+    ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
+    for col in ("value", "suggestion"):
+        out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
+    return out
+
+
+def render_summary(summary: dict[str, Any], lang: str, out_dir: str) -> None:
+    """Print per-file counts and per-rule counts to stderr."""
+    t = LABELS[lang]
+    con = console()
+    files = Table(title=t["title"], title_justify="left")
+    for col in ("file", "kind", "rows", "findings"):
+        files.add_column(t[col], justify="right" if col in ("rows", "findings") else "left")
+    for inp in summary["inputs"]:
+        files.add_row(inp["source"], inp["kind"], f"{inp['rows']:,}", f"{inp['findings']:,}")
+    con.print(files)
+    counts = summary["counts"]
+    rules = Table(title_justify="left")
+    for col in ("rule", "severity", "count", "meaning"):
+        rules.add_column(t[col], justify="right" if col == "count" else "left")
+    for code, n in counts["by_rule"].items():
+        rule = REGISTRY[code]
+        style = "red" if rule.severity == "error" else "yellow"
+        rules.add_row(code, f"[{style}]{t[rule.severity]}[/]", f"{n:,}", rule.message(lang))
+    if counts["by_rule"]:
+        con.print(rules)
+    con.print(
+        f"{t['error']}: {counts['by_severity']['error']:,}  "
+        f"{t['warning']}: {counts['by_severity']['warning']:,}  "
+        f"{t['rows_with_errors']}: {counts['rows_with_errors']:,}  "
+        f"{t['written']} {out_dir}"
+    )
+
+
+def rules_table(lang: str) -> Table:
+    """Every rule code with severity and both messages (for ``cleanse rules``)."""
+    table = Table(title="cleanse rules", title_justify="left")
+    table.add_column("code")
+    table.add_column("severity")
+    table.add_column("tiếng Việt")
+    table.add_column("English")
+    for rule in REGISTRY.values():
+        table.add_row(rule.code, rule.severity, rule.vi, rule.en)
+    return table
