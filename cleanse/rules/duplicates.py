@@ -112,12 +112,14 @@ class DuplicateCollector:
             _shared_number(keys, "bhxh", "bhxh.duplicate", "bhxh_code", codes),
             _same_person(keys),
         ]
-        return pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=columns)],
-                         ignore_index=True)[columns]
+        return pd.concat(
+            [p for p in parts if len(p)] or [pd.DataFrame(columns=columns)], ignore_index=True
+        )[columns]
 
 
-def _shared_number(keys: pd.DataFrame, col: str, code: str, field: str,
-                   raw: pd.Series) -> pd.DataFrame:
+def _shared_number(
+    keys: pd.DataFrame, col: str, code: str, field: str, raw: pd.Series
+) -> pd.DataFrame:
     """Rows whose number is shared with a row of a different person: every such row.
 
     Two rows are different persons when they disagree on a name, birth date or gender
@@ -142,10 +144,15 @@ def _shared_number(keys: pd.DataFrame, col: str, code: str, field: str,
     # The first row points at the second; every later row at the first.
     related = np.where(rows["row"] == first, rows["second"], first)
     value = raw.reindex(rows["row"].to_numpy() - 1)
-    return pd.DataFrame({
-        "row": rows["row"].to_numpy(), "rule": code, "field": field,
-        "value": value.to_numpy(), "related_row": related,
-    })
+    return pd.DataFrame(
+        {
+            "row": rows["row"].to_numpy(),
+            "rule": code,
+            "field": field,
+            "value": value.to_numpy(),
+            "related_row": related,
+        }
+    )
 
 
 def _close_numbers(a: int, a_len: int, b: int, b_len: int) -> bool:
@@ -184,5 +191,12 @@ def _same_person(keys: pd.DataFrame) -> pd.DataFrame:
                     break
             else:
                 seen.append((row, ident, ident_len, code, code_len))
-    return pd.DataFrame({"row": out_rows, "rule": "record.duplicate", "field": "",
-                         "value": pd.NA, "related_row": related})
+    return pd.DataFrame(
+        {
+            "row": out_rows,
+            "rule": "record.duplicate",
+            "field": "",
+            "value": pd.NA,
+            "related_row": related,
+        }
+    )

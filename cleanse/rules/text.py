@@ -9,8 +9,15 @@ from cleanse.rules import Context, rule
 
 # Canonical fields holding free text, checked as read (before NFC).
 TEXT_FIELDS = (
-    "full_name", "address", "ward", "province", "ethnicity", "nationality", "event",
-    "benefit_type", "benefit_status",
+    "full_name",
+    "address",
+    "ward",
+    "province",
+    "ethnicity",
+    "nationality",
+    "event",
+    "benefit_type",
+    "benefit_status",
 )
 
 
@@ -29,8 +36,7 @@ def _detected(chunk: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _repaired(chunk: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    return pd.DataFrame({f: d["repaired"] for f, d in _detected(chunk).items()},
-                        index=chunk.index)
+    return pd.DataFrame({f: d["repaired"] for f, d in _detected(chunk).items()}, index=chunk.index)
 
 
 @rule(
