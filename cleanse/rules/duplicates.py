@@ -36,8 +36,6 @@ file_rule(
     en="the same person on more than one row (reported after the first)",
 )
 
-_MAX_DIGITS = 18  # longer runs of digits do not fit an int64 and are not IDs anyway
-
 
 def _hash(values: pd.Series) -> np.ndarray:
     """64-bit hashes of text, 0 for NA."""
@@ -45,12 +43,25 @@ def _hash(values: pd.Series) -> np.ndarray:
     return np.where(values.isna().to_numpy(), np.uint64(0), hashed | np.uint64(1))
 
 
-def _number(digits: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Digit strings as (int64 value, length); (-1, 0) where absent or too long."""
+def _number(digits: pd.Series, lengths: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Digit strings as (int64 value, length) for comparison; (-1, 0) where unusable.
+
+    ``lengths`` maps each usable length to the length it stands for: a 10- or 11-digit
+    ID is the 12-digit ID whose leading zeros a spreadsheet dropped (the integer value is
+    the same), so the two compare equal. Other lengths are malformed: (-1, 0).
+    """
     length = digits.str.len().fillna(0).astype("int64").to_numpy()
-    ok = (length > 0) & (length <= _MAX_DIGITS)
+    as_len = pd.Series(length).map(lengths).fillna(0).astype("int64").to_numpy()
+    ok = as_len > 0
     value = pd.to_numeric(digits.where(pd.Series(ok, index=digits.index)), errors="coerce")
-    return value.fillna(-1).astype("int64").to_numpy(), np.where(ok, length, 0)
+    return value.fillna(-1).astype("int64").to_numpy(), as_len
+
+
+# Lengths that mean a number (and the length they stand for, zeros restored).
+_ID_LENGTHS = {9: 9, 10: 12, 11: 12, 12: 12}
+# An 11-digit BHXH value may be an ID that lost a zero or a code with a stray digit:
+# it is left malformed.
+_BHXH_LENGTHS = {9: 10, 10: 10, 12: 12}
 
 
 def _dob_key(chunk: pd.DataFrame) -> np.ndarray:
@@ -74,8 +85,8 @@ class DuplicateCollector:
 
     def add(self, chunk: pd.DataFrame) -> None:
         """Take the keys of one prepared chunk (its index is the row number − 1)."""
-        ident, ident_len = _number(chunk["id_digits"])
-        code, code_len = _number(chunk["bhxh_digits"])
+        ident, ident_len = _number(chunk["id_digits"], _ID_LENGTHS)
+        code, code_len = _number(chunk["bhxh_digits"], _BHXH_LENGTHS)
         event = name_key(chunk["event"]) if "event" in chunk.columns else None
         gender = chunk["gender_code"].map({"M": 1, "F": 2}).fillna(0).astype("int8")
         self._parts.append(
