@@ -76,51 +76,62 @@ def _dob_key(chunk: pd.DataFrame) -> np.ndarray:
 
 
 class DuplicateCollector:
-    """Collect compact keys chunk by chunk; report the three duplicate rules at the end."""
+    """Collect compact keys chunk by chunk; report the three duplicate rules at the end.
+
+    Keys are plain numpy arrays, about 22 bytes a row for a population extract (ID and
+    its length, name hash, birth date, gender; BHXH code and event only where the file
+    has them), so a 10-million-row file needs a few hundred MB for them. At the end,
+    sorting finds the rows whose number or person key occurs more than once: only those
+    few become a frame for the grouping logic.
+    """
 
     def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
-        self._ids: list[pd.Series] = []
-        self._codes: list[pd.Series] = []
+        self._parts: dict[str, list[np.ndarray]] = {}
+
+    def _keep(self, name: str, values: np.ndarray) -> None:
+        self._parts.setdefault(name, []).append(values)
 
     def add(self, chunk: pd.DataFrame) -> None:
-        """Take the keys of one prepared chunk (its index is the row number − 1)."""
+        """Take the keys of one prepared chunk (chunks arrive in row order)."""
         ident, ident_len = _number(chunk["id_digits"], _ID_LENGTHS)
-        code, code_len = _number(chunk["bhxh_digits"], _BHXH_LENGTHS)
-        event = name_key(chunk["event"]) if "event" in chunk.columns else None
-        gender = chunk["gender_code"].map({"M": 1, "F": 2}).fillna(0).astype("int8")
-        self._parts.append(
-            pd.DataFrame(
-                {
-                    "row": chunk.index.to_numpy(dtype="int64") + 1,
-                    "id": ident,
-                    "id_len": ident_len.astype("int8"),
-                    "bhxh": code,
-                    "bhxh_len": code_len.astype("int8"),
-                    "name": _hash(chunk["name_key"]),
-                    "dob": _dob_key(chunk),
-                    "gender": gender.to_numpy(),
-                    "event": _hash(event) if event is not None else np.uint64(1),
-                }
-            )
-        )
-        # The numbers as read, kept only where a duplicate is possible at all.
-        if "id_number" in chunk.columns:
-            self._ids.append(chunk["id_number"][ident >= 0])
+        self._keep("id", ident)
+        self._keep("id_len", ident_len.astype("int8"))
         if "bhxh_code" in chunk.columns:
-            self._codes.append(chunk["bhxh_code"][code >= 0])
+            code, code_len = _number(chunk["bhxh_digits"], _BHXH_LENGTHS)
+            self._keep("bhxh", code)
+            self._keep("bhxh_len", code_len.astype("int8"))
+        self._keep("name", _hash(chunk["name_key"]))
+        self._keep("dob", _dob_key(chunk))
+        gender = chunk["gender_code"].map({"M": 1, "F": 2}).fillna(0).astype("int8")
+        self._keep("gender", gender.to_numpy())
+        if "event" in chunk.columns:
+            self._keep("event", _hash(name_key(chunk["event"])))
 
     def findings(self) -> pd.DataFrame:
         """``row, rule, field, value, related_row`` for every duplicate in the file."""
         columns = ["row", "rule", "field", "value", "related_row"]
         if not self._parts:
             return pd.DataFrame(columns=columns)
-        keys = pd.concat(self._parts, ignore_index=True)
-        ids = pd.concat(self._ids) if self._ids else pd.Series(dtype="string")
-        codes = pd.concat(self._codes) if self._codes else pd.Series(dtype="string")
+        cols = {k: np.concatenate(v) for k, v in self._parts.items()}
+        self._parts = {}
+        n = len(cols["id"])
+        if "bhxh" not in cols:
+            cols["bhxh"], cols["bhxh_len"] = np.full(n, -1, np.int64), np.zeros(n, np.int8)
+        if "event" not in cols:
+            cols["event"] = np.ones(n, np.uint64)
+        person = (cols["name"] != 0) & (cols["dob"] != 0) & (cols["gender"] != 0)
+        candidates = (
+            _repeated(cols["id"] * 16 + cols["id_len"], cols["id"] >= 0)
+            | _repeated(cols["bhxh"] * 16 + cols["bhxh_len"], cols["bhxh"] >= 0)
+            | _repeated(_person_hash(cols), person)
+        )
+        at = np.flatnonzero(candidates)
+        keys = pd.DataFrame({k: v[at] for k, v in cols.items()})
+        keys.insert(0, "row", at + 1)
+        del cols
         parts = [
-            _shared_number(keys, "id", "id.duplicate", "id_number", ids),
-            _shared_number(keys, "bhxh", "bhxh.duplicate", "bhxh_code", codes),
+            _shared_number(keys, "id", "id.duplicate", "id_number"),
+            _shared_number(keys, "bhxh", "bhxh.duplicate", "bhxh_code"),
             _same_person(keys),
         ]
         return pd.concat(
@@ -128,13 +139,45 @@ class DuplicateCollector:
         )[columns]
 
 
-def _shared_number(
-    keys: pd.DataFrame, col: str, code: str, field: str, raw: pd.Series
-) -> pd.DataFrame:
+def _repeated(key: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """True on every valid position whose key occurs at another valid position."""
+    out = np.zeros(len(key), dtype=bool)
+    where = np.flatnonzero(valid)
+    if len(where) < 2:
+        return out
+    order = where[np.argsort(key[where], kind="stable")]
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    out[order[1:][same]] = True
+    out[order[:-1][same]] = True
+    return out
+
+
+def _person_hash(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """One 64-bit key per person signature; a collision only adds a candidate row."""
+    with np.errstate(over="ignore"):
+        mix = cols["name"].astype(np.uint64)
+        mix ^= cols["dob"].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        mix ^= cols["gender"].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        mix ^= cols["event"].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+    return mix
+
+
+def _digits(value: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Numbers back to digit strings of their (restored) length: 1085012345, 12 → 0010…"""
+    out = pd.Series(value).astype(str)
+    for width in np.unique(length):
+        sel = length == width
+        out[sel] = out[sel].str.zfill(int(width))
+    return out.to_numpy()
+
+
+def _shared_number(keys: pd.DataFrame, col: str, code: str, field: str) -> pd.DataFrame:
     """Rows whose number is shared with a row of a different person: every such row.
 
     Two rows are different persons when they disagree on a name, birth date or gender
-    that both carry; a row that lacks a field cannot disagree on it.
+    that both carry; a row that lacks a field cannot disagree on it. The value shown is
+    the number as digits, zeros a spreadsheet dropped put back.
     """
     have = keys[keys[col] >= 0]
     group = [col, f"{col}_len"]
@@ -154,13 +197,13 @@ def _shared_number(
     rows = rows.merge(second, on=group, how="left")
     # The first row points at the second; every later row at the first.
     related = np.where(rows["row"] == first, rows["second"], first)
-    value = raw.reindex(rows["row"].to_numpy() - 1)
+    value = _digits(rows[col].to_numpy(), rows[f"{col}_len"].to_numpy())
     return pd.DataFrame(
         {
             "row": rows["row"].to_numpy(),
             "rule": code,
             "field": field,
-            "value": value.to_numpy(),
+            "value": value,
             "related_row": related,
         }
     )
