@@ -6,8 +6,8 @@ Each step runs in its own process, so its wall time and peak memory are its own:
 
 prints a table and writes ``bench-out/benchmark.json``. Steps so far: generating the
 sample, the baseline (pyarrow reads each extract and writes it back as Parquet), and
-``cleanse inspect`` (reading every extract through cleanse's chunked reader). Later
-steps (validate, reconcile) are added as the commands land.
+``cleanse inspect`` (reading every extract through cleanse's chunked reader) and
+``cleanse validate`` on every extract. ``reconcile`` is added when the command lands.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ pq.write_table(table, dst)
 MEASURE = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
-code = subprocess.call(sys.argv[1:])
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
 wall = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
 print(f"{code} {wall:.4f} {peak}")
@@ -81,6 +81,9 @@ def run(persons: int, out: Path, seed: int) -> dict[str, object]:
         base["peak_mib"] = max(base["peak_mib"], one["peak_mib"])
     steps["baseline"] = base
     steps["inspect"] = measure([*cleanse, "inspect", "--json", *map(str, extracts)])
+    steps["validate"] = measure(
+        [*cleanse, "validate", *map(str, extracts), "--out", str(out / "validate-out"), "--quiet"]
+    )
     rows = {p.name: sum(1 for _ in p.open("rb")) - 1 for p in extracts}
     for step in steps.values():
         step["ratio_to_baseline"] = step["seconds"] / base["seconds"] if base["seconds"] else 0.0

@@ -112,8 +112,8 @@ class DuplicateCollector:
         columns = ["row", "rule", "field", "value", "related_row"]
         if not self._parts:
             return pd.DataFrame(columns=columns)
-        cols = {k: np.concatenate(v) for k, v in self._parts.items()}
-        self._parts = {}
+        # Join one key at a time, dropping its chunks as it goes: no second copy of all.
+        cols = {k: np.concatenate(self._parts.pop(k)) for k in list(self._parts)}
         n = len(cols["id"])
         if "bhxh" not in cols:
             cols["bhxh"], cols["bhxh_len"] = np.full(n, -1, np.int64), np.zeros(n, np.int8)
