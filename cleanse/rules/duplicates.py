@@ -115,17 +115,17 @@ class DuplicateCollector:
         # Join one key at a time, dropping its chunks as it goes: no second copy of all.
         cols = {k: np.concatenate(self._parts.pop(k)) for k in list(self._parts)}
         n = len(cols["id"])
+        candidates = _repeated(cols["id"] * 16 + cols["id_len"], cols["id"] >= 0)
+        if "bhxh" in cols:
+            candidates |= _repeated(cols["bhxh"] * 16 + cols["bhxh_len"], cols["bhxh"] >= 0)
+        person = (cols["name"] != 0) & (cols["dob"] != 0) & (cols["gender"] != 0)
+        candidates |= _repeated(_person_hash(cols), person)
+        del person
+        at = np.flatnonzero(candidates)
         if "bhxh" not in cols:
             cols["bhxh"], cols["bhxh_len"] = np.full(n, -1, np.int64), np.zeros(n, np.int8)
         if "event" not in cols:
             cols["event"] = np.ones(n, np.uint64)
-        person = (cols["name"] != 0) & (cols["dob"] != 0) & (cols["gender"] != 0)
-        candidates = (
-            _repeated(cols["id"] * 16 + cols["id_len"], cols["id"] >= 0)
-            | _repeated(cols["bhxh"] * 16 + cols["bhxh_len"], cols["bhxh"] >= 0)
-            | _repeated(_person_hash(cols), person)
-        )
-        at = np.flatnonzero(candidates)
         keys = pd.DataFrame({k: v[at] for k, v in cols.items()})
         keys.insert(0, "row", at + 1)
         del cols
@@ -140,26 +140,32 @@ class DuplicateCollector:
 
 
 def _repeated(key: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """True on every valid position whose key occurs at another valid position."""
+    """True on every valid position whose key occurs at another valid position.
+
+    Sorts one copy of the valid keys and looks the repeated values up again, which
+    needs far less memory than an argsort of the whole column.
+    """
+    ordered = np.sort(key[valid])
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
     out = np.zeros(len(key), dtype=bool)
-    where = np.flatnonzero(valid)
-    if len(where) < 2:
-        return out
-    order = where[np.argsort(key[where], kind="stable")]
-    ordered = key[order]
-    same = ordered[1:] == ordered[:-1]
-    out[order[1:][same]] = True
-    out[order[:-1][same]] = True
+    if len(repeated):
+        at = np.searchsorted(repeated, key).clip(max=len(repeated) - 1)
+        out = valid & (repeated[at] == key)
     return out
 
 
 def _person_hash(cols: dict[str, np.ndarray]) -> np.ndarray:
     """One 64-bit key per person signature; a collision only adds a candidate row."""
+    mix = cols["name"].astype(np.uint64)  # a copy, mixed in place below
     with np.errstate(over="ignore"):
-        mix = cols["name"].astype(np.uint64)
-        mix ^= cols["dob"].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        mix ^= cols["gender"].astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-        mix ^= cols["event"].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
+        for name, factor in (
+            ("dob", 0x9E3779B97F4A7C15),
+            ("gender", 0xC2B2AE3D27D4EB4F),
+            ("event", 0x165667B19E3779F9),
+        ):
+            if name in cols:
+                mix ^= cols[name].astype(np.uint64) * np.uint64(factor)
     return mix
 
 
