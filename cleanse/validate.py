@@ -25,19 +25,8 @@ from cleanse.prepare import prepare
 from cleanse.read import Extract, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector
+from cleanse.write import FINDING_COLUMNS
 
-FINDING_COLUMNS = [
-    "source",
-    "row",
-    "rule",
-    "severity",
-    "field",
-    "value",
-    "message",
-    "suggestion",
-    "related_source",
-    "related_row",
-]
 RULE_ORDER = {code: i for i, code in enumerate(REGISTRY)}
 
 
