@@ -1,0 +1,1321 @@
+"""Record linkage for ``reconcile``: which records of several extracts are one person (SPEC §4).
+
+The pipeline is ``load_records`` (one compact frame of every record of every extract) then
+``link`` (candidate pairs, scores, links, persons). Nothing here compares all pairs: every
+step costs about linear time in the number of records, whatever their number.
+
+Candidate pairs (blocking)
+--------------------------
+A pair is scored only if the two records share one of these keys. Folded means accents,
+tone-mark placement, đ, case and spacing folded (``name_key``); ``{d,m}`` is the day and
+month as an unordered pair, so that a day/month swap keeps its key.
+
+==  ====================================  ==========================================  =====
+#   key                                   finds                                       cap
+==  ====================================  ==========================================  =====
+1   well-formed 12-digit ID               exact ID join (method ``id``)                  50
+2   9-digit CMND                          exact join on the old number (``id``)          50
+3   10-digit BHXH code                    exact BHXH join (method ``bhxh``)              50
+4   12-digit ID with one digit masked     an ID with one digit changed (12 passes)       50
+4b  last 9 digits of a 12-digit ID        a wrong place code                             50
+5   folded full name + birth year         a wrong day or month                           50
+6   folded full name + ``{d,m}``          a wrong birth year (century typo)              50
+7   given name + birth year + ``{d,m}``   dropped middle name, surname typo, swap        1000
+8   surname + middle + year + ``{d,m}``   a typo in the given name                       1000
+9   name words in any order + date        swapped name order                             1000
+10  surname + given + year, probes only   a year-only, month/year or 01/01 birth date    5000
+==  ====================================  ==========================================  =====
+
+Passes 4 and 4b block the distinct IDs (an ID on many records costs nothing there), then
+pair every record of one ID with every record of the other. Pass 10 pairs only *probe*
+records (those whose birth date is imprecise) with every record of their block, so its
+cost is probes x block size. A block larger than its cap is skipped in that pass and
+counted in ``LinkResult.stats["blocks_skipped"]``; the caps bound every pass to
+``cap/2`` pairs per record, so the cost stays linear in the number of records at any
+size. What is lost is little: a number on 50 records is junk; fifty records sharing a
+full name and a birth year (or day and month) mean a name so common that a pair with
+only a partial date agreeing cannot reach the link threshold anyway; blocks of 1,000
+sharing a name part and a full date do not occur below tens of millions of records. A
+record without a birth date is paired only through numbers (passes 1-4b): names alone
+never link (below). Pairs of one extract with different well-formed IDs are dropped as
+the passes make them: they never link.
+
+Scoring model (Fellegi-Sunter style)
+------------------------------------
+Each compared field contributes a weight ``log2(m/u)``: ``m`` is how often the level
+occurs for two records of one person, ``u`` for two different people. The weights add to
+``W`` and the score is the match probability ``1 / (1 + 2^-(W - P))``, where the prior
+``P = max(12, log2(records))`` bits are the odds against a random pair being one person
+(about one in the number of records): the bigger the input, the more namesakes, the
+more evidence a link needs. Fields empty on either side contribute nothing. Levels and
+weights (bits):
+
+- Identifiers: a shared ID (well-formed 12 digits, or the same malformed 12 digits), old
+  CMND or BHXH code weighs **P**: decisive with any agreeing field but not alone (a
+  shared number with nothing else agreeing scores 0.5), so an exact join is *confirmed*
+  by the name or the birth date. 12-digit IDs that differ in one digit **P - 6**, only in
+  the place code (first three digits) **P - 7**, in two digits **P - 9**; that differ more,
+  both well-formed **-4** (mild: the chaining guard below handles the dangerous case),
+  one malformed **-2**; different BHXH codes **-3**. A 9-digit CMND beside a 12-digit ID
+  is not compared.
+- Name, term-frequency adjusted: equal folded names score the sum of the agreement weights
+  of their surname, middle names (as one value, "" when there are none) and given name,
+  each ``log2(0.95 / tf)`` where ``tf`` is the value's share of the records, smoothed
+  towards a prior (DOMAIN.md §7.4: Nguyễn 38 %, Trần 11 % …; a given name 1/150; Văn and
+  Thị 20 %) with the weight of 1,000 records and floored at 1e-4: Nguyễn earns 1.3 bits,
+  a rare surname up to 13.2. The same words in another order: that sum - 2. Otherwise
+  per part: surname equal (tf weight), one letter off or a known pair (Hoàng/Huỳnh,
+  Vũ/Võ) -2, different -9.7; middle names equal (tf), one side's words a subset of the
+  other's (a dropped middle name) -3, one letter off (4 letters or more) -2, different
+  -8; given name equal (tf), one letter off -1.6, different -8.3. "One letter off" is one
+  substitution, or any single edit in words of four letters or more.
+- Birth date: equal +14.8; day and month swapped +8.2; both imprecise (year only, month
+  and year, or the 01/01 placeholder) with the same year +6.4, +9.9 with the same
+  month; one imprecise and the other a full date in that year +2.2; same year and
+  month, different day +1.1; same day and month, different year (century typo) +0.9;
+  same year only -1.9; different -7.6.
+- Gender: equal +1, different -5.6.
+
+Examples with the prior frequencies (P = 12, up to 4,096 records / P = 20.4, 1.4 million
+records): Nguyễn Văn An (10.7 bits), same date and gender, no ID: 0.99996 / 0.986; the
+same with day and month swapped: 0.996 / 0.41; a shared ID, birth date and gender, no
+name: 0.99998 / 0.99998; a shared ID alone: 0.5 / 0.5.
+
+Thresholds: a pair is linked when its score is at least ``threshold`` (0.85); pairs from
+``review_threshold`` (0.70) up to the threshold go to the ``review`` table and are never
+linked. Three rules come on top of the score:
+
+- *Given names clearly differ* (not equal, not one letter off, not the same words in
+  another order): never linked, whatever the score (twins share a surname, middle name
+  and birth date). Such a pair goes to review only when it shares an ID, CMND or BHXH
+  code (someone should look at a shared number), else it is dropped.
+- *Names alone*: a pair with no shared number, no near ID and no birth date to compare is
+  never linked; it goes to review when it scores high enough.
+- *Chaining guard*: links are components (persons), and a person never holds two
+  records with different well-formed IDs (more than one digit apart) whose birth dates
+  differ (neither equal, nor swapped, nor compatible through an imprecise date), nor two
+  records of one extract with different well-formed IDs. Components that would break
+  this are rebuilt greedily from their strongest link down (ties: ``id`` before ``bhxh``
+  before ``fuzzy``), skipping any link that would join conflicting records; skipped
+  links go to review with the reason.
+
+Review pairs whose records end in one person anyway (through other links) are dropped.
+
+person_id
+---------
+``P`` + the first 12 hex digits of a SHA-1, stable across runs and row orders. Hashed is,
+in this order of preference, the smallest well-formed ID among the person's records of
+the reference extract, else among all its records (the bare 12 digits in both cases, so
+a person keeps their ``person_id`` whether or not a reference is given), else
+``cmnd:``/``bhxh:`` and the smallest old CMND or BHXH code, else ``name:`` + the smallest
+"folded name|birth date" of its records. Two persons with the same base (two persons
+sharing a number not linked) are told apart by ``-2``, ``-3``… in the order: holds the
+number in the reference, holds it on more records, smallest name|date, then (source, row).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from cleanse.normalise import PRECISION_FULL, PRECISION_MONTH, name_key, to_arrow
+from cleanse.prepare import prepare
+from cleanse.read import Extract
+from cleanse.rules.ids import structure
+
+__all__ = ["LinkResult", "load_records", "link", "METHODS", "offset"]
+
+_STRING = pd.StringDtype("pyarrow")
+METHODS = ("id", "bhxh", "fuzzy")
+
+# --- scoring constants (bits); see the module docstring ---------------------------------
+
+MIN_OFFSET = 12.0  # the prior (bits against a candidate pair) is max(12, log2(records))
+# A shared number weighs the prior itself; near numbers that much less these bits.
+BELOW_ID_ONE, BELOW_ID_PLACE, BELOW_ID_TWO = 6.0, 7.0, 9.0
+W_ID_DIFF, W_ID_DIFF_MALFORMED = -4.0, -2.0
+W_BHXH_DIFF = -3.0
+M_TOKEN = 0.95  # m of an agreeing name part
+W_REORDER = -2.0
+W_SUR_TYPO, W_SUR_DIFF = -2.0, -9.7
+W_MID_SUBSET, W_MID_TYPO, W_MID_DIFF = -3.0, -2.0, -8.0
+W_GIVEN_TYPO, W_GIVEN_DIFF = -1.6, -8.3
+W_DOB = {
+    "exact": 14.8,
+    "swap": 8.2,
+    "both_imprecise_month": 9.9,
+    "both_imprecise": 6.4,
+    "one_imprecise": 2.2,
+    "same_month": 1.1,
+    "same_day_month": 0.9,
+    "same_year": -1.9,
+    "different": -7.6,
+}
+W_GENDER_SAME, W_GENDER_DIFF = 1.0, -5.6
+
+# Term-frequency priors (DOMAIN.md §7.4), folded; they matter only for small inputs.
+TF_PRIOR_WEIGHT = 1000.0
+SURNAME_PRIOR = {
+    "nguyen": 0.38,
+    "tran": 0.11,
+    "le": 0.095,
+    "pham": 0.071,
+    "hoang": 0.03,
+    "huynh": 0.021,
+    "phan": 0.045,
+    "vu": 0.022,
+    "vo": 0.017,
+    "dang": 0.021,
+    "bui": 0.02,
+    "do": 0.014,
+    "ho": 0.013,
+    "ngo": 0.013,
+    "duong": 0.01,
+    "ly": 0.005,
+}
+SURNAME_PRIOR_OTHER = 0.003
+GIVEN_PRIOR = 1 / 150
+MIDDLE_PRIOR = {"van": 0.2, "thi": 0.2, "": 0.03}
+MIDDLE_PRIOR_OTHER = 0.02
+TF_FLOOR = 1e-4  # no name part weighs more than log2(0.95 / 1e-4) = 13.2 bits
+SURNAME_CONFUSIONS = ({"hoang", "huynh"}, {"vu", "vo"})  # northern/southern forms
+
+# Block caps (records per block); see the module docstring.
+CAP_EXACT = 50
+CAP_NAME = 50
+CAP_BLOCK = 1000
+CAP_PROBE = 5000
+CAP_GUARD = 300  # id-carrying records of a component checked pairwise; more: rebuilt
+
+# --- levels ----------------------------------------------------------------------------
+
+# identifier level
+ID_NONE, ID_SAME, CMND_SAME, BHXH_SAME, ID_ONE, ID_PLACE, ID_TWO, ID_DIFF, ID_DIFF_BAD = range(9)
+# name part level
+P_NONE, P_EQ, P_TYPO, P_DIFF, P_SUBSET = range(5)
+# dob level
+(
+    D_NONE,
+    D_EXACT,
+    D_SWAP,
+    D_BOTH_IMPRECISE_MONTH,
+    D_BOTH_IMPRECISE,
+    D_ONE_IMPRECISE,
+    D_SAME_MONTH,
+    D_SAME_DAY_MONTH,
+    D_SAME_YEAR,
+    D_DIFFERENT,
+) = range(10)
+_DOB_WEIGHT = np.array(
+    [
+        0.0,
+        W_DOB["exact"],
+        W_DOB["swap"],
+        W_DOB["both_imprecise_month"],
+        W_DOB["both_imprecise"],
+        W_DOB["one_imprecise"],
+        W_DOB["same_month"],
+        W_DOB["same_day_month"],
+        W_DOB["same_year"],
+        W_DOB["different"],
+    ]
+)
+# Birth dates that are "the same" for the chaining guard (a missing one is not different).
+_DOB_COMPATIBLE = (
+    D_NONE,
+    D_EXACT,
+    D_SWAP,
+    D_BOTH_IMPRECISE_MONTH,
+    D_BOTH_IMPRECISE,
+    D_ONE_IMPRECISE,
+)
+
+_ID_PHRASE = {
+    ID_NONE: "",
+    ID_SAME: "same ID",
+    CMND_SAME: "same old CMND number",
+    BHXH_SAME: "same BHXH code",
+    ID_ONE: "IDs differ in one digit",
+    ID_PLACE: "IDs differ only in the place code",
+    ID_TWO: "IDs differ in two digits",
+    ID_DIFF: "different IDs",
+    ID_DIFF_BAD: "different IDs (one malformed)",
+}
+_DOB_PHRASE = {
+    D_NONE: "a birth date is missing",
+    D_EXACT: "birth dates agree",
+    D_SWAP: "birth day and month swapped",
+    D_BOTH_IMPRECISE_MONTH: "same birth month and year (no day)",
+    D_BOTH_IMPRECISE: "same birth year (year only or 01/01)",
+    D_ONE_IMPRECISE: "birth year agrees (one date is year only or 01/01)",
+    D_SAME_MONTH: "same birth year and month, day differs",
+    D_SAME_DAY_MONTH: "same birth day and month, year differs",
+    D_SAME_YEAR: "same birth year only",
+    D_DIFFERENT: "birth dates differ",
+}
+_PART_PHRASE = {
+    "surname": {P_EQ: "surnames agree", P_TYPO: "surnames nearly agree", P_DIFF: "surnames differ"},
+    "middle": {
+        P_EQ: "middle names agree",
+        P_SUBSET: "a middle name is missing on one side",
+        P_TYPO: "middle names differ by one letter",
+        P_DIFF: "middle names differ",
+    },
+    "given": {
+        P_EQ: "given names agree",
+        P_TYPO: "given names differ by one letter",
+        P_DIFF: "given names differ",
+    },
+}
+_GENDER_PHRASE = {0: "", 1: "genders agree", 2: "genders differ"}
+_VETO_NOTE = "not linked: given names differ"
+_GUARD_NOTE = "not linked: it would join records with different IDs and birth dates"
+_WEAK_NOTE = "not linked: only the names agree (no birth date or ID to confirm them)"
+_GUARD_SAME_NOTE = "not linked: it would join records of one extract with different IDs"
+
+
+@dataclass
+class LinkResult:
+    """Links, pairs for review and persons, all by record index into the records frame.
+
+    ``links`` and ``review``: ``left, right`` (record indices, left < right), ``method``
+    (``id``, ``bhxh``, ``fuzzy``), ``score`` in [0, 1], ``reason`` (English words);
+    method and reason are categoricals. ``persons``: ``record, source, row, person_id``,
+    one row per record in record order. ``stats``: counts per blocking pass, skipped
+    blocks, guard rejections and timings.
+    """
+
+    links: pd.DataFrame
+    review: pd.DataFrame
+    persons: pd.DataFrame
+    stats: dict[str, object] = field(default_factory=dict)
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _str_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pd.Series(pd.array(arr, dtype=_STRING), index=index)
+
+
+def _null_str(n: int) -> pa.Array:
+    return pa.nulls(n, pa.string())
+
+
+def _folded_has(values: pd.Series, pattern: str) -> np.ndarray:
+    folded = to_arrow(name_key(values))
+    hit = pc.match_substring_regex(folded, pattern)
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd.DataFrame:
+    n = len(prep)
+    index = prep.index
+    # IDs: 12 digits as written, or with the leading zeros a spreadsheet dropped put back.
+    digits = to_arrow(prep["id_digits"])
+    restored = to_arrow(prep["id_restored"])
+    length = pc.fill_null(pc.utf8_length(digits), 0)
+    cand = pc.if_else(pc.equal(length, 12), digits, restored)
+    parts = structure(_str_series(cand, index))
+    twelve = parts["twelve"].to_numpy()
+    good = twelve & (parts["place_known"] | parts["foreign"]).to_numpy()
+    id_any = pc.if_else(pa.array(twelve), cand, _null_str(n))
+    id12 = pc.if_else(pa.array(good), cand, _null_str(n))
+    cmnd9 = pc.if_else(pc.equal(length, 9), digits, _null_str(n))
+    # BHXH: a 10-digit code, or since 08/2025 a 12-digit ID in that column (DOMAIN.md §3),
+    # used as the record's ID when the ID column gives no well-formed one.
+    bdigits = to_arrow(prep["bhxh_digits"])
+    blength = pc.fill_null(pc.utf8_length(bdigits), 0)
+    bhxh = pc.if_else(pc.equal(blength, 10), bdigits, _null_str(n))
+    bparts = structure(prep["bhxh_digits"])
+    bgood = (bparts["twelve"] & (bparts["place_known"] | bparts["foreign"])).to_numpy()
+    use_b = pa.array(bgood & ~good)
+    id12 = pc.if_else(use_b, bdigits, id12)
+    id_any = pc.if_else(use_b, bdigits, id_any)
+
+    # Names: the folded key, of the repaired text where the name was mojibake, without
+    # digits and symbols (Nguyễn Văn An2, Trần Thị #Lan).
+    key = to_arrow(prep["name_key"])
+    moji = prep["name_mojibake"].to_numpy(dtype=bool)
+    if moji.any():
+        fixed = to_arrow(name_key(prep["name_repaired"]))
+        key = pc.if_else(pa.array(moji), fixed, key)
+    key = pc.replace_substring(key, "\u2019", "'")  # H’Hen = H'Hen
+    key = pc.replace_substring_regex(key, r"[^\p{L}\s'\-]", "")
+    key = pc.utf8_trim_whitespace(pc.replace_substring_regex(key, r"\s+", " "))
+    key = pc.if_else(pc.equal(key, ""), _null_str(n), key)
+    surname = pc.struct_field(pc.extract_regex(key, r"^(?P<s>\S+) "), [0])
+    given = pc.struct_field(pc.extract_regex(key, r"(?P<g>\S+)$"), [0])
+    middle = pc.struct_field(pc.extract_regex(key, r"^\S+ (?P<m>.*?) ?\S+$"), [0])
+
+    frame = prep
+    if kind == "btxh" and "benefit_status" in frame.columns:
+        active = _folded_has(frame["benefit_status"], r"\bdang huong\b")
+    elif kind == "bhxh":
+        if "benefit_status" in frame.columns:
+            active = ~_folded_has(frame["benefit_status"], r"\b(dung|thoi|ngung)\b")
+        else:
+            active = np.ones(n, dtype=bool)
+    else:
+        active = np.zeros(n, dtype=bool)
+    if kind == "hotich" and "event" in frame.columns:
+        death_event = _folded_has(frame["event"], r"\bkhai tu\b")
+    else:
+        death_event = np.zeros(n, dtype=bool)
+    dy = prep["death_date_year"].astype("Int32")
+    dm = prep["death_date_month"].astype("Int32")
+    dd = prep["death_date_day"].astype("Int32")
+    death_ord = (dy * 10000 + dm.fillna(0) * 100 + dd.fillna(0)).where(dm.notna())
+
+    def text(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+        return _str_series(arr, index)
+
+    return pd.DataFrame(
+        {
+            "src": np.full(n, src, dtype=np.int16),
+            "row": rows.to_numpy(dtype=np.int64),
+            "id12": text(id12),
+            "id_any": text(id_any),
+            "cmnd9": text(cmnd9),
+            "bhxh": text(bhxh),
+            "name_key": text(key),
+            "surname": text(surname),
+            "middle": text(middle),
+            "given": text(given),
+            "dob_year": prep["dob_year"].astype("Int16"),
+            "dob_month": prep["dob_month"].astype("Int8"),
+            "dob_day": prep["dob_day"].astype("Int8"),
+            "dob_precision": prep["dob_precision"],
+            "dob_placeholder": prep["dob_placeholder"].to_numpy(dtype=bool),
+            "gender_code": prep["gender_code"],
+            "death_ord": death_ord.astype("Int32"),
+            "is_death_event": death_event,
+            "active": active,
+        },
+        index=index,
+    )
+
+
+def load_records(
+    extracts: Sequence[Extract], gender_codes: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One compact frame of every record of every extract, with what linking needs.
+
+    Columns: ``source`` (file name), ``src`` (index of the extract in ``extracts``),
+    ``row`` (SPEC row), ``kind``; ``id12`` (well-formed 12-digit ID: known or foreign
+    place code, leading zeros restored; else a well-formed 12-digit ID in the BHXH
+    column), ``id_any`` (any 12-digit value, for similarity), ``cmnd9``, ``bhxh``
+    (10-digit code); ``name_key`` (folded, mojibake repaired, digits and symbols dropped)
+    and its ``surname`` (first word), ``middle`` and ``given`` (last word; a one-word name
+    has only a given name); ``dob_year/month/day/precision/placeholder``, ``gender_code``;
+    ``death_ord`` (yyyymmdd of a death date, dd = 00 when only month and year are known);
+    ``is_death_event`` (a hộ tịch khai tử); ``active`` (btxh "đang hưởng"; bhxh unless
+    its status says dừng/thôi/ngừng). Read chunk by chunk; text as Arrow strings, repeated
+    values as categoricals.
+    """
+    parts: list[pd.DataFrame] = []
+    for src, ext in enumerate(extracts):
+        for chunk in ext.chunks():
+            prep = prepare(chunk.frame, gender_codes)
+            parts.append(_record_part(prep, chunk.rows, src, ext.kind))
+    if not parts:
+        prep = prepare(pd.DataFrame({"full_name": pd.Series([], dtype=_STRING)}), gender_codes)
+        parts.append(_record_part(prep, pd.Series([], dtype="int64"), 0, "generic"))
+    frame = pd.concat(parts, ignore_index=True)
+    # Two files may share a name (folders differ): one category per distinct name.
+    names = list(dict.fromkeys(ext.name for ext in extracts)) or [""]
+    name_of = np.array([names.index(ext.name) for ext in extracts] or [0], dtype=np.int64)
+    kinds = list(dict.fromkeys(ext.kind for ext in extracts)) or ["generic"]
+    kind_of = np.array([kinds.index(ext.kind) for ext in extracts] or [0], dtype=np.int64)
+    src_of = frame["src"].to_numpy(dtype=np.int64)
+    source = pd.Categorical.from_codes(name_of[src_of], pd.Index(names))
+    frame.insert(0, "source", pd.Series(source, index=frame.index))
+    kind = pd.Categorical.from_codes(kind_of[src_of], pd.Index(kinds))
+    frame.insert(3, "kind", pd.Series(kind, index=frame.index))
+    for col in ("surname", "middle", "given", "dob_precision", "gender_code"):
+        frame[col] = frame[col].astype("category")
+    return frame
+
+
+# --- arrays for linking --------------------------------------------------------------
+
+
+def _int_ids(values: pd.Series) -> np.ndarray:
+    """Digit strings as int64, -1 where missing."""
+    arr = to_arrow(values)
+    return np.asarray(
+        pc.fill_null(pc.cast(arr, pa.int64()), -1).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Category codes (-1 = missing) and the categories as a numpy object array."""
+    cat = values.astype("category")
+    return (
+        np.asarray(cat.cat.codes, dtype=np.int32),
+        np.asarray(cat.cat.categories.astype(object), dtype=object),
+    )
+
+
+def _small_int(values: pd.Series) -> np.ndarray:
+    return np.asarray(values.astype("Int64").fillna(-1), dtype=np.int32)
+
+
+def _tf_weights(
+    codes: np.ndarray, vocab: np.ndarray, prior: Mapping[str, float], other: float
+) -> np.ndarray:
+    """``log2(0.95 / tf)`` per category, tf smoothed towards the prior (see the docstring)."""
+    counts = np.bincount(codes[codes >= 0], minlength=len(vocab)).astype(float)
+    total = counts.sum()
+    p0 = np.array([prior.get(str(v), other) for v in vocab], dtype=float)
+    tf = (counts + TF_PRIOR_WEIGHT * p0) / (total + TF_PRIOR_WEIGHT)
+    return np.log2(M_TOKEN / np.maximum(tf, TF_FLOOR))
+
+
+@dataclass
+class _Arrays:
+    """The records as plain numpy arrays (int64, -1 = missing)."""
+
+    n: int
+    src: np.ndarray
+    id12: np.ndarray
+    id_any: np.ndarray
+    cmnd: np.ndarray
+    bhxh: np.ndarray
+    name: np.ndarray
+    n_names: int
+    sur: np.ndarray
+    sur_vocab: np.ndarray
+    mid: np.ndarray
+    mid_vocab: np.ndarray
+    given: np.ndarray
+    given_vocab: np.ndarray
+    tokens: np.ndarray  # order-free hash of the name's words, 0 = no name
+    year: np.ndarray
+    month: np.ndarray
+    day: np.ndarray
+    imprecise: np.ndarray  # a year-only, month/year or 01/01 date
+    full: np.ndarray  # a full date that is not the 01/01 placeholder
+    gender: np.ndarray
+    w_sur: np.ndarray
+    w_mid: np.ndarray
+    w_given: np.ndarray
+    reference: np.ndarray  # bool per record
+
+
+def _token_hash(names: pd.Series) -> np.ndarray:
+    """A 64-bit hash of the multiset of a name's words: equal for swapped orders."""
+    arr = to_arrow(names)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    words = pc.split_pattern(arr, " ")
+    flat = pc.list_flatten(words)
+    parent = np.asarray(pc.list_parent_indices(words).to_numpy(zero_copy_only=False))
+    out = np.zeros(len(arr), dtype=np.uint64)
+    if len(flat) == 0:
+        return out
+    enc = pc.dictionary_encode(flat)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    rng = np.random.default_rng(20250801)
+    salt = rng.integers(1, 2**63, size=len(enc.dictionary), dtype=np.uint64)
+    np.add.at(out, parent, salt[idx])
+    return out
+
+
+def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
+    n = len(records)
+    src = np.asarray(records["src"], dtype=np.int32)
+    # Full names are compared by code only: their distinct values stay in Arrow.
+    name_codes, name_values = pd.factorize(records["name_key"])
+    name = np.asarray(name_codes, dtype=np.int32)
+    sur, sur_vocab = _codes(records["surname"])
+    mid, mid_vocab = _codes(records["middle"])
+    given, given_vocab = _codes(records["given"])
+    month = _small_int(records["dob_month"])
+    day = _small_int(records["dob_day"])
+    precision = records["dob_precision"].astype(object)
+    placeholder = np.asarray(records["dob_placeholder"], dtype=bool)
+    imprecise = (precision != PRECISION_FULL).to_numpy(dtype=bool) & records[
+        "dob_precision"
+    ].notna().to_numpy(dtype=bool)
+    imprecise |= placeholder
+    month = np.where(placeholder, -1, month)  # 01/01 may stand for "year only"
+    day = np.where(placeholder | (precision == PRECISION_MONTH).to_numpy(dtype=bool), -1, day)
+    gender = np.select(
+        [
+            (records["gender_code"] == "M").to_numpy(dtype=bool, na_value=False),
+            (records["gender_code"] == "F").to_numpy(dtype=bool, na_value=False),
+        ],
+        [0, 1],
+        -1,
+    ).astype(np.int32)
+    if reference is None:
+        ref = (records["kind"] == "dancu").to_numpy(dtype=bool)
+    else:
+        ref = src == reference
+    return _Arrays(
+        n=n,
+        src=src,
+        id12=_int_ids(records["id12"]),
+        id_any=_int_ids(records["id_any"]),
+        cmnd=_int_ids(records["cmnd9"]),
+        bhxh=_int_ids(records["bhxh"]),
+        name=name,
+        n_names=len(name_values),
+        sur=sur,
+        sur_vocab=sur_vocab,
+        mid=mid,
+        mid_vocab=mid_vocab,
+        given=given,
+        given_vocab=given_vocab,
+        tokens=_token_hash(records["name_key"]),
+        year=_small_int(records["dob_year"]),
+        month=month,
+        day=day,
+        imprecise=imprecise,
+        full=(day >= 0) & ~imprecise,
+        gender=gender,
+        w_sur=_tf_weights(sur, sur_vocab, SURNAME_PRIOR, SURNAME_PRIOR_OTHER),
+        w_mid=_tf_weights(mid, mid_vocab, MIDDLE_PRIOR, MIDDLE_PRIOR_OTHER),
+        w_given=_tf_weights(given, given_vocab, {}, GIVEN_PRIOR),
+        reference=ref,
+    )
+
+
+# --- blocking ----------------------------------------------------------------------------
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort: numpy's hash-based unique is slow on big arrays)."""
+    values = np.sort(values)
+    if len(values):
+        values = values[np.r_[True, values[1:] != values[:-1]]]
+    return values
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values in sorted order), like ``np.unique(return_inverse=True)``."""
+    codes, uniq = pd.factorize(values, sort=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniq)
+
+
+def _combine(*parts: tuple[np.ndarray, int]) -> np.ndarray:
+    """One int64 key from (values, number of distinct values) parts; -1 if any is missing."""
+    key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    missing = np.zeros(len(parts[0][0]), dtype=bool)
+    for values, size in parts:
+        missing |= values < 0
+        key = key * size + np.maximum(values, 0)
+    key[missing] = -1
+    return key
+
+
+def _block_pairs(
+    key: np.ndarray, cap: int, probe: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Pairs of records sharing a key (>= 0), in blocks of at most ``cap`` records.
+
+    With ``probe``, only pairs with at least one probe record. Returns left, right,
+    the number of blocks skipped for their size and the records in them.
+    """
+    idx = np.flatnonzero(key >= 0)
+    empty = np.empty(0, dtype=np.int64)
+    if len(idx) < 2:
+        return empty, empty, 0, 0
+    order = idx[np.argsort(key[idx], kind="stable")]
+    k = key[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    sizes = np.diff(np.r_[starts, len(k)])
+    big = sizes > cap
+    skipped, skipped_records = int(big.sum()), int(sizes[big].sum())
+    ok = (sizes >= 2) & ~big
+    gid = np.repeat(np.arange(len(starts)), sizes)
+    pos = np.arange(len(k))
+    if probe is None:
+        end = (starts + sizes)[gid]
+        counts = np.where(ok[gid], end - pos - 1, 0)
+        total = int(counts.sum())
+        left_pos = np.repeat(pos, counts)
+        offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        right_pos = left_pos + 1 + offs
+    else:
+        is_probe = probe[order]
+        counts = np.where(ok[gid] & is_probe, sizes[gid] - 1, 0)
+        total = int(counts.sum())
+        left_pos = np.repeat(pos, counts)
+        offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        right_pos = np.repeat(starts[gid], counts) + offs
+        right_pos += right_pos >= left_pos
+    return order[left_pos], order[right_pos], skipped, skipped_records
+
+
+def _near_id_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pairs of records whose 12-digit IDs differ in one digit or only in the place code.
+
+    Blocked on the distinct IDs (so the many records sharing an ID cost nothing here):
+    the ID with digit k masked, for each k, and its last nine digits; each pair of IDs
+    then gives every pair of their records.
+    """
+    has = np.flatnonzero(ids >= 0)
+    order = has[np.argsort(ids[has], kind="stable")]
+    sorted_ids = ids[order]
+    uniq = _distinct(sorted_ids)
+    keys = [uniq - (uniq // np.int64(10**k) % 10) * np.int64(10**k) for k in range(12)]
+    keys.append(uniq % np.int64(10**9))
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    skipped = 0
+    for key in keys:
+        left, right, sk, _ = _block_pairs(key, CAP_EXACT)
+        xs.append(uniq[left])
+        ys.append(uniq[right])
+        skipped += sk
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    start_x = np.searchsorted(sorted_ids, x, "left")
+    count_x = np.searchsorted(sorted_ids, x, "right") - start_x
+    start_y = np.searchsorted(sorted_ids, y, "left")
+    count_y = np.searchsorted(sorted_ids, y, "right") - start_y
+    sizes = count_x * count_y
+    pair = np.repeat(np.arange(len(x)), sizes)
+    k = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    left = order[start_x[pair] + k // count_y[pair]]
+    right = order[start_y[pair] + k % count_y[pair]]
+    return left, right, skipped
+
+
+def _candidates(a: _Arrays, stats: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (left < right) from every blocking pass, without repeats.
+
+    Pairs of one extract with different well-formed IDs are dropped as each pass makes
+    them (they never link), so they take no memory.
+    """
+    n = np.int64(max(a.n, 1))
+    codes: list[np.ndarray] = []
+    per_pass: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    dropped = 0
+
+    def keep(name: str, left: np.ndarray, right: np.ndarray, sk: int) -> None:
+        nonlocal dropped
+        il, ir = a.id12[left], a.id12[right]
+        same = (a.src[left] == a.src[right]) & (il >= 0) & (ir >= 0) & (il != ir)
+        dropped += int(same.sum())
+        left, right = left[~same], right[~same]
+        codes.append(np.minimum(left, right) * n + np.maximum(left, right))
+        per_pass[name] = per_pass.get(name, 0) + len(left)
+        if sk:
+            skipped[name] = skipped.get(name, 0) + sk
+
+    def add(name: str, key: np.ndarray, cap: int, probe: np.ndarray | None = None) -> None:
+        left, right, sk, _ = _block_pairs(key, cap, probe)
+        keep(name, left, right, sk)
+
+    add("id", a.id12, CAP_EXACT)
+    add("cmnd", a.cmnd, CAP_EXACT)
+    add("bhxh", a.bhxh, CAP_EXACT)
+    keep("id_near", *_near_id_pairs(a.id_any))
+
+    year = np.where((a.year >= 1800) & (a.year < 2200), a.year - 1800, -1)
+    lo = np.where(a.full, np.minimum(a.day, a.month), -1)
+    hi = np.where(a.full, np.maximum(a.day, a.month), -1)
+    dm = _combine((lo, 32), (hi, 32))
+    n_name, n_given, n_sur = a.n_names + 1, len(a.given_vocab) + 1, len(a.sur_vocab) + 1
+    n_mid = len(a.mid_vocab) + 1
+    add("name_year", _combine((a.name, n_name), (year, 400)), CAP_NAME)
+    add("name_daymonth", _combine((a.name, n_name), (dm, 1024)), CAP_NAME)
+    add("given_date", _combine((a.given, n_given), (year, 400), (dm, 1024)), CAP_BLOCK)
+    add(
+        "surname_middle_date",
+        _combine((a.sur, n_sur), (a.mid, n_mid), (year, 400), (dm, 1024)),
+        CAP_BLOCK,
+    )
+    words = np.where(a.tokens > 0, (a.tokens >> np.uint64(24)).astype(np.int64), -1)
+    add("words_date", _combine((words, 1 << 40), (year, 400), (dm, 1024)), CAP_BLOCK)
+    add(
+        "imprecise_date",
+        _combine((a.sur, n_sur), (a.given, n_given), (year, 400)),
+        CAP_PROBE,
+        a.imprecise & (a.year >= 0),
+    )
+
+    code = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+    codes.clear()
+    code = _distinct(code)
+    left, right = code // n, code % n
+    keep_pairs = left != right
+    stats["pairs_per_pass"] = per_pass
+    stats["blocks_skipped"] = skipped
+    stats["dropped_same_extract_ids"] = dropped
+    stats["candidate_pairs"] = int(keep_pairs.sum())
+    return left[keep_pairs], right[keep_pairs]
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+def _lengths(values: np.ndarray) -> np.ndarray:
+    return np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
+
+
+def _part_levels(ca: np.ndarray, cb: np.ndarray, vocab: np.ndarray, part: str) -> np.ndarray:
+    """Agreement level of one name part (surname, middle or given) for each pair.
+
+    Unequal values are compared once per distinct pair of values, with rapidfuzz's
+    element-wise batch scorer: one letter off (a substitution, or any single edit in
+    words of four letters or more) is a typo; for middle names, one side's words being a
+    subset of the other's is a dropped middle name.
+    """
+    lvl = np.full(len(ca), P_NONE, dtype=np.int8)
+    both = (ca >= 0) & (cb >= 0)
+    lvl[both & (ca == cb)] = P_EQ
+    rest = np.flatnonzero(both & (ca != cb))
+    if not len(rest):
+        return lvl
+    size = np.int64(len(vocab))
+    inv, uniq = _factorize(ca[rest] * size + cb[rest])
+    ua, ub = vocab[uniq // size].tolist(), vocab[uniq % size].tolist()
+    dist = process.cpdist(ua, ub, scorer=Levenshtein.distance, workers=-1)
+    la, lb = _lengths(np.asarray(ua, dtype=object)), _lengths(np.asarray(ub, dtype=object))
+    long = np.minimum(la, lb) >= 4
+    # Short middle names one letter apart are different names (Thị/Thu), not typos.
+    typo = (dist <= 1) & (long | ((la == lb) & (part != "middle")))
+    ulvl = np.where(typo, P_TYPO, P_DIFF).astype(np.int8)
+    if part == "surname":
+        known = np.array([{x, y} in SURNAME_CONFUSIONS for x, y in zip(ua, ub, strict=True)])
+        ulvl[known] = P_TYPO
+    elif part == "middle":
+        subset = process.cpdist(ua, ub, scorer=fuzz.token_set_ratio, workers=-1) >= 100
+        subset |= (la == 0) | (lb == 0)
+        ulvl[subset] = P_SUBSET
+    lvl[rest] = ulvl[inv]
+    return lvl
+
+
+def _dob_levels(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Birth-date agreement level of each pair (see the module docstring)."""
+    yl, yr = a.year[left], a.year[right]
+    ml, mr = a.month[left], a.month[right]
+    dl, dr = a.day[left], a.day[right]
+    fl, fr = a.full[left], a.full[right]
+    known = (yl >= 0) & (yr >= 0)
+    same_y = known & (yl == yr)
+    both_full = fl & fr
+    month_ok = (ml < 0) | (mr < 0) | (ml == mr)
+    imp_l, imp_r = ~fl, ~fr
+    both_imp = same_y & imp_l & imp_r & month_ok
+    conditions = [
+        both_full & same_y & (ml == mr) & (dl == dr),
+        both_full & same_y & (dl == mr) & (ml == dr) & (dl != ml),
+        both_imp & (ml >= 0) & (mr >= 0),
+        both_imp,
+        same_y & (imp_l ^ imp_r) & month_ok,
+        both_full & same_y & (ml == mr),
+        both_full & ~same_y & known & (ml == mr) & (dl == dr),
+        same_y,
+        known,
+    ]
+    choices = [
+        D_EXACT,
+        D_SWAP,
+        D_BOTH_IMPRECISE_MONTH,
+        D_BOTH_IMPRECISE,
+        D_ONE_IMPRECISE,
+        D_SAME_MONTH,
+        D_SAME_DAY_MONTH,
+        D_SAME_YEAR,
+        D_DIFFERENT,
+    ]
+    return np.select(conditions, choices, D_NONE).astype(np.int8)
+
+
+_POW10 = 10 ** np.arange(12, dtype=np.int64)  # digit k (from the right) of an ID
+
+
+def _id_similarity(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Level of two different 12-digit IDs: one digit, place code only, two digits, more."""
+    il, ir = a.id_any[left], a.id_any[right]
+    lvl = np.full(len(left), ID_NONE, dtype=np.int8)
+    diff = np.flatnonzero((il >= 0) & (ir >= 0) & (il != ir))
+    if not len(diff):
+        return lvl
+    x, y = il[diff], ir[diff]
+    hamming = np.zeros(len(diff), dtype=np.int64)
+    tail = np.zeros(len(diff), dtype=bool)  # digits 4-12 differ somewhere
+    for start in range(0, len(diff), 1 << 18):  # a digit matrix per slice, memory bounded
+        part = slice(start, start + (1 << 18))
+        d = (x[part, None] // _POW10 % 10) != (y[part, None] // _POW10 % 10)
+        hamming[part] = d.sum(axis=1)
+        tail[part] = d[:, :9].any(axis=1)
+    wellformed = (a.id12[left[diff]] >= 0) & (a.id12[right[diff]] >= 0)
+    lvl[diff] = np.select(
+        [hamming == 1, ~tail, hamming == 2, wellformed],
+        [ID_ONE, ID_PLACE, ID_TWO, ID_DIFF],
+        ID_DIFF_BAD,
+    )
+    return lvl
+
+
+def offset(records: int) -> float:
+    """The prior log2-odds against a pair: one in the number of records, at least 12 bits."""
+    return max(MIN_OFFSET, math.log2(max(records, 1)))
+
+
+def _id_weights(prior: float) -> np.ndarray:
+    table = np.zeros(9)
+    table[[ID_ONE, ID_PLACE, ID_TWO, ID_DIFF, ID_DIFF_BAD]] = [
+        prior - BELOW_ID_ONE,
+        prior - BELOW_ID_PLACE,
+        prior - BELOW_ID_TWO,
+        W_ID_DIFF,
+        W_ID_DIFF_MALFORMED,
+    ]
+    return table
+
+
+_PART_WEIGHT = {
+    "surname": {P_TYPO: W_SUR_TYPO, P_DIFF: W_SUR_DIFF},
+    "middle": {P_SUBSET: W_MID_SUBSET, P_TYPO: W_MID_TYPO, P_DIFF: W_MID_DIFF},
+    "given": {P_TYPO: W_GIVEN_TYPO, P_DIFF: W_GIVEN_DIFF},
+}
+N_NAME_LEVELS = 3 + 125
+
+
+@dataclass
+class _Scores:
+    score: np.ndarray
+    method: np.ndarray  # index into METHODS
+    shared: np.ndarray  # a shared ID, CMND or BHXH code
+    veto: np.ndarray  # given names clearly differ
+    weak: np.ndarray  # no shared number, no birth date, no near ID: names alone
+    reason: np.ndarray  # a code for _reason_text (without the note)
+
+
+def _tf(weights: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    return np.where(codes >= 0, weights[np.maximum(codes, 0)], 0.0)
+
+
+def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Scores:
+    """Score every candidate pair at once (see the module docstring)."""
+    # Identifiers.
+    id_same = (a.id_any[left] >= 0) & (a.id_any[left] == a.id_any[right])
+    id12_same = id_same & (a.id12[left] >= 0)
+    cmnd_same = (a.cmnd[left] >= 0) & (a.cmnd[left] == a.cmnd[right])
+    bhxh_both = (a.bhxh[left] >= 0) & (a.bhxh[right] >= 0)
+    bhxh_same = bhxh_both & (a.bhxh[left] == a.bhxh[right])
+    bhxh_diff = bhxh_both & ~bhxh_same
+    shared = id_same | cmnd_same | bhxh_same
+    exact = np.select([id_same, cmnd_same, bhxh_same], [ID_SAME, CMND_SAME, BHXH_SAME], ID_NONE)
+    idsim = _id_similarity(a, left, right)
+    w = prior * shared + _id_weights(prior)[idsim] + W_BHXH_DIFF * bhxh_diff
+    method = np.select([id12_same | cmnd_same, bhxh_same], [0, 1], 2).astype(np.int8)
+
+    # Names.
+    nl, nr = a.name[left], a.name[right]
+    both_name = (nl >= 0) & (nr >= 0)
+    full_eq = both_name & (nl == nr)
+    reorder = both_name & ~full_eq & (a.tokens[left] == a.tokens[right])
+    sl, ml, gl = a.sur[left], a.mid[left], a.given[left]
+    whole = _tf(a.w_sur, sl) + _tf(a.w_mid, ml) + _tf(a.w_given, gl)
+    w_name = np.where(full_eq, whole, 0.0) + np.where(reorder, whole + W_REORDER, 0.0)
+    name_lvl = np.select([full_eq, reorder, both_name], [1, 2, 3], 0).astype(np.int64)
+    veto = np.zeros(len(left), dtype=bool)
+    comp = np.flatnonzero(name_lvl == 3)
+    if len(comp):
+        lc, rc = left[comp], right[comp]
+        levels = {}
+        for part, codes, vocab, tfw in (
+            ("surname", a.sur, a.sur_vocab, a.w_sur),
+            ("middle", a.mid, a.mid_vocab, a.w_mid),
+            ("given", a.given, a.given_vocab, a.w_given),
+        ):
+            lvl = _part_levels(codes[lc], codes[rc], vocab, part)
+            levels[part] = lvl
+            table = np.zeros(5)
+            for level, weight in _PART_WEIGHT[part].items():
+                table[level] = weight
+            part_w = table[lvl] + np.where(lvl == P_EQ, _tf(tfw, codes[lc]), 0.0)
+            w_name[comp] += part_w
+        veto[comp] = levels["given"] == P_DIFF
+        name_lvl[comp] = 3 + levels["surname"] * 25 + levels["middle"] * 5 + levels["given"]
+    w += w_name
+
+    # Birth date and gender.
+    dob = _dob_levels(a, left, right)
+    w += _DOB_WEIGHT[dob]
+    gl_, gr_ = a.gender[left], a.gender[right]
+    gender = np.select([(gl_ < 0) | (gr_ < 0), gl_ == gr_], [0, 1], 2).astype(np.int64)
+    w += np.array([0.0, W_GENDER_SAME, W_GENDER_DIFF])[gender]
+
+    score = 1.0 / (1.0 + np.exp2(-(w - prior)))
+    reason = exact.astype(np.int64)
+    for values, size in (
+        (idsim, 9),
+        (bhxh_diff, 2),
+        (name_lvl, N_NAME_LEVELS),
+        (dob, 10),
+        (gender, 3),
+    ):
+        reason = reason * size + values
+    near = (idsim == ID_ONE) | (idsim == ID_PLACE) | (idsim == ID_TWO)
+    weak = ~shared & (dob == D_NONE) & ~near
+    return _Scores(score=score, method=method, shared=shared, veto=veto, weak=weak, reason=reason)
+
+
+def _name_phrase(level: int) -> list[str]:
+    if level == 0:
+        return ["a name is missing"]
+    if level == 1:
+        return ["names agree (accents folded)"]
+    if level == 2:
+        return ["same name words in another order"]
+    level -= 3
+    s, m, g = level // 25, level // 5 % 5, level % 5
+    out = []
+    for part, lvl in (("surname", s), ("middle", m), ("given", g)):
+        if lvl != P_NONE:
+            out.append(_PART_PHRASE[part][lvl])
+    return out or ["names not comparable"]
+
+
+def _reason_text(code: int, note: str = "") -> str:
+    """The reason in words for a reason code from ``_score``."""
+    code, gender = divmod(code, 3)
+    code, dob = divmod(code, 10)
+    code, name = divmod(code, N_NAME_LEVELS)
+    code, bhxh_diff = divmod(code, 2)
+    exact, idsim = divmod(code, 9)
+    words = [_ID_PHRASE[exact], _ID_PHRASE[idsim]]
+    if bhxh_diff:
+        words.append("different BHXH codes")
+    words += _name_phrase(name)
+    words += [_DOB_PHRASE[dob], _GENDER_PHRASE[gender], note]
+    return "; ".join(w for w in words if w)
+
+
+# --- persons -----------------------------------------------------------------------------
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components by hooking and pointer jumping: each record's smallest member."""
+    parent = np.arange(n, dtype=np.int64)
+    u, v = left, right
+    while len(u):
+        pu, pv = parent[u], parent[v]
+        keep = pu != pv
+        if not keep.any():
+            break
+        u, v, pu, pv = u[keep], v[keep], pu[keep], pv[keep]
+        np.minimum.at(parent, np.maximum(pu, pv), np.minimum(pu, pv))
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    return parent
+
+
+def _conflict(a: _Arrays, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """0 none; 1 different well-formed IDs and birth dates; 2 different IDs, one extract.
+
+    IDs one digit apart count as one ID mistyped, not as different IDs.
+    """
+    ids = (a.id12[ia] >= 0) & (a.id12[ib] >= 0) & (a.id12[ia] != a.id12[ib])
+    ids &= _id_similarity(a, ia, ib) != ID_ONE
+    same_src = a.src[ia] == a.src[ib]
+    dob_bad = ~np.isin(_dob_levels(a, ia, ib), _DOB_COMPATIBLE)
+    return np.select([ids & same_src, ids & dob_bad], [2, 1], 0).astype(np.int8)
+
+
+def _guard(
+    a: _Arrays, left: np.ndarray, right: np.ndarray, score: np.ndarray, method: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Components of the links, minus the links that would chain different people.
+
+    Returns the component root of every record and, per link, 0 (kept) or the conflict
+    kind that rejected it.
+    """
+    labels = _components(a.n, left, right)
+    rejected = np.zeros(len(left), dtype=np.int8)
+    has_id = np.flatnonzero(a.id12 >= 0)
+    if not len(has_id) or not len(left):
+        return labels, rejected
+    # Components holding two or more different IDs are suspects; check them pairwise.
+    # Sorted by component then ID: a component with two IDs has a change of ID inside.
+    order = np.lexsort((a.id12[has_id], labels[has_id]))
+    lab, ids = labels[has_id][order], a.id12[has_id][order]
+    suspects = _distinct(lab[1:][(lab[1:] == lab[:-1]) & (ids[1:] != ids[:-1])])
+    if not len(suspects):
+        return labels, rejected
+    members = has_id[np.isin(labels[has_id], suspects)]
+    key = np.full(a.n, -1, dtype=np.int64)
+    key[members] = labels[members]
+    ia, ib, _, _ = _block_pairs(key, CAP_GUARD)
+    kinds = _conflict(a, ia, ib)
+    sizes = np.bincount(labels[members], minlength=a.n)
+    bad = np.zeros(a.n, dtype=bool)
+    bad[labels[ia[kinds > 0]]] = True
+    bad[np.flatnonzero(sizes > CAP_GUARD)] = True
+    if not bad.any():
+        return labels, rejected
+    # Rebuild the conflicting components greedily, strongest links first.
+    edges = np.flatnonzero(bad[labels[left]])
+    edges = edges[np.lexsort((method[edges], -score[edges]))]
+    parent: dict[int, int] = {}
+    anchors: dict[int, list[int]] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for e in edges.tolist():
+        ru, rv = find(int(left[e])), find(int(right[e]))
+        if ru == rv:
+            continue
+        au = anchors.get(ru, [ru] if a.id12[ru] >= 0 else [])
+        av = anchors.get(rv, [rv] if a.id12[rv] >= 0 else [])
+        if au and av:
+            xa = np.repeat(np.array(au, dtype=np.int64), len(av))
+            xb = np.tile(np.array(av, dtype=np.int64), len(au))
+            kind = _conflict(a, xa, xb).max()
+            if kind:
+                rejected[e] = kind
+                continue
+        parent[rv] = ru
+        anchors[ru] = au + av
+        anchors.pop(rv, None)
+    nodes = np.flatnonzero(bad[labels])
+    labels = labels.copy()
+    labels[nodes] = [find(int(x)) for x in nodes.tolist()]
+    return labels, rejected
+
+
+def _hashes(texts: list[str]) -> np.ndarray:
+    """``P`` + the first 12 hex digits of the SHA-1 of each text."""
+    sha1 = hashlib.sha1
+    return np.array(["P" + sha1(t.encode()).hexdigest()[:12] for t in texts], dtype=object)
+
+
+def _group_min(comp: np.ndarray, values: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    out = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, comp[mask], values[mask])
+    return out
+
+
+def _padded(values: np.ndarray, width: int, prefix: str = "") -> list[str]:
+    """Numbers as zero-padded text (with a prefix), in one Arrow pass."""
+    text = pc.utf8_lpad(pc.cast(pa.array(values), pa.string()), width, "0")
+    if prefix:
+        text = pc.binary_join_element_wise(prefix, text, "")
+    return text.to_pylist()
+
+
+def _person_ids(records: pd.DataFrame, a: _Arrays, labels: np.ndarray) -> np.ndarray:
+    """A stable ``person_id`` per record (see the module docstring)."""
+    comp, _ = pd.factorize(labels)
+    comp = np.asarray(comp, dtype=np.int64)
+    size = int(comp.max()) + 1 if len(comp) else 0
+    none = np.iinfo(np.int64).max
+    ref_id = _group_min(comp, a.id12, (a.id12 >= 0) & a.reference, size)
+    any_id = _group_min(comp, a.id12, a.id12 >= 0, size)
+    cmnd = _group_min(comp, a.cmnd, a.cmnd >= 0, size)
+    bhxh = _group_min(comp, a.bhxh, a.bhxh >= 0, size)
+    number = np.where(ref_id != none, ref_id, any_id)
+    # What the person_id hashes: 0 an ID, 1 a CMND, 2 a BHXH code, 3 a name and date.
+    kind = np.select([number != none, cmnd != none, bhxh != none], [0, 1, 2], 3)
+    value = np.select([kind == 0, kind == 1, kind == 2], [number, cmnd, bhxh], -1)
+    base = np.empty(size, dtype=object)
+    for k, width, prefix in ((0, 12, ""), (1, 9, "cmnd:"), (2, 10, "bhxh:")):
+        where = np.flatnonzero(kind == k)
+        base[where] = _padded(value[where], width, prefix)
+
+    def label_of(idx: np.ndarray) -> list[str]:
+        """Folded name and birth date ("name|y-m-d") of records, for the few that need it."""
+        sub = records.iloc[idx]
+        dob = (
+            sub["dob_year"].astype("string").fillna("")
+            + "-"
+            + sub["dob_month"].astype("string").fillna("")
+            + "-"
+            + sub["dob_day"].astype("string").fillna("")
+        )
+        return (sub["name_key"].fillna("") + "|" + dob).tolist()
+
+    by_name = kind == 3
+    if by_name.any():
+        idx = np.flatnonzero(by_name[comp])
+        name_min: dict[int, str] = {}
+        for c, text in zip(comp[idx].tolist(), label_of(idx), strict=True):
+            if c not in name_min or text < name_min[c]:
+                name_min[c] = text
+        for c, text in name_min.items():
+            base[c] = "name:" + text
+    ids = _hashes(base.tolist())
+
+    # Persons with one base (a number two persons share, not linked): -2, -3 … in a
+    # content order. Numbers are compared as numbers, names as text.
+    key = kind.astype(np.int64) * np.int64(10**13) + value
+    dup = np.zeros(size, dtype=bool)
+    numeric = np.flatnonzero(~by_name)
+    order = numeric[np.argsort(key[numeric], kind="stable")]
+    same = key[order][1:] == key[order][:-1]
+    dup[order[1:][same]] = dup[order[:-1][same]] = True
+    if by_name.any():
+        named = np.flatnonzero(by_name)
+        dup[named] = pd.Series(base[named], dtype=object).duplicated(keep=False).to_numpy()
+    if dup.any():
+        _number_suffixes(records, a, comp, base, ids, dup, label_of)
+    return ids[comp]
+
+
+def _number_suffixes(
+    records: pd.DataFrame,
+    a: _Arrays,
+    comp: np.ndarray,
+    base: np.ndarray,
+    ids: np.ndarray,
+    dup: np.ndarray,
+    label_of: Callable[[np.ndarray], list[str]],
+) -> None:
+    """Tell apart the persons in ``dup`` that share a base: ``-2``, ``-3`` … in place."""
+    rec = np.flatnonzero(dup[comp])
+    texts = label_of(rec)
+    sources = records["source"].iloc[rec].astype(str).tolist()
+    rows = records["row"].iloc[rec].tolist()
+    info: dict[int, list] = {}
+    for r, c, t, s, w in zip(rec.tolist(), comp[rec].tolist(), texts, sources, rows, strict=True):
+        holds = a.id12[r] >= 0 and base[c] == f"{a.id12[r]:012d}"
+        cur = info.setdefault(c, [0, 0, "\uffff", ("\uffff", 0)])
+        cur[0] -= int(holds and a.reference[r])  # holds the number in the reference
+        cur[1] -= int(holds)  # holds it on more records
+        cur[2] = min(cur[2], t)
+        cur[3] = min(cur[3], (s, int(w)))
+    groups: dict[str, list[int]] = {}
+    for c in info:
+        groups.setdefault(base[c], []).append(c)
+    for members in groups.values():
+        members.sort(key=lambda c: info[c])
+        for k, c in enumerate(members[1:], start=2):
+            ids[c] = f"{ids[c]}-{k}"
+
+
+# --- the whole -------------------------------------------------------------------------
+
+
+def _pairs_frame(
+    left: np.ndarray,
+    right: np.ndarray,
+    method: np.ndarray,
+    score: np.ndarray,
+    reason: pd.Categorical,
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "left": left.astype(np.int64),
+            "right": right.astype(np.int64),
+            "method": pd.Categorical.from_codes(method.astype(np.int64), pd.Index(list(METHODS))),
+            "score": score.astype(float),
+            "reason": reason,
+        }
+    )
+
+
+def _reasons(codes: np.ndarray, notes: np.ndarray) -> pd.Categorical:
+    """Reason texts for (code, note) pairs, each distinct combination written once."""
+    note_text = ["", _VETO_NOTE, _GUARD_NOTE, _GUARD_SAME_NOTE, _WEAK_NOTE]
+    inv, uniq = _factorize(codes * len(note_text) + notes)
+    texts = [
+        _reason_text(int(c) // len(note_text), note_text[int(c) % len(note_text)])
+        for c in uniq.tolist()
+    ]
+    distinct = list(dict.fromkeys(texts))
+    position = {t: i for i, t in enumerate(distinct)}
+    remap = np.array([position[t] for t in texts], dtype=np.int64)
+    return pd.Categorical.from_codes(remap[inv], pd.Index(distinct, dtype=object))
+
+
+def link(
+    records: pd.DataFrame,
+    *,
+    threshold: float = 0.85,
+    review_threshold: float = 0.70,
+    reference: int | None = None,
+) -> LinkResult:
+    """Link the records of ``load_records`` into persons (see the module docstring).
+
+    Args:
+        threshold: the score from which a pair is linked.
+        review_threshold: the score from which an unlinked pair goes to ``review``.
+        reference: the ``src`` of the reference extract; None takes every ``dancu``
+            extract as the reference. It decides ``person_id`` only.
+    """
+    if not 0.0 <= review_threshold <= threshold <= 1.0:
+        raise ValueError("thresholds must satisfy 0 <= review_threshold <= threshold <= 1")
+    started = time.perf_counter()
+    stats: dict[str, object] = {"records": len(records)}
+    records = records.reset_index(drop=True)
+    a = _arrays(records, reference)
+    left, right = _candidates(a, stats)
+    stats["seconds_blocking"] = round(time.perf_counter() - started, 3)
+    prior = offset(len(records))
+    stats["offset_bits"] = round(prior, 2)
+    sc = _score(a, left, right, prior)
+    stats["seconds_scoring"] = round(time.perf_counter() - started, 3)
+
+    linked = (sc.score >= threshold) & ~sc.veto & ~sc.weak
+    band = (sc.score >= review_threshold) & ~sc.veto & ~linked
+    band |= sc.veto & sc.shared & (sc.score >= review_threshold)
+    li = np.flatnonzero(linked)
+    labels, rejected = _guard(a, left[li], right[li], sc.score[li], sc.method[li])
+    kept = li[rejected == 0]
+    refused = li[rejected > 0]
+    stats["guard_rejected"] = int(len(refused))
+
+    rv = np.sort(np.concatenate([np.flatnonzero(band), refused]))
+    rv = rv[labels[left[rv]] != labels[right[rv]]]  # already one person through others
+    notes = np.zeros(len(left), dtype=np.int64)
+    notes[sc.weak & (sc.score >= threshold)] = 4
+    notes[sc.veto] = 1
+    notes[refused] = np.where(rejected[rejected > 0] == 2, 3, 2)
+
+    links = _pairs_frame(
+        left[kept],
+        right[kept],
+        sc.method[kept],
+        sc.score[kept],
+        _reasons(sc.reason[kept], notes[kept]),
+    )
+    review = _pairs_frame(
+        left[rv], right[rv], sc.method[rv], sc.score[rv], _reasons(sc.reason[rv], notes[rv])
+    )
+    person_id = _person_ids(records, a, labels)
+    persons = pd.DataFrame(
+        {
+            "record": np.arange(len(records), dtype=np.int64),
+            "source": records["source"].array,
+            "row": records["row"].to_numpy(dtype=np.int64),
+            "person_id": pd.array(person_id, dtype=_STRING),
+        }
+    )
+    stats["links"] = int(len(kept))
+    stats["review"] = int(len(rv))
+    stats["persons"] = int(len(_distinct(labels)))
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    return LinkResult(links=links, review=review, persons=persons, stats=stats)
