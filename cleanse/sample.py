@@ -15,11 +15,12 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -304,21 +305,73 @@ def _count(rate: float, pool: int, minimum: int = 0) -> int:
     return min(pool, max(minimum, round(rate * pool)))
 
 
+def _later_repeats(keys: np.ndarray) -> np.ndarray:
+    """True where a key already occurred earlier in keys."""
+    ordered = np.sort(keys)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    out = np.zeros(len(keys), dtype=bool)
+    if len(repeated):  # only the keys that repeat need their first occurrence found
+        hit = np.flatnonzero(pd.Series(keys, copy=False).isin(repeated).to_numpy())
+        sub = keys[hit]
+        order = np.argsort(sub, kind="stable")
+        later = np.zeros(len(hit), dtype=bool)
+        later[order[1:]] = sub[order[1:]] == sub[order[:-1]]
+        out[hit[later]] = True
+    return out
+
+
+def _sorted_contains(ordered: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """True where keys occur in the sorted array ordered."""
+    found = np.zeros(len(keys), dtype=bool)
+    if not len(ordered) or not len(keys):
+        return found
+    # Searching in key order keeps the binary searches in cache.
+    order = np.argsort(keys)
+    at = np.minimum(np.searchsorted(ordered, keys[order]), len(ordered) - 1)
+    found[order] = ordered[at] == keys[order]
+    return found
+
+
+class _Taken:
+    """Integer keys in use, for drawing values until they are unique: a sorted array, and
+    the keys added since in a smaller sorted one (merged in when it grows)."""
+
+    def __init__(self, keys: np.ndarray | None = None) -> None:
+        self.base = np.sort(keys) if keys is not None else np.zeros(0, dtype=np.int64)
+        self.extra = np.zeros(0, dtype=self.base.dtype)
+
+    def clash(self, keys: np.ndarray) -> np.ndarray:
+        """True where a key is taken or repeats an earlier one of keys."""
+        taken = _sorted_contains(self.base, keys) | _sorted_contains(self.extra, keys)
+        return taken | _later_repeats(keys)
+
+    def add(self, keys: np.ndarray) -> None:
+        if not len(self.base):
+            self.base = np.sort(keys)
+            return
+        self.extra = np.sort(np.concatenate([self.extra, keys]))
+        if len(self.extra) > len(self.base) // 8:
+            self.base = np.sort(np.concatenate([self.base, self.extra]))
+            self.extra = self.extra[:0]
+
+
 def _unique_ints(
     rng: np.random.Generator, prefix: np.ndarray, span: int, taken: np.ndarray | None = None
 ) -> np.ndarray:
-    """``prefix * span + random`` drawn until every value is unique (and not in taken)."""
+    """``prefix * span + random`` drawn until every value is unique (and not in taken).
+
+    After the first check of all values, only the re-drawn ones are checked.
+    """
     values = prefix * span + rng.integers(0, span, len(prefix))
+    used = _Taken(taken)
+    pending = np.arange(len(values))
     for _ in range(100):
-        order = np.argsort(values, kind="stable")
-        sorted_values = values[order]
-        dup = np.zeros(len(values), dtype=bool)
-        dup[order[1:]] = sorted_values[1:] == sorted_values[:-1]
-        if taken is not None and len(taken):
-            dup |= np.isin(values, taken)
-        if not dup.any():
+        clash = used.clash(values[pending])
+        used.add(values[pending[~clash]])
+        pending = pending[clash]
+        if not len(pending):
             return values
-        values[dup] = prefix[dup] * span + rng.integers(0, span, int(dup.sum()))
+        values[pending] = prefix[pending] * span + rng.integers(0, span, len(pending))
     raise RuntimeError("could not draw unique numbers")  # pragma: no cover
 
 
@@ -388,8 +441,11 @@ class _People:
     parts: dict[str, np.ndarray] = field(default_factory=dict)
     new_style: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     name: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
-    fold: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))  # name_key(name)
     dob_text: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    # Folded name and shown birth date as one number (``_name_people``), and how.
+    key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    key_low: int = 0  # the day numbers in key count from this day
+    key_bits: int = 1  # the low bits of key that hold the date
     text: dict[str, pa.Array] = field(default_factory=dict)
 
 
@@ -492,6 +548,7 @@ def _draw_people(rng: np.random.Generator, n: int, as_of: date) -> _People:
 
 
 def _draw_given(rng: np.random.Generator, p: _People, idx: np.ndarray) -> None:
+    """Given names of the people idx (Kinh-style or Central Highlands, by their kind)."""
     female = p.gender[idx] == 1
     kinh = p.kind[idx] == _KINH
     n_m, n_f = len(nm.GIVEN_MALE), len(nm.GIVEN_FEMALE)
@@ -499,6 +556,38 @@ def _draw_given(rng: np.random.Generator, p: _People, idx: np.ndarray) -> None:
     g = np.where(female, n_m + rng.integers(0, n_f, len(idx)), rng.integers(0, n_m, len(idx)))
     mg = np.where(female, m_m + rng.integers(0, m_f, len(idx)), rng.integers(0, m_m, len(idx)))
     p.parts["given"][idx] = np.where(kinh, g, mg)
+
+
+def _draw_middle(rng: np.random.Generator, p: _People, idx: np.ndarray) -> None:
+    """Middle names of the people idx: none, one or two, by gender and era."""
+    m = len(idx)
+    female, old = p.gender[idx] == 1, p.year[idx] < 1980
+    n_mm = len(nm.MIDDLE_MALE)
+    mid = np.empty(m, dtype=np.int64)
+    for is_female, table, offset in ((False, nm.MIDDLE_MALE, 0), (True, nm.MIDDLE_FEMALE, n_mm)):
+        for era, col in ((True, 0), (False, 1)):
+            sel = (female == is_female) & (old == era)
+            w = _norm([v[col] for v in table.values()])
+            mid[sel] = offset + rng.choice(len(table), size=int(sel.sum()), p=w)
+    n_m2 = len(nm.SECOND_MIDDLE_MALE)
+    mid2 = np.where(
+        female,
+        n_m2 + rng.integers(0, len(nm.SECOND_MIDDLE_FEMALE), m),
+        rng.integers(0, n_m2, m),
+    )
+    count = rng.choice(3, size=m, p=[0.03, 0.89, 0.08])  # middle names: none, one, two
+    p.parts["middle"][idx] = np.where(count == 0, -1, mid)
+    p.parts["middle2"][idx] = np.where(count == 2, mid2, -1)
+
+
+def _draw_surname(rng: np.random.Generator, p: _People, idx: np.ndarray) -> None:
+    """Surnames of the people idx: a weighted Kinh one, and an Ê-đê or Gia-rai one."""
+    m = len(idx)
+    surname = rng.choice(len(_SURNAMES), size=m, p=_norm(list(nm.SURNAMES.values())))
+    ede = rng.integers(0, len(nm.EDE_SURNAMES), m)
+    jrai = len(nm.EDE_SURNAMES) + rng.integers(0, len(nm.JRAI_SURNAMES), m)
+    p.parts["surname"][idx] = surname
+    p.parts["min_surname"][idx] = np.where(p.kind[idx] == _JRAI_FEMALE, jrai, ede)
 
 
 def _draw_names(rng: np.random.Generator, p: _People) -> None:
@@ -510,34 +599,15 @@ def _draw_names(rng: np.random.Generator, p: _People) -> None:
         np.where(female, np.where(rng.random(n) < 0.5, _EDE_FEMALE, _JRAI_FEMALE), _EDE_MALE),
         _KINH,
     ).astype(np.int8)
-    old = p.year < 1980
-    n_mm = len(nm.MIDDLE_MALE)
-    mid = np.empty(n, dtype=np.int64)
-    for is_female, table, offset in ((False, nm.MIDDLE_MALE, 0), (True, nm.MIDDLE_FEMALE, n_mm)):
-        for era, col in ((True, 0), (False, 1)):
-            sel = (female == is_female) & (old == era)
-            w = _norm([v[col] for v in table.values()])
-            mid[sel] = offset + rng.choice(len(table), size=int(sel.sum()), p=w)
-    n_m2 = len(nm.SECOND_MIDDLE_MALE)
-    mid2 = np.where(
-        female,
-        n_m2 + rng.integers(0, len(nm.SECOND_MIDDLE_FEMALE), n),
-        rng.integers(0, n_m2, n),
-    )
-    count = rng.choice(3, size=n, p=[0.03, 0.89, 0.08])  # middle names: none, one, two
-    mid = np.where(count == 0, -1, mid)
-    mid2 = np.where(count == 2, mid2, -1)
-    ede = rng.integers(0, len(nm.EDE_SURNAMES), n)
-    jrai = len(nm.EDE_SURNAMES) + rng.integers(0, len(nm.JRAI_SURNAMES), n)
-    p.parts = {
-        "surname": rng.choice(len(_SURNAMES), size=n, p=_norm(list(nm.SURNAMES.values()))),
-        "middle": mid,
-        "middle2": mid2,
-        "given": np.zeros(n, dtype=np.int64),
-        "min_surname": np.where(p.kind == _JRAI_FEMALE, jrai, ede),
-    }
-    _draw_given(rng, p, np.arange(n))
+    p.parts = {k: np.zeros(n, dtype=np.int16) for k in _PARTS}  # indexes into _tables()
+    everyone = np.arange(n)
+    _draw_surname(rng, p, everyone)
+    _draw_middle(rng, p, everyone)
+    _draw_given(rng, p, everyone)
     p.new_style = rng.random(n) < 0.25  # canonical new-style tone marks, where they apply
+
+
+_PARTS = ("surname", "middle", "middle2", "given", "min_surname")
 
 
 @cache
@@ -549,53 +619,168 @@ def _tables(folded: bool) -> dict[str, list[str]]:
         "middle": _MIDDLE,
         "middle2": _MIDDLE2,
         "given": _GIVEN,
-        "min_given": _MIN_GIVEN,
+        # Central Highlands given names with their prefix: "Y-" (Ê-đê men), then "H'"
+        "min_given": [pre + g for pre in ("Y-", "H'") for g in _MIN_GIVEN],
         "min_surname": _MIN_SURNAMES,
-        "prefix": ["Y-", "H'"],
     }
     if not folded:
         return raw
     return {k: name_key(pd.Series(v, dtype="str")).tolist() for k, v in raw.items()}
 
 
-def _assemble(p: _People, idx: np.ndarray, folded: bool = False) -> pa.Array:
-    """The canonical names (Title Case, NFC) of the people idx, or their name keys."""
-    t = _tables(folded)
+def _shown_parts(p: _People, idx: np.ndarray) -> dict[str, np.ndarray]:
+    """Indexes into ``_tables`` of the name parts the people idx show (-1: not shown).
+
+    Kinh-style names show surname, middle, second middle and given name, but not a
+    middle name that repeats the given name nor a second middle that repeats either (no
+    "Minh Minh"); Central Highlands names show the prefixed given name and the surname.
+    The Kinh-style parts mean something on Kinh rows only, the others on the other rows;
+    the surname is a valid index everywhere (pyarrow's join drops all-null rows).
+    """
     parts = {k: v[idx] for k, v in p.parts.items()}
     kind = p.kind[idx]
+    kinh = kind == _KINH
     vocab = np.array([_VOCAB[w] for w in _MIDDLE] + [-1])
     vocab2 = np.array([_VOCAB[w] for w in _MIDDLE2] + [-2])
     vocab_g = np.array([_VOCAB[w] for w in _GIVEN])
-    kinh = kind == _KINH
     given = np.where(kinh, parts["given"], 0)
     w1, w2, wg = vocab[parts["middle"]], vocab2[parts["middle2"]], vocab_g[given]
-    middle2 = np.where((w2 == wg) | (w2 == w1), -1, parts["middle2"])  # no "Minh Minh"
-    middle = np.where(w1 == wg, -1, parts["middle"])
+    return {
+        "surname": parts["surname"],
+        "middle": np.where(w1 != wg, parts["middle"], -1),
+        "middle2": np.where((w2 != wg) & (w2 != w1), parts["middle2"], -1),
+        "given": given,
+        "min_given": np.where(kinh, 0, parts["given"]) + len(_MIN_GIVEN) * (kind != _EDE_MALE),
+        "min_surname": parts["min_surname"],
+    }
+
+
+def _assemble(p: _People, idx: np.ndarray, folded: bool = False) -> pa.Array:
+    """The canonical names (Title Case, NFC) of the people idx, or their name keys."""
+    t = _tables(folded)
+    shown = _shown_parts(p, idx)
+    kind = p.kind[idx]
     name = pc.binary_join_element_wise(
-        _take(t["surname"], parts["surname"]),
-        _take(t["middle"], middle),
-        _take(t["middle2"], middle2),
-        _take(t["given"], given),
+        *(_take(t[k], shown[k]) for k in ("surname", "middle", "middle2", "given")),
         " ",
         null_handling="skip",
     )
-    words = "|".join(nm.TONE_STYLE)
-    flip = pc.match_substring_regex(name, f"(^| )({words})( |$)").to_numpy(zero_copy_only=False)
-    flip &= p.new_style[idx]
-    if flip.any() and not folded:
-        styled = name.filter(pa.array(flip))
-        for old, new in nm.TONE_STYLE.items():
-            styled = pc.replace_substring_regex(styled, f"(^| ){old}( |$)", rf"\1{new}\2")
-        name = pc.replace_with_mask(name, pa.array(flip), styled)
-
-    mgiven = _take(t["min_given"], np.where(kinh, 0, parts["given"]))
-    prefix = _take(t["prefix"], (kind != _EDE_MALE).astype(np.int64))
-    mgiven = pc.binary_join_element_wise(prefix, mgiven, "")
-    msur = _take(t["min_surname"], parts["min_surname"])
+    if not folded:  # name_key folds the tone style away
+        words = "|".join(nm.TONE_STYLE)
+        flip = pc.match_substring_regex(name, f"(^| )({words})( |$)")
+        flip = flip.to_numpy(zero_copy_only=False) & p.new_style[idx]
+        if flip.any():
+            styled = name.filter(pa.array(flip))
+            for old, new in nm.TONE_STYLE.items():
+                styled = pc.replace_substring_regex(styled, f"(^| ){old}( |$)", rf"\1{new}\2")
+            name = pc.replace_with_mask(name, pa.array(flip), styled)
+    mgiven = _take(t["min_given"], shown["min_given"])
+    msur = _take(t["min_surname"], shown["min_surname"])
     ede = pc.binary_join_element_wise(mgiven, msur, " ")
     jrai = pc.binary_join_element_wise(msur, mgiven, " ")
     minority = pc.if_else(pa.array(kind == _JRAI_FEMALE), jrai, ede)
-    return pc.if_else(pa.array(kinh), name, minority)
+    return pc.if_else(pa.array(kind == _KINH), name, minority)
+
+
+@cache
+def _word_numbers() -> dict[str, int]:
+    """The words of the folded name-part tables, numbered from 1 (fewer than 256)."""
+    tables = _tables(folded=True)
+    words = sorted({w for entries in tables.values() for e in entries for w in e.split(" ")})
+    if len(words) >= 256 or "" in words:  # pragma: no cover - the tables are fixed
+        raise ValueError("name words do not fit a byte each")
+    return {w: i + 1 for i, w in enumerate(words)}
+
+
+def _fold_code(fold: str) -> int | None:
+    """``_name_codes`` of a folded name given as text; None if no name drawn has it."""
+    number = _word_numbers()
+    words = fold.split(" ")
+    if len(words) > 4:
+        return None
+    code = 0
+    for w in words:
+        if w not in number:
+            return None
+        code = code << 8 | number[w]
+    return code
+
+
+_DATE_FORMS = (
+    (re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})"), 0),
+    (re.compile(r"()([0-9]{2})/([0-9]{4})"), 1),
+    (re.compile(r"()()([0-9]{4})"), 2),
+)
+
+
+def _shown_number(dob: str, low: int) -> int | None:
+    """A birth date as shown (``dd/mm/yyyy``, ``mm/yyyy``, ``yyyy``) as a number: its first
+    day counted from low, times 3, plus its precision; None for any other text."""
+    for form, precision in _DATE_FORMS:
+        m = form.fullmatch(dob)
+        if m:
+            try:
+                start = date(int(m[3]), int(m[2] or 1), int(m[1] or 1))
+            except ValueError:
+                return None
+            return (_day(start) - low) * 3 + precision
+    return None
+
+
+def _key_code(p: _People, key: tuple[str, str]) -> int | None:
+    """The number in ``p.key`` of a (folded name, shown birth date); None if no person's
+    key can be it."""
+    code, shown = _fold_code(key[0]), _shown_number(key[1], p.key_low)
+    if code is None or shown is None or not 0 <= shown < 1 << p.key_bits:
+        return None
+    return code << p.key_bits | shown
+
+
+@cache
+def _word_codes() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per name-part table: each entry's folded words as one number, and how many words.
+
+    The words of all tables are numbered from 1 (fewer than 256 of them) and packed a
+    byte each, first word highest; a last entry (0, no words) stands for index -1, a part
+    not shown.
+    """
+    tables = _tables(folded=True)
+    number = _word_numbers()
+    codes = {}
+    for k, entries in tables.items():
+        code = np.zeros(len(entries) + 1, dtype=np.int64)
+        count = np.zeros(len(entries) + 1, dtype=np.int64)
+        for i, entry in enumerate(entries):
+            for w in entry.split(" "):
+                code[i] = code[i] << 8 | number[w]
+                count[i] += 1
+        codes[k] = (code, count)
+    return codes
+
+
+def _name_codes(p: _People, idx: np.ndarray) -> np.ndarray:
+    """The folded names (``_assemble(..., folded=True)``) of the people idx as numbers,
+    equal exactly when the folded names are equal.
+
+    A folded name is its words joined by single spaces; the codes are those words packed
+    a byte each (at most 4 words: 32 bits). Words are numbered from 1, so names of
+    different lengths cannot meet.
+    """
+    codes = _word_codes()
+    shown = _shown_parts(p, idx)
+
+    def pack(order: tuple[str, ...]) -> np.ndarray:
+        out = np.zeros(len(idx), dtype=np.int64)
+        for k in order:
+            code, count = codes[k]
+            out = out << (8 * count[shown[k]]) | code[shown[k]]
+        return out
+
+    kind = p.kind[idx]
+    kinh = pack(("surname", "middle", "middle2", "given"))
+    ede = pack(("min_given", "min_surname"))
+    jrai = pack(("min_surname", "min_given"))
+    return np.where(kind == _KINH, kinh, np.where(kind == _JRAI_FEMALE, jrai, ede))
 
 
 def _dob_text(p: _People) -> pa.Array:
@@ -608,30 +793,66 @@ def _dob_text(p: _People) -> pa.Array:
 
 
 def _name_people(rng: np.random.Generator, p: _People) -> None:
-    """Draw names, then re-draw given names until no two people share a folded name and a
-    birth date: neither the full date nor the date the extracts show (a year, say)."""
+    """Draw names, then re-draw names until no two people share a folded name and a birth
+    date: neither the full date nor the date the extracts show (a year, say).
+
+    The checks run on numbers: the folded name's code (``_name_codes``) shifted left,
+    with the date's day number (or, for the shown date, its first day and precision) in
+    the low bits. The first check sorts everyone's keys; after that only the people
+    whose names were re-drawn are checked, against the keys that are settled. The given
+    name is re-drawn first; a key the given name cannot free (a year of birth shared by
+    many ``Nguyễn Thị``) gets new middle names, later a new surname too.
+    """
     _draw_names(rng, p)
     p.dob_text = _dob_text(p)
-    full = _dates(p.dob)
-    everyone = np.arange(p.n)
-    name, fold = _assemble(p, everyone), _assemble(p, everyone, folded=True)
-    for _ in range(200):
-        dup = np.zeros(p.n, dtype=bool)
-        for dob in (full, p.dob_text):
-            keys = pd.Series(pc.binary_join_element_wise(fold, dob, "|"))
-            dup |= keys.duplicated().to_numpy()
-        dup = np.flatnonzero(dup)
-        if not len(dup):
+    n = p.n
+    # Shown date: its first day and precision (12/1942 starts on a day that 1942 does too).
+    partial = np.flatnonzero(p.precision > 0)
+    y, m, _ = _ymd(p.dob[partial])
+    start = p.dob.copy()
+    start[partial] = _from_ymd(y, np.where(p.precision[partial] == 1, m, 1), np.ones_like(m))
+    low = int(start.min()) if n else 0
+    full = p.dob - low
+    shown = (start - low) * 3 + p.precision
+    # (who is checked, their date numbers, the bits those take: for the shown dates,
+    # everyone's, as p.key holds them for everyone)
+    checks = [
+        (np.ones(n, dtype=bool), full, max(int(full.max(initial=0)).bit_length(), 1)),
+        (p.precision > 0, shown, max(int(shown.max(initial=0)).bit_length(), 1)),
+    ]
+    if any(32 + bits > 63 for _, _, bits in checks):  # pragma: no cover - 100 years of days
+        raise ValueError("birth dates span too long")
+
+    used = [_Taken() for _ in checks]
+    pending = np.arange(n)
+    code = np.zeros(n, dtype=np.int64)
+    for attempt in range(201):
+        if attempt > 24:
+            _draw_surname(rng, p, pending)
+        elif attempt > 8:  # only the Central Highlands names get new surnames yet
+            _draw_surname(rng, p, pending[p.kind[pending] != _KINH])
+        if attempt > 8:
+            _draw_middle(rng, p, pending)
+        if attempt > 0:
+            _draw_given(rng, p, pending)
+        codes = code[pending] = _name_codes(p, pending)
+        clash = np.zeros(len(pending), dtype=bool)
+        new_keys = []
+        for taken, (member, date_no, bits) in zip(used, checks, strict=True):
+            sel = np.flatnonzero(member[pending])
+            keys = codes[sel] << bits | date_no[pending[sel]]
+            clash[sel[taken.clash(keys)]] = True
+            new_keys.append((sel, keys))
+        for taken, (sel, keys) in zip(used, new_keys, strict=True):
+            taken.add(keys[~clash[sel]])
+        pending = pending[clash]
+        if not len(pending):
             break
-        _draw_given(rng, p, dup)
-        mask = np.zeros(p.n, dtype=bool)
-        mask[dup] = True
-        fresh = _assemble(p, dup)
-        name = pc.replace_with_mask(name, pa.array(mask), fresh)
-        fold = pc.replace_with_mask(fold, pa.array(mask), _assemble(p, dup, folded=True))
     else:  # pragma: no cover
         raise RuntimeError("could not make names unique")
-    p.name, p.fold = name, fold
+    p.name = _assemble(p, np.arange(n))
+    p.key_low, p.key_bits = low, checks[1][2]
+    p.key = code << p.key_bits | shown
 
 
 def _describe_people(rng: np.random.Generator, p: _People) -> None:
@@ -712,6 +933,56 @@ def _describe_people(rng: np.random.Generator, p: _People) -> None:
 # --- extracts ------------------------------------------------------------------------
 
 
+def _number_code(value: str) -> int | None:
+    """1 to 16 ASCII digits as one number that keeps their count; None for other text."""
+    if 0 < len(value) <= 16 and value.isascii() and value.isdigit():
+        return len(value) * 10**16 + int(value)
+    return None
+
+
+class _Seen:
+    """Values in use in an extract, for ``_Extract.change``: the ones it started with as
+    sorted numbers (a set of millions of strings would take gigabytes), the ones added
+    since as they are. ``encode`` numbers a value as the first ones were numbered, or
+    gives None for a value that cannot be one of them; the first values ``encode`` cannot
+    number are kept as they are too."""
+
+    def __init__(
+        self,
+        base: np.ndarray | None = None,
+        encode: Callable[[Any], int | None] | None = None,
+        others: Sequence[Hashable] = (),
+    ) -> None:
+        self.base = np.sort(base) if base is not None else np.zeros(0, dtype=np.int64)
+        self.encode = encode
+        self.added: set[Hashable] = set(others)
+
+    @classmethod
+    def of_numbers(cls, values: pa.Array) -> _Seen:
+        """The strings of values, numbered by ``_number_code``."""
+        ok = pc.fill_null(pc.match_substring_regex(values, "^[0-9]{1,16}$"), False)
+        numeric = values.filter(ok)
+        count = pc.utf8_length(numeric).cast(pa.int64()).to_numpy()
+        codes = count * 10**16 + numeric.cast(pa.int64()).to_numpy()
+        others = values.filter(pc.invert(ok)).to_pylist()
+        return cls(codes, _number_code, others)
+
+    def __contains__(self, value: Hashable) -> bool:
+        if value in self.added:
+            return True
+        code = self.encode(value) if self.encode is not None else None
+        if code is None or not len(self.base):
+            return False
+        at = int(np.searchsorted(self.base, code))
+        return at < len(self.base) and int(self.base[at]) == code
+
+    def add(self, value: Hashable) -> None:
+        self.added.add(value)
+
+    def update(self, values: Sequence[Hashable]) -> None:
+        self.added.update(values)
+
+
 @dataclass
 class _Extract:
     """One extract being built: values by canonical field, and what was done to rows."""
@@ -724,9 +995,9 @@ class _Extract:
     order: np.ndarray = field(init=False)  # the order in which rows are offered for changes
     truth: list[dict] = field(default_factory=list)
     variations: list[tuple[np.ndarray, str, str]] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)
-    ids: set[str] = field(default_factory=set)
-    codes: set[str] = field(default_factory=set)
+    keys: _Seen = field(default_factory=lambda: _Seen())  # (folded name, dob) in use anywhere
+    ids: _Seen = field(default_factory=lambda: _Seen())
+    codes: _Seen = field(default_factory=lambda: _Seen())
     copies: dict[str, pa.Array] | None = None
     copy_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     varied: dict[str, np.ndarray] = field(default_factory=dict)  # field -> rows with a variation
@@ -804,9 +1075,9 @@ class _Extract:
                 }
             )
 
-    def key_of(self, names: Sequence[str], dobs: Sequence[str]) -> list[str]:
+    def key_of(self, names: Sequence[str], dobs: Sequence[str]) -> list[tuple[str, str]]:
         folded = name_key(pd.Series(list(names), dtype="str")).fillna("").tolist()
-        return [f"{a}|{b}" for a, b in zip(folded, dobs, strict=True)]
+        return list(zip(folded, dobs, strict=True))
 
     def change(
         self,
@@ -824,7 +1095,7 @@ class _Extract:
 
         ``make(rows, current)`` returns the new values (None where a row is unsuitable).
         ``check`` keeps a change from creating a coincidence with another row: ``"key"``
-        (folded name and birth date shared with another person), ``"id"`` or ``"code"``
+        (folded name and birth date of another person, in any extract), ``"id"`` or ``"code"``
         (a number already in the extract). Returns the rows and their old values.
         """
         chosen: list[int] = []
@@ -991,8 +1262,12 @@ def _build_extracts(rng: np.random.Generator, p: _People, as_of: date) -> list[_
     return extracts
 
 
-def _plant(ext: _Extract, p: _People) -> None:
-    """Truth that follows from the people model; lock those rows."""
+def _plant(ext: _Extract, p: _People, keys: _Seen) -> None:
+    """Truth that follows from the people model; lock those rows.
+
+    keys: the (folded name, birth date) pairs in use in any extract, shared by all four
+    so that no change gives a row another person's key in another extract either.
+    """
     pid = ext.pid
     ext.add_truth("dob.partial", np.flatnonzero(p.precision[pid] > 0), "dob")
     if ext.name in (BHXH, BTXH):
@@ -1009,11 +1284,10 @@ def _plant(ext: _Extract, p: _People) -> None:
             "link.id_conflict", np.flatnonzero(p.id_conflict[pid]), "id_number", command="reconcile"
         )
     ext.locked |= p.special[pid] | (p.precision[pid] > 0)
-    keys = pc.binary_join_element_wise(p.fold.take(pa.array(pid)), ext.cols["dob"], "|")
-    ext.keys = set(keys.to_pylist())
-    ext.ids = set(ext.cols["id_number"].to_pylist())
+    ext.keys = keys
+    ext.ids = _Seen.of_numbers(ext.cols["id_number"])
     if "bhxh_code" in ext.cols:
-        ext.codes = set(ext.cols["bhxh_code"].to_pylist())
+        ext.codes = _Seen.of_numbers(ext.cols["bhxh_code"])
 
 
 def _parse(text: str) -> tuple[int, int, int]:
@@ -1449,21 +1723,38 @@ def _duplicate_rows(ext: _Extract, k: int) -> None:
 
 
 def _finish(ext: _Extract) -> tuple[dict[str, pa.Array], np.ndarray, np.ndarray]:
-    """The extract in its final row order, the person per row, and row numbers by index."""
+    """The extract in its final row order, the person per row, and row numbers by index.
+
+    The copies of ``_duplicate_rows`` go to random later positions. The columns are
+    taken from ``ext.cols`` (emptied) one at a time, so that the extract is in memory
+    about once.
+    """
     ext.flush()
     n = ext.n
-    cols = {c: v.cast(pa.string()) for c, v in ext.cols.items()}
-    pid, position = [ext.pid], [np.arange(n, dtype=float)]
+    order, pid = np.arange(n), ext.pid
     if ext.copies is not None:
-        after = ext.copy_of + 0.5 + ext.rng.random(len(ext.copy_of)) * (n - ext.copy_of - 0.5)
-        cols = {c: pa.concat_arrays([v, ext.copies[c].cast(pa.string())]) for c, v in cols.items()}
-        pid.append(ext.pid[ext.copy_of])
-        position.append(after)
-    order = np.argsort(np.concatenate(position), kind="stable")
+        k = len(ext.copy_of)
+        after = ext.copy_of + 0.5 + ext.rng.random(k) * (n - ext.copy_of - 0.5)
+        # A copy comes after every row at a position up to `after`; copies in that order.
+        rank = np.argsort(after, kind="stable")
+        slot = np.floor(after[rank]).astype(np.int64) + 1 + np.arange(k)
+        is_copy = np.zeros(n + k, dtype=bool)
+        is_copy[slot] = True
+        order = np.empty(n + k, dtype=np.int64)
+        order[slot] = n + rank
+        order[~is_copy] = np.arange(n)
+        pid = np.concatenate([pid, ext.pid[ext.copy_of]])[order]
     rowno = np.empty(len(order), dtype=np.int64)
     rowno[order] = np.arange(1, len(order) + 1)
     taken = pa.array(order)
-    return {c: v.take(taken) for c, v in cols.items()}, np.concatenate(pid)[order], rowno
+    cols = {}
+    for c in list(ext.cols):
+        values = ext.cols.pop(c).cast(pa.string())
+        if ext.copies is not None:
+            copies = ext.copies.pop(c).cast(pa.string())
+            values = pa.concat_arrays([values, copies]).take(taken)
+        cols[c] = values
+    return cols, pid, rowno
 
 
 def _truth_frame(ext: _Extract, rowno: np.ndarray) -> pd.DataFrame:
@@ -1565,8 +1856,10 @@ def write_samples(
     counts: dict[str, int] = {}
     truth, who, variations = [], [], []
     width = max(7, len(str(people.n)))
+    # Everyone's folded name and birth date as shown, and those that changes make.
+    keys = _Seen(people.key, lambda key: _key_code(people, key))
     for ext in extracts:
-        _plant(ext, people)
+        _plant(ext, people, keys)
         if ext.name != DANCU:
             _vary(ext, people, as_of)
         if ext.name == BHXH:
@@ -1574,7 +1867,7 @@ def write_samples(
         if error_rate > 0:
             _inject(ext, people, as_of, error_rate)
         cols, pid, rowno = _finish(ext)
-        ext.cols, ext.copies, ext.keys, ext.ids, ext.codes = {}, None, set(), set(), set()
+        ext.cols, ext.copies, ext.keys, ext.ids, ext.codes = {}, None, _Seen(), _Seen(), _Seen()
         encoding, sep = FORMATS[ext.name]
         headers = dict(COLUMNS[ext.name])
         _write_csv(

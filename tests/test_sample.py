@@ -13,9 +13,11 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from cleanse import sample as sample_module
 from cleanse.normalise import name_key
 from cleanse.reference import reference
 from cleanse.sample import (
@@ -622,6 +624,76 @@ def test_values_are_plausible(sample: dict) -> None:
             if (name, i) not in errors and (name, i, "id_number") not in varied:
                 ids[who[(name, i)]].add(v)
     assert all(len(v) == 1 for v in ids.values())
+
+
+def _people(n: int, seed: int = 0) -> tuple[np.ndarray, sample_module._People]:
+    rng = np.random.default_rng(seed)
+    return rng, sample_module._draw_people(rng, n, AS_OF)
+
+
+def test_name_codes_are_the_folded_names() -> None:
+    """The numbers the uniqueness checks use are equal exactly when the folded names are,
+    and ``_key_code`` numbers a (folded name, shown date) pair as ``p.key`` does."""
+    rng, p = _people(30_000)
+    sample_module._name_people(rng, p)
+    everyone = np.arange(p.n)
+    folded = sample_module._assemble(p, everyone, folded=True).to_pylist()
+    assert folded == name_key(pd.Series(p.name.to_pylist(), dtype="str")).tolist()
+    codes = sample_module._name_codes(p, everyone)
+    pairs = set(zip(codes.tolist(), folded, strict=True))
+    assert len(pairs) == len(set(folded)) == len(set(codes.tolist()))
+    dobs = p.dob_text.to_pylist()
+    keys = [sample_module._key_code(p, (f, d)) for f, d in zip(folded, dobs, strict=True)]
+    assert keys == p.key.tolist()
+    assert len(set(keys)) == p.n
+    some = folded[0]
+    for text in ("31/02/1950", "1/1/1950", "01/1950 ", "١٩٥٠", "", "00/1950", "0000"):
+        assert sample_module._key_code(p, (some, text)) is None
+    for name in ("", "nguyen  van an", "nguyen van an x y z", "nguyen van zzz"):
+        assert sample_module._key_code(p, (name, dobs[0])) is None
+
+
+def test_names_stay_unique_where_given_names_run_out() -> None:
+    """Thousands of people sharing one year of birth, shown as that year only: given names
+    alone cannot tell them apart, so middle names (then surnames) are re-drawn too."""
+    rng, p = _people(6000, seed=1)
+    p.dob = sample_module._day(date(1940, 1, 1)) + rng.integers(0, 366, p.n)
+    p.year = np.full(p.n, 1940)
+    p.precision = np.full(p.n, 2, dtype=np.int8)
+    p.precision[:100] = 1
+    sample_module._name_people(rng, p)
+    folded = sample_module._assemble(p, np.arange(p.n), folded=True).to_pylist()
+    full = sample_module._dates(p.dob).to_pylist()
+    shown = p.dob_text.to_pylist()
+    assert len(set(zip(folded, full, strict=True))) == p.n
+    assert len(set(zip(folded, shown, strict=True))) == p.n
+    assert set(shown) == {"1940"} | {f"{m:02d}/1940" for m in range(1, 13)}
+
+
+def test_unique_numbers() -> None:
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 50, 500)
+    expected = pd.Series(keys).duplicated().to_numpy()
+    assert (sample_module._later_repeats(keys) == expected).all()
+    prefix = rng.integers(0, 3, 20_000)
+    taken = np.arange(0, 3 * 10_000, 7)
+    values = sample_module._unique_ints(rng, prefix, 10_000, taken)
+    assert len(set(values.tolist())) == len(values)
+    assert not np.isin(values, taken).any()
+    assert (values // 10_000 == prefix).all()
+    again = sample_module._unique_ints(np.random.default_rng(0), prefix, 10_000, taken)
+    first = sample_module._unique_ints(np.random.default_rng(0), prefix, 10_000, taken)
+    assert (again == first).all()
+
+
+def test_seen_numbers_keep_their_digits() -> None:
+    import pyarrow as pa
+
+    seen = sample_module._Seen.of_numbers(pa.array(["001234567890", "12", "12a", "7.9E+10"]))
+    assert "001234567890" in seen and "12" in seen and "12a" in seen and "7.9E+10" in seen
+    assert "1234567890" not in seen and "012" not in seen and "" not in seen
+    seen.update(["99", "x"])
+    assert "99" in seen and "x" in seen and "099" not in seen
 
 
 def test_committed_samples_are_current(tmp_path: Path) -> None:
