@@ -291,6 +291,92 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     return exit_status(summary, kwargs["fail_on"])
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--reference",
+    type=click.Path(),
+    default=None,
+    help="The reference extract (dân cư); default: every dancu file given.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.85,
+    show_default=True,
+    help="Score from which two records are linked as one person.",
+)
+@click.option(
+    "--review-threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Score from which an unlinked pair goes to review (default 0.70, at most --threshold).",
+)
+@input_options
+@output_options
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date the checks count from (default: today), for reproducible runs.",
+)
+@command
+def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
+    """Link the records of several extracts that are one person and report conflicts.
+
+    Writes persons, links, review, discrepancies and findings (parquet, csv, xlsx) and
+    summary.json into --out. A dancu file is the reference unless --reference names one.
+
+    \b
+    Example:
+      cleanse reconcile bhxh.csv btxh.csv hotich.csv --reference dancu.csv --out doi-chieu
+    """
+    from cleanse.output import staged_output
+    from cleanse.reconcile import reconcile_files
+    from cleanse.report import (
+        mask_discrepancies,
+        mask_findings,
+        on_terminal,
+        progress,
+        render_summary,
+    )
+    from cleanse.write import write_summary, write_tables
+
+    review = kwargs["review_threshold"]
+    if review is not None and review > kwargs["threshold"]:
+        raise click.BadParameter("--review-threshold must not exceed --threshold")
+    show = on_terminal(kwargs["quiet"])
+    with progress(show) as bar:
+        task = bar.add_task("reconcile", total=None) if bar is not None else None
+
+        def on_stage(stage: str) -> None:
+            if bar is not None and task is not None:
+                bar.update(task, description=stage)
+
+        run = reconcile_files(
+            files,
+            reference=kwargs["reference"],
+            read_settings=reading_settings(kwargs),
+            today=pd_timestamp(kwargs["today"]),
+            gender_codes=gender_codes(kwargs),
+            lang=kwargs["lang"],
+            threshold=kwargs["threshold"],
+            review_threshold=review,
+            on_stage=on_stage,
+        )
+    tables = dict(run.tables)
+    if kwargs["mask"]:
+        tables["findings"] = mask_findings(tables["findings"])
+        tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
+    summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
+    with staged_output(kwargs["out_dir"]) as stage:
+        write_tables(tables, stage, kwargs["formats"], summary=summary)
+        write_summary(summary, stage)
+    if show:
+        render_summary(summary, kwargs["lang"], kwargs["out_dir"])
+    return exit_status(summary, kwargs["fail_on"])
+
+
 def pd_timestamp(value: dt.datetime | None) -> Any:
     """A click date as a pandas Timestamp (None stays None: today)."""
     import pandas as pd

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cleanse.inspect import console
 from cleanse.mask import mask_id
-from cleanse.rules import REGISTRY
+from cleanse.rules import ALL_RULES, RECONCILE_RULES, REGISTRY
 
 LABELS = {
     "vi": {
@@ -33,6 +33,14 @@ LABELS = {
         "title": "Kết quả kiểm tra",
         "rows_with_errors": "dòng có lỗi",
         "written": "Đã ghi kết quả vào",
+        "title_reconcile": "Kết quả đối chiếu",
+        "reference": "đối chiếu",
+        "persons": "số người",
+        "links": "liên kết",
+        "review": "cần xem xét",
+        "discrepancies": "khác biệt",
+        "group_validate": "Quy tắc của validate (từng tệp)",
+        "group_reconcile": "Quy tắc của reconcile (đối chiếu nhiều tệp)",
     },
     "en": {
         "rule": "rule",
@@ -48,6 +56,14 @@ LABELS = {
         "title": "Validation results",
         "rows_with_errors": "rows with errors",
         "written": "Results written to",
+        "title_reconcile": "Reconciliation results",
+        "reference": "reference",
+        "persons": "persons",
+        "links": "links",
+        "review": "to review",
+        "discrepancies": "discrepancies",
+        "group_validate": "validate rules (one file)",
+        "group_reconcile": "reconcile rules (across files)",
     },
 }
 
@@ -84,22 +100,39 @@ def mask_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def mask_discrepancies(discrepancies: pd.DataFrame) -> pd.DataFrame:
+    """Discrepancies with ID numbers masked in both values."""
+    out = discrepancies.copy()
+    ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
+    for col in ("left_value", "right_value"):
+        out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
+    return out
+
+
 def render_summary(summary: dict[str, Any], lang: str, out_dir: str) -> None:
     """Print per-file counts and per-rule counts to stderr."""
     t = LABELS[lang]
     con = console()
-    files = Table(title=t["title"], title_justify="left")
+    rec = summary.get("reconcile") if summary.get("command") == "reconcile" else None
+    files = Table(title=t["title_reconcile" if rec else "title"], title_justify="left")
     for col in ("file", "kind", "rows", "findings"):
         files.add_column(t[col], justify="right" if col in ("rows", "findings") else "left")
     for inp in summary["inputs"]:
-        files.add_row(inp["source"], inp["kind"], f"{inp['rows']:,}", f"{inp['findings']:,}")
+        kind = inp["kind"] + (f" ({t['reference']})" if inp.get("reference") else "")
+        files.add_row(inp["source"], kind, f"{inp['rows']:,}", f"{inp['findings']:,}")
     con.print(files)
+    if rec:
+        methods = ", ".join(f"{m} {n:,}" for m, n in rec["links_by_method"].items())
+        con.print(
+            f"{t['persons']}: {rec['persons']:,}  {t['links']}: {rec['links']:,} ({methods})  "
+            f"{t['review']}: {rec['review']:,}  {t['discrepancies']}: {rec['discrepancies']:,}"
+        )
     counts = summary["counts"]
     rules = Table(title_justify="left")
     for col in ("rule", "severity", "count", "meaning"):
         rules.add_column(t[col], justify="right" if col == "count" else "left")
     for code, n in counts["by_rule"].items():
-        rule = REGISTRY[code]
+        rule = ALL_RULES[code]
         style = "red" if rule.severity == "error" else "yellow"
         rules.add_row(code, f"[{style}]{t[rule.severity]}[/]", f"{n:,}", rule.message(lang))
     if counts["by_rule"]:
@@ -119,6 +152,9 @@ def rules_table(lang: str) -> Table:
     table.add_column("severity")
     table.add_column("tiếng Việt")
     table.add_column("English")
-    for rule in REGISTRY.values():
-        table.add_row(rule.code, rule.severity, rule.vi, rule.en)
+    for group, rules in (("group_validate", REGISTRY), ("group_reconcile", RECONCILE_RULES)):
+        table.add_section()
+        table.add_row(f"[bold]{LABELS[lang][group]}[/]", "", "", "")
+        for rule in rules.values():
+            table.add_row(rule.code, rule.severity, rule.vi, rule.en)
     return table

@@ -88,7 +88,7 @@ def rule(
 
 
 # Importing a family registers its rules.
-from cleanse.rules import completeness, ids, dob, person, text, duplicates  # noqa: E402,F401,I001
+from cleanse.rules import completeness, ids, dob, person, text, duplicates, links  # noqa: E402,F401,I001
 
 # The order of SPEC §3's table: how `cleanse rules`, summaries and reports list them.
 SPEC_ORDER = (
@@ -114,6 +114,20 @@ SPEC_ORDER = (
     "death.before_birth",
     "record.duplicate",
 )
-if set(SPEC_ORDER) != set(REGISTRY):  # a rule added to one list and not the other
-    raise RuntimeError(f"rule lists differ: {set(SPEC_ORDER) ^ set(REGISTRY)}")
+# The order of SPEC §4's table: the cross-file rules of `reconcile`, kept out of
+# ``REGISTRY`` (the single-file rules that `validate` runs) in ``RECONCILE_RULES``.
+RECONCILE_ORDER = (
+    "link.field_mismatch",
+    "link.id_conflict",
+    "link.unmatched",
+    "person.duplicate",
+    "vital.deceased_active",
+)
+_listed = set(SPEC_ORDER) | set(RECONCILE_ORDER)
+if _listed != set(REGISTRY) or set(SPEC_ORDER) & set(RECONCILE_ORDER):
+    # a rule added to one list and not the other
+    raise RuntimeError(f"rule lists differ: {_listed ^ set(REGISTRY)}")
+RECONCILE_RULES = {code: REGISTRY[code] for code in RECONCILE_ORDER}
 REGISTRY = {code: REGISTRY[code] for code in SPEC_ORDER}
+# Every rule of every command, validate's first: for `cleanse rules` and reports.
+ALL_RULES = {**REGISTRY, **RECONCILE_RULES}

@@ -1,0 +1,670 @@
+"""``reconcile``: link the records of several extracts into persons and report conflicts.
+
+``cleanse.link`` does the linking (``load_records`` then ``link``); this module turns its
+result into the tables of SPEC §5 (``persons``, ``links``, ``review``, ``discrepancies``,
+``findings``) and the summary, with the cross-file rules of SPEC §4:
+
+- ``person.duplicate``: every record of an extract after the first record (by row) of
+  that extract in the same person; ``related_*`` is that first record.
+- ``link.unmatched`` (only when there is a reference): every record of a non-reference
+  extract whose person holds no reference record.
+- ``link.id_conflict``: a record whose well-formed ID differs from the ID of its person's
+  reference record (``related_*`` = that record, the suggestion its ID); for a person
+  without a reference record carrying an ID, every record with a well-formed ID when the
+  person holds two or more of them (``related_*`` = the first record with another ID).
+- ``link.field_mismatch``: each record is compared with its person's *anchor* (the first
+  reference record; without one the first record of the first extract, by row) on the
+  folded name, the birth date (a year-only, month/year or 01/01 date is compatible with
+  any date it covers; a day/month swap is a mismatch), the gender and the ID (two
+  different well-formed IDs are ``link.id_conflict`` instead; a 9-digit CMND beside a
+  12-digit ID is not compared). The finding sits on the compared record, never on the
+  anchor, so with a reference it names the side that disagrees with the reference; the
+  suggestion is the reference value. One finding and one ``discrepancies`` row per field.
+- ``vital.deceased_active``: a person with a death registration (hộ tịch khai tử) or a
+  death date in any extract, whose BTXH or BHXH record is active (``active`` of
+  ``load_records``) while the run's month (``today``) is after the month of death;
+  reported on the active record, ``related_*`` = the death record (the earliest death).
+
+Values in findings and discrepancies are shown as they were read: a second pass over the
+extracts fetches them, for the records concerned only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cleanse import __version__
+from cleanse.errors import CleanseError
+from cleanse.link import METHODS, LinkResult, link, load_records
+from cleanse.read import Extract, open_extract
+from cleanse.reference import reference
+from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES
+from cleanse.write import FINDING_COLUMNS
+
+__all__ = [
+    "ReconcileRun",
+    "reconcile_files",
+    "reconcile_extracts",
+    "PERSON_COLUMNS",
+    "LINK_COLUMNS",
+    "DISCREPANCY_COLUMNS",
+]
+
+_STRING = pd.StringDtype("pyarrow")
+PERSON_COLUMNS = ["person_id", "source", "row"]
+LINK_COLUMNS = [
+    "left_source",
+    "left_row",
+    "right_source",
+    "right_row",
+    "person_id",
+    "method",
+    "score",
+    "reason",
+]
+DISCREPANCY_COLUMNS = [
+    "person_id",
+    "field",
+    "left_source",
+    "left_row",
+    "left_value",
+    "right_source",
+    "right_row",
+    "right_value",
+]
+RULE_ORDER = {code: i for i, code in enumerate(RECONCILE_ORDER)}
+RAW_FIELDS = ("id_number", "full_name", "dob", "gender", "benefit_status", "bhxh_code")
+COMPARED = ("full_name", "dob", "gender", "id_number")  # the order of mismatch findings
+REFERENCE_NOTE = {"vi": "khác dữ liệu đối chiếu", "en": "differs from the reference"}
+
+
+@dataclass
+class ReconcileRun:
+    """The tables of a reconcile run (``persons``, ``links``, ``review``,
+    ``discrepancies``, ``findings``), its findings again, and its summary (SPEC §5)."""
+
+    tables: dict[str, pd.DataFrame]
+    findings: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def reconcile_files(
+    paths: Iterable[str],
+    *,
+    reference: str | None = None,
+    read_settings: Mapping[str, Any] | None = None,
+    today: pd.Timestamp | None = None,
+    gender_codes: Mapping[str, str] | None = None,
+    lang: str = "vi",
+    threshold: float = 0.85,
+    review_threshold: float | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> ReconcileRun:
+    """Open the extracts (the ``reference`` first when given) and reconcile them.
+
+    Every file is opened before any work, so a bad path or a missing column stops the run
+    before any output. Without ``reference``, every ``dancu`` extract is the reference.
+    """
+    started = time.time()
+    settings = dict(read_settings or {})
+    paths = list(paths)
+    extracts: list[Extract] = []
+    ref_src: int | None = None
+    if reference is not None:
+        ref_path = Path(reference).resolve()
+        paths = [p for p in paths if Path(p).resolve() != ref_path]
+        # The reference is a dân cư extract unless the user said otherwise.
+        ref_settings = dict(settings)
+        extracts.append(open_extract(reference, **ref_settings))
+        ref_src = 0
+    extracts += [open_extract(p, **settings) for p in paths]
+    if len(extracts) < 2:
+        raise CleanseError(
+            "reconcile needs at least two extracts (or one and --reference)",
+            hint="give two or more files",
+        )
+    names = [e.name for e in extracts]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise CleanseError(
+            f"two inputs are named {dup!r}; findings name files by their name",
+            hint="rename or copy one of them",
+        )
+    return reconcile_extracts(
+        extracts,
+        reference=ref_src,
+        today=today,
+        gender_codes=gender_codes,
+        lang=lang,
+        threshold=threshold,
+        review_threshold=review_threshold,
+        started=started,
+        on_stage=on_stage,
+    )
+
+
+def reconcile_extracts(
+    extracts: Sequence[Extract],
+    *,
+    reference: int | None = None,
+    today: pd.Timestamp | None = None,
+    gender_codes: Mapping[str, str] | None = None,
+    lang: str = "vi",
+    threshold: float = 0.85,
+    review_threshold: float | None = None,
+    started: float | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> ReconcileRun:
+    """Reconcile opened extracts; ``reference`` is the index of the reference extract."""
+    started = time.time() if started is None else started
+    if not 0.0 <= threshold <= 1.0:
+        raise CleanseError(f"--threshold {threshold}: give a number from 0 to 1")
+    review = min(0.70, threshold) if review_threshold is None else review_threshold
+    if not 0.0 <= review <= threshold:
+        raise CleanseError(f"--review-threshold {review}: give a number from 0 to {threshold}")
+    if on_stage:
+        on_stage("reading")
+    records = load_records(extracts, gender_codes).reset_index(drop=True)
+    if on_stage:
+        on_stage("linking")
+    result = link(records, threshold=threshold, review_threshold=review, reference=reference)
+    if on_stage:
+        on_stage("reporting")
+    if reference is not None:
+        is_ref = records["src"].to_numpy() == reference
+    else:
+        is_ref = (records["kind"].astype(str) == "dancu").to_numpy()
+    has_reference = reference is not None or bool(is_ref.any())
+    day = (today or pd.Timestamp.today()).normalize()
+    found = _Finder(records, result, is_ref, has_reference, day.year * 100 + day.month)
+    raw = _raw_values(extracts, records, found.needed())
+    findings = found.findings(raw, lang)
+    discrepancies = found.discrepancies(raw)
+    tables = {
+        "findings": findings,
+        "persons": _persons(result),
+        "links": _pairs(records, result, result.links),
+        "review": _pairs(records, result, result.review),
+        "discrepancies": discrepancies,
+    }
+    rows = np.bincount(records["src"].to_numpy(dtype=np.int64), minlength=len(extracts))
+    summary = _summarise(
+        extracts, rows, tables, result, started, reference, is_ref, records, threshold, review
+    )
+    return ReconcileRun(tables, findings, summary)
+
+
+# --- findings ----------------------------------------------------------------------------
+
+
+class _Finder:
+    """The cross-file findings, as record indices: ``record, related, rule, field``."""
+
+    def __init__(
+        self,
+        records: pd.DataFrame,
+        result: LinkResult,
+        is_ref: np.ndarray,
+        has_reference: bool,
+        run_month: int,
+    ) -> None:
+        self.r = records
+        self.n = n = len(records)
+        self.pid = result.persons["person_id"].to_numpy(dtype=object)
+        self.pcode = pd.factorize(result.persons["person_id"])[0].astype(np.int64)
+        self.is_ref = is_ref
+        src = records["src"].to_numpy(dtype=np.int64)
+        row = records["row"].to_numpy(dtype=np.int64)
+        self.src, self.row = src, row
+        # Records ordered by person, reference first, then extract and row.
+        order = np.lexsort((row, src, ~is_ref, self.pcode))
+        first = np.ones(n, dtype=bool)
+        first[1:] = self.pcode[order][1:] != self.pcode[order][:-1]
+        self.anchor = np.empty(max(self.pcode.max() + 1, 0) if n else 0, dtype=np.int64)
+        self.anchor[self.pcode[order][first]] = order[first]
+        parts = [
+            self._person_duplicate(),
+            self._unmatched() if has_reference else _none(),
+            self._id_conflict(),
+            self._death(run_month),
+        ]
+        mismatch, self.disc = self._mismatch()
+        parts.append(mismatch)
+        self.found = pd.concat(parts, ignore_index=True)
+
+    def needed(self) -> np.ndarray:
+        """Record indices whose values the findings and discrepancies show."""
+        rel = self.found["related"].to_numpy()
+        return np.unique(
+            np.concatenate(
+                [
+                    self.found["record"].to_numpy(),
+                    rel[rel >= 0],
+                    self.disc["left"].to_numpy(),
+                    self.disc["right"].to_numpy(),
+                ]
+            ).astype(np.int64)
+        )
+
+    def _person_duplicate(self) -> pd.DataFrame:
+        order = np.lexsort((self.row, self.src, self.pcode))
+        key_p, key_s = self.pcode[order], self.src[order]
+        new = np.ones(self.n, dtype=bool)
+        new[1:] = (key_p[1:] != key_p[:-1]) | (key_s[1:] != key_s[:-1])
+        group_first = order[np.flatnonzero(new)[np.cumsum(new) - 1]] if self.n else order
+        dup = ~new
+        return _frame(order[dup], group_first[dup], "person.duplicate", "")
+
+    def _unmatched(self) -> pd.DataFrame:
+        held = np.zeros(self.anchor.size, dtype=bool)
+        held[self.pcode[self.is_ref]] = True
+        idx = np.flatnonzero(~self.is_ref & ~held[self.pcode])
+        return _frame(idx, np.full(idx.size, -1), "link.unmatched", "")
+
+    def _consistent_ids(self) -> np.ndarray:
+        """Records whose 12-digit ID is well-formed and agrees with the record itself: a
+        known province code, the gender/century digit and the birth-year digits matching
+        the record's gender and birth year where those are known (DOMAIN.md). An ID that
+        breaks one of these is a single-file error (``validate``): beside another ID it
+        is a ``link.field_mismatch``, not a ``link.id_conflict``."""
+        id12 = self.r["id12"]
+        has = id12.notna().to_numpy()
+        ok = np.zeros(self.n, dtype=bool)
+        idx = np.flatnonzero(has)
+        if not idx.size:
+            return ok
+        digits = id12.iloc[idx].astype(str)
+        place = digits.str.slice(0, 3)
+        g = digits.str.slice(3, 4).astype(int).to_numpy()
+        yy = digits.str.slice(4, 6).astype(int).to_numpy()
+        known = place.isin(sorted(reference().place_codes)).to_numpy()
+        year = self.r["dob_year"].astype("Int64").iloc[idx].fillna(-1).to_numpy(dtype=np.int64)
+        gender = self.r["gender_code"].astype("string").iloc[idx].fillna("").to_numpy()
+        century = 1900 + 100 * (g // 2)
+        year_ok = (year < 0) | ((year // 100 * 100 == century) & (year % 100 == yy))
+        g_male = g % 2 == 0
+        gender_ok = (gender == "") | ((gender == "M") == g_male)
+        ok[idx] = known & year_ok & gender_ok
+        return ok
+
+    def _id_conflict(self) -> pd.DataFrame:
+        id12 = self.r["id12"]
+        self.consistent = self._consistent_ids()
+        has = self.consistent
+        codes = pd.factorize(id12)[0].astype(np.int64)  # -1 = none
+        m = self.anchor.size
+        # The ID of each person's first reference record carrying one.
+        ref_rec = np.full(m, -1, dtype=np.int64)
+        cand = np.flatnonzero(self.is_ref & has)
+        cand = cand[np.lexsort((self.row[cand], self.src[cand]))][::-1]  # the first wins
+        ref_rec[self.pcode[cand]] = cand
+        ref_of = ref_rec[self.pcode]
+        with_ref = has & (ref_of >= 0)
+        hit = with_ref & (codes != codes[np.maximum(ref_of, 0)])
+        rec_a = np.flatnonzero(hit)
+        rel_a = ref_of[rec_a]
+        # Persons without a reference ID: every record when two IDs meet in one person.
+        rest = np.flatnonzero(has & (ref_of < 0))
+        rest = rest[np.lexsort((self.row[rest], self.src[rest], self.pcode[rest]))]
+        rec_b: list[int] = []
+        rel_b: list[int] = []
+        if rest.size:
+            p = self.pcode[rest]
+            c = codes[rest]
+            lo = pd.Series(c).groupby(p).transform("min").to_numpy()
+            hi = pd.Series(c).groupby(p).transform("max").to_numpy()
+            multi = rest[lo != hi]
+            for _person, group in pd.Series(multi).groupby(self.pcode[multi]):
+                members = group.to_numpy()
+                for rec in members:
+                    other = members[codes[members] != codes[rec]][0]
+                    rec_b.append(int(rec))
+                    rel_b.append(int(other))
+        rec = np.concatenate([rec_a, np.array(rec_b, dtype=np.int64)])
+        rel = np.concatenate([rel_a, np.array(rel_b, dtype=np.int64)])
+        out = _frame(rec, rel, "link.id_conflict", "id_number")
+        out["suggest"] = np.where(with_ref[rec], rel, -1) if rec.size else rel
+        self.conflicts = (rec, rel)
+        return out
+
+    def _death(self, run_month: int) -> pd.DataFrame:
+        death_ord = self.r["death_ord"]
+        dated = death_ord.notna().to_numpy()
+        month = (death_ord.fillna(0).to_numpy(dtype=np.int64)) // 100
+        event = self.r["is_death_event"].to_numpy(dtype=bool)
+        dead = np.flatnonzero(dated)
+        # Per person the earliest death, a registration before a date in another extract.
+        dead = dead[np.lexsort((self.row[dead], self.src[dead], ~event[dead], month[dead]))]
+        dead = dead[::-1]
+        m = self.anchor.size
+        death_rec = np.full(m, -1, dtype=np.int64)
+        death_rec[self.pcode[dead]] = dead
+        of = death_rec[self.pcode]
+        kind = self.r["kind"].astype(str).to_numpy()
+        active = self.r["active"].to_numpy(dtype=bool) & np.isin(kind, ["bhxh", "btxh"])
+        hit = active & (of >= 0) & (run_month > month[np.maximum(of, 0)])
+        idx = np.flatnonzero(hit)
+        return _frame(idx, of[idx], "vital.deceased_active", "benefit_status")
+
+    def _mismatch(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        r = self.r
+        a = self.anchor[self.pcode] if self.n else np.zeros(0, dtype=np.int64)
+        rec = np.flatnonzero(a != np.arange(self.n))
+        anc = a[rec]
+
+        def col(name: str) -> tuple[pd.Series, pd.Series]:
+            values = r[name]
+            return values.iloc[rec].reset_index(drop=True), values.iloc[anc].reset_index(drop=True)
+
+        found: dict[str, np.ndarray] = {}
+        x, y = col("name_key")
+        found["full_name"] = _differ(x, y)
+        x, y = col("gender_code")
+        found["gender"] = _differ(x.astype("string"), y.astype("string"))
+        found["dob"] = self._dob_differ(rec, anc)
+        both12 = self.consistent[rec] & self.consistent[anc]
+        xa, ya = col("id_any")
+        xc, yc = col("cmnd9")
+        found["id_number"] = ~both12 & (_differ(xa, ya) | _differ(xc, yc))
+        parts = []
+        discs = []
+        for name in COMPARED:
+            hit = found[name]
+            recs, ancs = rec[hit], anc[hit]
+            out = _frame(recs, ancs, "link.field_mismatch", name)
+            out["suggest"] = np.where(self.is_ref[ancs], ancs, -1)
+            parts.append(out)
+            discs.append(pd.DataFrame({"field": name, "left": ancs, "right": recs}))
+        # ID conflicts are discrepancies too (once per pair of records).
+        crec, crel = self.conflicts
+        lo, hi = np.minimum(crec, crel), np.maximum(crec, crel)
+        pairs = pd.DataFrame({"a": lo, "b": hi, "rel": crel, "rec": crec}).drop_duplicates(
+            ["a", "b"]
+        )
+        discs.append(
+            pd.DataFrame(
+                {
+                    "field": "id_number",
+                    "left": pairs["rel"].to_numpy(dtype=np.int64),
+                    "right": pairs["rec"].to_numpy(dtype=np.int64),
+                }
+            )
+        )
+        disc = pd.concat(discs, ignore_index=True)
+        disc["left"] = disc["left"].astype(np.int64)
+        disc["right"] = disc["right"].astype(np.int64)
+        return pd.concat(parts, ignore_index=True), disc
+
+    def _dob_differ(self, rec: np.ndarray, anc: np.ndarray) -> np.ndarray:
+        r = self.r
+
+        def arr(name: str) -> np.ndarray:
+            return r[name].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+
+        year, month, day = arr("dob_year"), arr("dob_month"), arr("dob_day")
+        precision = r["dob_precision"].astype(str).to_numpy()
+        placeholder = r["dob_placeholder"].to_numpy(dtype=bool)
+        full = (precision == "full") & ~placeholder
+        # The month a date pins down (-1: any month: a year-only date or a 01/01 placeholder).
+        pinned = np.where((precision == "month") | full, month, -1)
+        ya, yb = year[rec], year[anc]
+        both = (ya >= 0) & (yb >= 0)
+        exact = full[rec] & full[anc]
+        same = (ya == yb) & (month[rec] == month[anc]) & (day[rec] == day[anc])
+        ma, mb = pinned[rec], pinned[anc]
+        covered = (ya == yb) & ((ma < 0) | (mb < 0) | (ma == mb))
+        return both & np.where(exact, ~same, ~covered)
+
+    def findings(self, raw: pd.DataFrame, lang: str) -> pd.DataFrame:
+        """The findings table in SPEC columns, sorted by source, row, rule, field."""
+        f = self.found
+        rec = f["record"].to_numpy(dtype=np.int64)
+        rel = f["related"].to_numpy(dtype=np.int64)
+        sug = f["suggest"].fillna(-1).to_numpy(dtype=np.int64)
+        rule = f["rule"].astype(str).to_numpy()
+        fld = f["field"].astype(str).to_numpy()
+        n = len(f)
+        value = np.full(n, None, dtype=object)
+        suggestion = np.full(n, None, dtype=object)
+        for name in ("full_name", "dob", "gender", "id_number", "benefit_status"):
+            at = fld == name
+            if at.any():
+                value[at] = _lookup(raw, rec[at], name)
+                s = at & (sug >= 0)
+                suggestion[s] = _lookup(raw, sug[s], name)
+        sources = self.r["source"].astype(str).to_numpy()
+        related_source = np.full(n, None, dtype=object)
+        related_source[rel >= 0] = sources[rel[rel >= 0]]
+        out = pd.DataFrame(
+            {
+                "source": pd.array(sources[rec], dtype=_STRING),
+                "row": pd.array(self.row[rec], dtype="Int64"),
+                "rule": pd.array(rule, dtype=_STRING),
+                "severity": pd.array([RECONCILE_RULES[c].severity for c in rule], dtype=_STRING),
+                "field": pd.array([x or None for x in fld], dtype=_STRING),
+                "value": pd.array(value, dtype=_STRING),
+                "message": pd.array(
+                    _messages(rule, fld, sug >= 0, lang) if n else [], dtype=_STRING
+                ),
+                "suggestion": pd.array(suggestion, dtype=_STRING),
+                "related_source": pd.array(related_source, dtype=_STRING),
+                "related_row": pd.array(
+                    np.where(rel >= 0, self.row[np.maximum(rel, 0)] if n else rel, -1),
+                    dtype="Int64",
+                ),
+            }
+        )
+        out.loc[rel < 0, "related_row"] = pd.NA
+        out["_src"] = self.src[rec]
+        out["_order"] = [RULE_ORDER[c] for c in rule]
+        out["_field"] = [COMPARED.index(x) if x in COMPARED else -1 for x in fld]
+        out = out.sort_values(["_src", "row", "_order", "_field"], kind="stable")
+        return out[FINDING_COLUMNS].reset_index(drop=True)
+
+    def discrepancies(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """One row per differing field of two linked records: left the anchor or reference."""
+        d = self.disc
+        left = d["left"].to_numpy(dtype=np.int64)
+        right = d["right"].to_numpy(dtype=np.int64)
+        fld = d["field"].astype(str).to_numpy()
+        lv = np.full(len(d), None, dtype=object)
+        rv = np.full(len(d), None, dtype=object)
+        for name in COMPARED:
+            at = fld == name
+            if at.any():
+                lv[at] = _lookup(raw, left[at], name)
+                rv[at] = _lookup(raw, right[at], name)
+        sources = self.r["source"].astype(str).to_numpy()
+        out = pd.DataFrame(
+            {
+                "person_id": pd.array(self.pid[right], dtype=_STRING),
+                "field": pd.array(fld, dtype=_STRING),
+                "left_source": pd.array(sources[left], dtype=_STRING),
+                "left_row": pd.array(self.row[left], dtype="Int64"),
+                "left_value": pd.array(lv, dtype=_STRING),
+                "right_source": pd.array(sources[right], dtype=_STRING),
+                "right_row": pd.array(self.row[right], dtype="Int64"),
+                "right_value": pd.array(rv, dtype=_STRING),
+                "_src": self.src[right],
+                "_field": [COMPARED.index(x) for x in fld],
+            }
+        )
+        out = out.sort_values(["person_id", "_src", "right_row", "_field"], kind="stable")
+        return out[DISCREPANCY_COLUMNS].reset_index(drop=True)
+
+
+def _none() -> pd.DataFrame:
+    return _frame(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), "", "")
+
+
+def _frame(record: np.ndarray, related: np.ndarray, rule: str, field: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "record": np.asarray(record, dtype=np.int64),
+            "related": np.asarray(related, dtype=np.int64),
+            "rule": rule,
+            "field": field,
+            "suggest": np.full(len(record), -1, dtype=np.int64),
+        }
+    )
+
+
+def _differ(x: pd.Series, y: pd.Series) -> np.ndarray:
+    """Both present and different."""
+    both = (x.notna() & y.notna()).to_numpy(dtype=bool)
+    diff = (x.astype("string").fillna("") != y.astype("string").fillna("")).to_numpy(dtype=bool)
+    return both & diff
+
+
+def _messages(rule: np.ndarray, fld: np.ndarray, vs_reference: np.ndarray, lang: str) -> list[str]:
+    out = []
+    for code, name, ref in zip(rule, fld, vs_reference, strict=True):
+        text = RECONCILE_RULES[code].message(lang)
+        if code == "link.field_mismatch":
+            text = f"{text}: {name}" + (f" ({REFERENCE_NOTE[lang]})" if ref else "")
+        out.append(text)
+    return out
+
+
+def _lookup(raw: pd.DataFrame, records: np.ndarray, name: str) -> np.ndarray:
+    """The raw values of ``name`` for these records (None where empty or absent)."""
+    if name not in raw.columns or not len(records):
+        return np.full(len(records), None, dtype=object)
+    values = raw[name].reindex(records)
+    if name == "id_number" and "bhxh_code" in raw.columns:
+        # An ID carried in the BHXH column (since 08/2025) when the ID column is empty.
+        values = values.fillna(raw["bhxh_code"].reindex(records))
+    return np.asarray(values.astype(object).where(values.notna(), None), dtype=object)
+
+
+def _raw_values(
+    extracts: Sequence[Extract], records: pd.DataFrame, needed: np.ndarray
+) -> pd.DataFrame:
+    """The values as read of the compared fields, for the ``needed`` records only."""
+    src = records["src"].to_numpy(dtype=np.int64)
+    starts = np.searchsorted(src, np.arange(len(extracts)))  # records are in extract order
+    frames = []
+    for s, ext in enumerate(extracts):
+        want = needed[src[needed] == s] if needed.size else needed
+        if not want.size:
+            continue
+        rows = np.sort(records["row"].to_numpy(dtype=np.int64)[want])
+        for chunk in ext.chunks():
+            lo, hi = chunk.first_row, chunk.first_row + len(chunk.frame)
+            sel = rows[(rows >= lo) & (rows < hi)]
+            if not sel.size:
+                continue
+            cols = [c for c in RAW_FIELDS if c in chunk.frame.columns]
+            part = chunk.frame.iloc[sel - lo][cols].copy()
+            part.index = pd.Index(starts[s] + sel - 1)
+            frames.append(part.astype("string"))
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in RAW_FIELDS})
+    raw = pd.concat(frames)
+    for c in raw.columns:
+        raw[c] = raw[c].where(raw[c].str.strip() != "")
+    return raw
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def _persons(result: LinkResult) -> pd.DataFrame:
+    p = result.persons
+    return pd.DataFrame(
+        {
+            "person_id": p["person_id"].astype(_STRING),
+            "source": p["source"].astype(str).astype(_STRING),
+            "row": p["row"].astype("Int64"),
+        }
+    )
+
+
+def _pairs(records: pd.DataFrame, result: LinkResult, pairs: pd.DataFrame) -> pd.DataFrame:
+    left = pairs["left"].to_numpy(dtype=np.int64)
+    right = pairs["right"].to_numpy(dtype=np.int64)
+    sources = records["source"].astype(str).to_numpy()
+    rows = records["row"].to_numpy(dtype=np.int64)
+    pid = result.persons["person_id"].to_numpy(dtype=object)
+    out = pd.DataFrame(
+        {
+            "left_source": pd.array(sources[left], dtype=_STRING),
+            "left_row": pd.array(rows[left], dtype="Int64"),
+            "right_source": pd.array(sources[right], dtype=_STRING),
+            "right_row": pd.array(rows[right], dtype="Int64"),
+            # A review pair's records may be two persons: the left record's person.
+            "person_id": pd.array(pid[left], dtype=_STRING),
+            "method": pd.array(pairs["method"].astype(str).to_numpy(), dtype=_STRING),
+            "score": pairs["score"].to_numpy(dtype=np.float64).round(4),
+            "reason": pd.array(pairs["reason"].astype(str).to_numpy(), dtype=_STRING),
+        }
+    )
+    return out[LINK_COLUMNS]
+
+
+def _summarise(
+    extracts: Sequence[Extract],
+    rows: np.ndarray,
+    tables: dict[str, pd.DataFrame],
+    result: LinkResult,
+    started: float,
+    reference: int | None,
+    is_ref: np.ndarray,
+    records: pd.DataFrame,
+    threshold: float,
+    review_threshold: float,
+) -> dict[str, Any]:
+    """The run's summary.json content."""
+    findings = tables["findings"]
+    counts = findings.groupby("rule").size() if len(findings) else pd.Series(dtype=int)
+    by_rule = {c: int(counts[c]) for c in RECONCILE_ORDER if c in counts.index}
+    errors = findings[findings["severity"] == "error"]
+    ref_srcs = set(np.unique(records["src"].to_numpy()[is_ref]).tolist())
+    links = tables["links"]
+    persons = result.persons["person_id"]
+    ref_persons = persons[is_ref].nunique() if len(persons) else 0
+    return {
+        "tool": "cleanse",
+        "version": __version__,
+        "command": "reconcile",
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "duration_seconds": round(time.time() - started, 3),
+        "inputs": [
+            {
+                **ext.describe(),
+                "rows": int(rows[i]),
+                "reference": i in ref_srcs,
+                "findings": int((findings["source"] == ext.name).sum()),
+            }
+            for i, ext in enumerate(extracts)
+        ],
+        "reconcile": {
+            "reference": [extracts[i].name for i in sorted(ref_srcs)],
+            "reference_given": reference is not None,
+            "threshold": threshold,
+            "review_threshold": review_threshold,
+            "records": int(len(records)),
+            "persons": int(persons.nunique()),
+            "persons_in_reference": int(ref_persons),
+            "links": int(len(links)),
+            "links_by_method": {m: int((links["method"] == m).sum()) for m in METHODS},
+            "review": int(len(tables["review"])),
+            "discrepancies": int(len(tables["discrepancies"])),
+            "linking": result.stats,
+        },
+        "counts": {
+            "findings": int(len(findings)),
+            "by_severity": {
+                s: int((findings["severity"] == s).sum()) for s in ("error", "warning")
+            },
+            "by_rule": by_rule,
+            "rows_with_errors": int(errors[["source", "row"]].drop_duplicates().shape[0]),
+        },
+    }
