@@ -416,3 +416,21 @@ def test_samples_every_record_is_in_persons(sample_run: tuple[pd.DataFrame, Path
     assert len(persons) == len(truth)
     counts = Counter(persons["source"])
     assert counts == Counter(truth["source"])
+
+
+def test_reconcile_rules_match_spec_section_4_and_the_readme() -> None:
+    """The reconcile rule codes and severities of the code, SPEC §4 and the README agree."""
+    import re
+
+    from cleanse.rules import RECONCILE_RULES
+
+    row = re.compile(r"^\|\s*`([a-z]+\.[a-z_]+)`\s*\|\s*(error|warning)\s*\|", re.M)
+    expected = {code: rule.severity for code, rule in RECONCILE_RULES.items()}
+    root = Path(__file__).resolve().parents[1]
+    readme = root.joinpath("README.md").read_text(encoding="utf-8")
+    section = readme.split("### Reconcile rules", 1)[1].split("\n### ", 1)[0]
+    assert dict(row.findall(section)) == expected
+    spec = root.parent / "shared" / "SPEC.md"
+    if spec.exists():
+        text = spec.read_text(encoding="utf-8").split("\n## 4.", 1)[1].split("\n## 5.", 1)[0]
+        assert dict(row.findall(text)) == expected
