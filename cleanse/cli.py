@@ -160,6 +160,14 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+today_option = click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date the checks count from (default: today), for reproducible runs.",
+)
+
+
 def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
     unknown = [v for v in chosen if v not in FORMATS]
@@ -237,12 +245,7 @@ def inspect(files: tuple[str, ...], as_json: bool, **kwargs: Any) -> int:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @input_options
 @output_options
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Date the checks count from (default: today), for reproducible runs.",
-)
+@today_option
 @command
 def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     """Check each file on its own against every single-file rule (cleanse rules).
@@ -314,12 +317,7 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
 )
 @input_options
 @output_options
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Date the checks count from (default: today), for reproducible runs.",
-)
+@today_option
 @command
 def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
     """Link the records of several extracts that are one person and report conflicts.

@@ -40,13 +40,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cleanse import __version__
 from cleanse.errors import CleanseError
 from cleanse.link import METHODS, LinkResult, link, load_records
 from cleanse.read import Extract, open_extract
 from cleanse.reference import reference
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES
-from cleanse.write import FINDING_COLUMNS
+from cleanse.write import FINDING_COLUMNS, run_header
 
 __all__ = [
     "ReconcileRun",
@@ -631,11 +630,7 @@ def _summarise(
     persons = result.persons["person_id"]
     ref_persons = persons[is_ref].nunique() if len(persons) else 0
     return {
-        "tool": "cleanse",
-        "version": __version__,
-        "command": "reconcile",
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "duration_seconds": round(time.time() - started, 3),
+        **run_header("reconcile", started),
         "inputs": [
             {
                 **ext.describe(),

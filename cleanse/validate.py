@@ -19,13 +19,12 @@ import pandas as pd
 import pandera.pandas as pda
 from pandera.errors import SchemaErrors
 
-from cleanse import __version__
 from cleanse.errors import CleanseError
 from cleanse.prepare import prepare
 from cleanse.read import Extract, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector
-from cleanse.write import FINDING_COLUMNS
+from cleanse.write import FINDING_COLUMNS, run_header
 
 RULE_ORDER = {code: i for i, code in enumerate(REGISTRY)}
 
@@ -254,11 +253,7 @@ def summarise(results: list[FileResult], findings: pd.DataFrame, started: float)
     per_rule = per_rule.sort_values("_order")
     errors = findings[findings["severity"] == "error"]
     return {
-        "tool": "cleanse",
-        "version": __version__,
-        "command": "validate",
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "duration_seconds": round(time.time() - started, 3),
+        **run_header("validate", started),
         "inputs": [
             {
                 **r.extract.describe(),

@@ -436,3 +436,18 @@ def _write_xlsx(
     _write_summary_sheet(summary_ws, _summary_rows(summary or {}, sheets))
     wb.save(path)
     return path
+
+
+def run_header(command: str, started: float) -> dict[str, Any]:
+    """The part of summary.json every command shares: tool, version, command, timing."""
+    import time
+
+    from cleanse import __version__
+
+    return {
+        "tool": "cleanse",
+        "version": __version__,
+        "command": command,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "duration_seconds": round(time.time() - started, 3),
+    }
