@@ -103,7 +103,9 @@ Review pairs whose records end in one person anyway (through other links) are dr
 
 person_id
 ---------
-``P`` + the first 12 hex digits of a SHA-1, stable across runs and row orders. Hashed is,
+``P`` + the first 12 hex digits of an HMAC-SHA256 under the installation's key
+(``cleanse.secret``: a plain hash of a structured 12-digit ID could be reversed by trying
+them all), stable across runs on one installation and across row orders. Hashed is,
 in this order of preference, the smallest well-formed ID among the person's records of
 the reference extract, else among all its records (the bare 12 digits in both cases, so
 a person keeps their ``person_id`` whether or not a reference is given), else
@@ -115,7 +117,6 @@ number in the reference, holds it on more records, smallest name|date, then (sou
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -132,6 +133,7 @@ from cleanse.normalise import PRECISION_FULL, PRECISION_MONTH, name_key, to_arro
 from cleanse.prepare import prepare
 from cleanse.read import Extract
 from cleanse.rules.ids import structure
+from cleanse.secret import keyed_digest
 
 __all__ = ["LinkResult", "load_records", "link", "METHODS", "offset"]
 
@@ -1108,9 +1110,9 @@ def _guard(
 
 
 def _hashes(texts: list[str]) -> np.ndarray:
-    """``P`` + the first 12 hex digits of the SHA-1 of each text."""
-    sha1 = hashlib.sha1
-    return np.array(["P" + sha1(t.encode()).hexdigest()[:12] for t in texts], dtype=object)
+    """``P`` + the first 12 hex digits of the keyed digest of each text."""
+    # Keyed, so that a person_id cannot be turned back into the ID it came from.
+    return np.array(["P" + keyed_digest(t)[:12] for t in texts], dtype=object)
 
 
 def _group_min(comp: np.ndarray, values: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""The installation's key for person IDs, so that they cannot be turned back into IDs.
+
+A ``person_id`` is derived from the person's ID number. A plain hash of a 12-digit ID can
+be reversed by trying every structured ID (about 6 × 10^10), so person IDs are keyed:
+HMAC-SHA256 with a secret kept on this machine. The same key gives the same person IDs
+run after run; reports sent up the chain carry person IDs that reveal nothing.
+
+The key is read from the file named by ``CLEANSE_KEY_FILE``, else from
+``$XDG_CONFIG_HOME/cleanse/person-key`` (``~/.config/cleanse/person-key``), created with
+32 random bytes and mode 0600 on first use. Teams that want the same person IDs on
+several machines copy that file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from functools import cache
+from pathlib import Path
+
+from cleanse.errors import CleanseError
+
+
+def key_path() -> Path:
+    """Where the key is kept."""
+    named = os.environ.get("CLEANSE_KEY_FILE")
+    if named:
+        return Path(named)
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "cleanse" / "person-key"
+
+
+@cache
+def _key(path: Path) -> bytes:
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+        key = path.read_bytes()
+    except FileExistsError:  # another run created it a moment ago
+        key = path.read_bytes()
+    except OSError as exc:
+        raise CleanseError(
+            f"cannot read or create the person-ID key: {exc.strerror or exc}",
+            path=str(path),
+            hint="set CLEANSE_KEY_FILE to a writable file",
+        ) from None
+    if len(key) < 16:
+        raise CleanseError("the person-ID key is too short (under 16 bytes)", path=str(path))
+    return key
+
+
+def keyed_digest(text: str) -> str:
+    """Hex HMAC-SHA256 of ``text`` under the installation's key."""
+    return hmac.new(_key(key_path()), text.encode(), hashlib.sha256).hexdigest()
