@@ -6,8 +6,8 @@ Each step runs in its own process, so its wall time and peak memory are its own:
 
 prints a table and writes ``bench-out/benchmark.json``. Steps so far: generating the
 sample, the baseline (pyarrow reads each extract and writes it back as Parquet), and
-``cleanse inspect`` (reading every extract through cleanse's chunked reader) and
-``cleanse validate`` on every extract. ``reconcile`` is added when the command lands.
+``cleanse inspect`` (reading every extract through cleanse's chunked reader),
+``cleanse validate`` on every extract and ``cleanse reconcile`` on all of them.
 """
 
 from __future__ import annotations
@@ -83,6 +83,9 @@ def run(persons: int, out: Path, seed: int) -> dict[str, object]:
     steps["inspect"] = measure([*cleanse, "inspect", "--json", *map(str, extracts)])
     steps["validate"] = measure(
         [*cleanse, "validate", *map(str, extracts), "--out", str(out / "validate-out"), "--quiet"]
+    )
+    steps["reconcile"] = measure(
+        [*cleanse, "reconcile", *map(str, extracts), "--out", str(out / "reconcile-out"), "--quiet"]
     )
     rows = {p.name: sum(1 for _ in p.open("rb")) - 1 for p in extracts}
     for step in steps.values():

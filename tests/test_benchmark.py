@@ -28,7 +28,7 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     result = json.loads((out / "benchmark.json").read_text())
-    assert set(result["steps"]) == {"sample", "baseline", "inspect", "validate"}
+    assert set(result["steps"]) == {"sample", "baseline", "inspect", "validate", "reconcile"}
     assert all(step["seconds"] > 0 and step["peak_mib"] > 0 for step in result["steps"].values())
     assert result["rows"]["dancu.csv"] > 250
     assert "validate" in done.stdout
