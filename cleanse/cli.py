@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from cleanse import __version__
-from cleanse.errors import CleanseError, ExitStatus
+from cleanse.errors import CleanseError, ExitStatus, status_for
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
 from cleanse.normalise import parse_gender_codes
 
@@ -384,12 +384,7 @@ def pd_timestamp(value: dt.datetime | None) -> Any:
 
 def exit_status(summary: dict[str, Any], fail_on: str) -> int:
     """0 or 1 from the findings' severities and ``--fail-on`` (SPEC §2)."""
-    by = summary["counts"]["by_severity"]
-    if fail_on == "error" and by["error"]:
-        return ExitStatus.FINDINGS
-    if fail_on == "warning" and (by["error"] or by["warning"]):
-        return ExitStatus.FINDINGS
-    return ExitStatus.OK
+    return status_for(summary["counts"]["by_severity"], fail_on)
 
 
 @cli.command()
@@ -502,6 +497,77 @@ def sample(
             f"[bold]{count:,}[/] persons → {out_dir}: "
             + ", ".join(f"{k} {v:,}" for k, v in _counts(result).items())
         )
+    return ExitStatus.OK
+
+
+@cli.command()
+@click.argument("jobs_file", type=click.Path(dir_okay=False))
+@click.option(
+    "--now",
+    type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    hidden=True,
+    help="Time of the run (tests): names the run folders and is the checks' today.",
+)
+@command
+def batch(jobs_file: str, now: dt.datetime | None) -> int:
+    """Run the validate and reconcile jobs of a TOML file, unattended (cron).
+
+    Takes a lock, writes each job into a dated folder, compares it with the job's
+    previous run (changes) and logs one line per job. Prints nothing unless something
+    fails; exits with the worst outcome of its jobs (0, 1 or 2).
+
+    \b
+    Example (crontab, every night at 02:30):
+      30 2 * * * cleanse batch /srv/lam-sach/jobs.toml
+    """
+    from cleanse.batch import load_jobs, run_batch
+
+    result = run_batch(load_jobs(jobs_file), now=now)
+    for line in result.failures:
+        _fail(line)
+    return result.status
+
+
+@cli.command()
+@click.argument("jobs_file", type=click.Path(dir_okay=False))
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="HTML file for the chart (default: history.html in the history folder).",
+)
+@click.option(
+    "--last",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Runs per job shown in the table.",
+)
+@command
+def history(jobs_file: str, chart: str | None, last: int) -> int:
+    """Show the findings of past batch runs per job, and chart them over time.
+
+    The chart is one self-contained HTML page (no script, no network) to open in a
+    browser or paste into a report.
+
+    \b
+    Example:
+      cleanse history /srv/lam-sach/jobs.toml --chart tien-do.html
+    """
+    from pathlib import Path
+
+    from cleanse.batch import load_jobs
+    from cleanse.history import CHART, history_table, read_history, write_chart
+    from cleanse.inspect import console
+
+    folder = load_jobs(jobs_file).settings.history
+    table = read_history(folder)
+    if not len(table):
+        raise CleanseError("no batch run yet", path=str(folder), hint="run cleanse batch first")
+    console(stderr=False).print(history_table(table, last))
+    written = write_chart(table, Path(chart) if chart else (folder / CHART).resolve())
+    click.echo(f"chart: {written}", err=True)
     return ExitStatus.OK
 
 

@@ -13,6 +13,15 @@ class ExitStatus(IntEnum):
     ERROR = 2  # the run could not be done
 
 
+def status_for(by_severity: dict[str, int], fail_on: str) -> ExitStatus:
+    """0 or 1 from counts of findings per severity and ``--fail-on`` (SPEC §2)."""
+    if fail_on == "error" and by_severity.get("error"):
+        return ExitStatus.FINDINGS
+    if fail_on == "warning" and (by_severity.get("error") or by_severity.get("warning")):
+        return ExitStatus.FINDINGS
+    return ExitStatus.OK
+
+
 class CleanseError(Exception):
     """A run cannot go on: names the file, and the row or column where that applies.
 

@@ -1,0 +1,820 @@
+"""``batch``: validate and reconcile jobs from a TOML file, unattended (SPEC §6).
+
+A run is safe under cron: it takes a lock (``fcntl.flock``, which the operating system
+releases when the holder dies, so a lock left by a killed run is simply taken over),
+prints nothing unless something fails, appends one line per job to a log that holds no
+record values, builds each job's results in a staging folder that is renamed into its
+dated folder in one step, points ``latest`` at it, prunes old runs and compares the
+job's findings with its previous run (``changes``), keyed by the record, not the row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import glob
+import os
+import re
+import shutil
+import tempfile
+import time
+import tomllib
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cleanse.errors import CleanseError, ExitStatus, status_for
+from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
+from cleanse.mask import mask_text
+from cleanse.normalise import parse_gender_codes
+
+COMMANDS = ("validate", "reconcile")
+FORMATS = ("parquet", "csv", "xlsx")
+OUTCOMES = {ExitStatus.OK: "ok", ExitStatus.FINDINGS: "findings", ExitStatus.ERROR: "error"}
+STATUSES = ("new", "persisting", "resolved")
+CHANGE_COLUMNS = [
+    "status",
+    "record",
+    "rule",
+    "severity",
+    "field",
+    "occurrence",
+    "source",
+    "row",
+    "previous_source",
+    "previous_row",
+]
+STAMP = "%Y-%m-%dT%H%M"
+RUN_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{4}(?:-(\d+))?$")
+LATEST = "latest"
+STAGE_PREFIX = ".stage-"
+_JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+SETTINGS_KEYS = ("log", "keep", "lock", "history")
+JOB_KEYS = (
+    "name",
+    "command",
+    "inputs",
+    "reference",
+    "source",
+    "out",
+    "formats",
+    "lang",
+    "mask",
+    "fail_on",
+    "map",
+    "map_file",
+    "encoding",
+    "sheet",
+    "gender_codes",
+    "threshold",
+    "review_threshold",
+)
+RECONCILE_ONLY = ("reference", "threshold", "review_threshold")
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "log": "cleanse-batch.log",
+    "keep": 30,
+    "lock": "cleanse-batch.lock",
+    "history": "cleanse-history",
+}
+DEFAULT_OUT = "cleanse-batch/{job}/{date}"
+
+
+# --- the jobs file ---------------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    """Settings shared by every job: log file, runs kept, lock file, history folder."""
+
+    log: Path
+    keep: int
+    lock: Path
+    history: Path
+
+
+@dataclass
+class Job:
+    """One job of the file, checked: what to run over which inputs, and where to write."""
+
+    name: str
+    command: str
+    patterns: list[str]
+    inputs: list[Path]
+    base: Path  # the folder that holds the job's dated run folders and ``latest``
+    reference: Path | None = None
+    missing: str | None = None  # why an input is missing: the job fails alone
+    source: str | None = None
+    formats: tuple[str, ...] = ("parquet", "csv")
+    lang: str = "vi"
+    mask: bool = False
+    fail_on: str = "error"
+    user_map: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    sheet: str | None = None
+    gender_codes: dict[str, str] | None = None
+    threshold: float = 0.85
+    review_threshold: float | None = None
+
+    def read_settings(self) -> dict[str, Any]:
+        """Keyword arguments for ``open_extract``."""
+        return {
+            "source": self.source,
+            "user_map": self.user_map,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+        }
+
+
+@dataclass
+class Plan:
+    """A checked jobs file."""
+
+    path: Path
+    settings: Settings
+    jobs: list[Job]
+
+
+def load_jobs(path: str | Path) -> Plan:
+    """Read and check a jobs file; raise one ``CleanseError`` naming the job and the key.
+
+    Relative paths in the file are taken from the file's own folder, so cron's working
+    directory does not matter. An unknown key or a bad value stops everything; an input
+    that is missing is found here too, but fails only its job (``Job.missing``).
+    """
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise CleanseError(
+            f"cannot read the jobs file: {exc.strerror or exc}", path=str(p)
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CleanseError(f"not a valid TOML file: {exc}", path=str(p)) from None
+    home = p.resolve().parent
+    for key in data:
+        if key not in ("settings", "job"):
+            raise _bad(p, None, key, "unknown key; the file holds [settings] and [[job]] tables")
+    raw_settings = data.get("settings", {})
+    if not isinstance(raw_settings, dict):
+        raise _bad(p, None, "settings", "must be a table: [settings]")
+    settings = _settings(p, home, raw_settings)
+    raw_jobs = data.get("job", [])
+    if not isinstance(raw_jobs, list) or not raw_jobs:
+        raise _bad(p, None, "job", "no jobs: add at least one [[job]] table")
+    jobs = [_job(p, home, i, raw) for i, raw in enumerate(raw_jobs, start=1)]
+    names = [j.name for j in jobs]
+    for j in jobs:
+        if names.count(j.name) > 1:
+            raise _bad(p, j.name, "name", "two jobs have this name")
+    bases = [j.base for j in jobs]
+    for j in jobs:
+        if bases.count(j.base) > 1:
+            raise _bad(p, j.name, "out", "another job writes into the same folder; use {job}")
+    return Plan(p, settings, jobs)
+
+
+def _bad(path: Path, job: str | None, key: str, message: str) -> CleanseError:
+    where = f"job {job!r}, key {key!r}" if job else f"key {key!r}"
+    return CleanseError(f"{where}: {message}", path=str(path))
+
+
+def _settings(p: Path, home: Path, raw: dict[str, Any]) -> Settings:
+    for key in raw:
+        if key not in SETTINGS_KEYS:
+            raise _bad(p, None, f"settings.{key}", f"unknown key; use {', '.join(SETTINGS_KEYS)}")
+    values = dict(DEFAULT_SETTINGS, **raw)
+    for key in ("log", "lock", "history"):
+        if not isinstance(values[key], str) or not values[key].strip():
+            raise _bad(p, None, f"settings.{key}", "give a path as text")
+    keep = values["keep"]
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise _bad(p, None, "settings.keep", f"{keep!r}: give a whole number of runs, 1 or more")
+    return Settings(
+        log=home / values["log"],
+        keep=keep,
+        lock=home / values["lock"],
+        history=home / values["history"],
+    )
+
+
+def _job(p: Path, home: Path, number: int, raw: Any) -> Job:
+    if not isinstance(raw, dict):
+        raise _bad(p, f"#{number}", "job", "must be a table: [[job]]")
+    name = raw.get("name")
+    if not isinstance(name, str) or not _JOB_NAME.match(name):
+        raise _bad(p, f"#{number}", "name", "give a name of letters, digits, '.', '_' or '-'")
+
+    def bad(key: str, message: str) -> CleanseError:
+        return _bad(p, name, key, message)
+
+    for key in raw:
+        if key not in JOB_KEYS:
+            raise bad(key, f"unknown key; use {', '.join(JOB_KEYS)}")
+    command = raw.get("command")
+    if command not in COMMANDS:
+        raise bad("command", f"{command!r}: use validate or reconcile")
+    if command != "reconcile":
+        for key in RECONCILE_ONLY:
+            if key in raw:
+                raise bad(key, "only reconcile jobs take it")
+
+    def text(key: str, default: str | None = None) -> str | None:
+        value = raw.get(key, default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise bad(key, f"{value!r}: give text")
+        return value
+
+    def choice(key: str, options: tuple[str, ...], default: str) -> str:
+        value = raw.get(key, default)
+        if value not in options:
+            raise bad(key, f"{value!r}: use one of {', '.join(options)}")
+        return str(value)
+
+    def share(key: str, default: float | None) -> float | None:
+        value = raw.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise bad(key, f"{value!r}: give a number from 0 to 1")
+        return float(value)
+
+    patterns = raw.get("inputs")
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if (
+        not isinstance(patterns, list)
+        or not patterns
+        or not all(isinstance(x, str) and x.strip() for x in patterns)
+    ):
+        raise bad("inputs", 'give a list of paths or globs, such as ["bhxh-*.csv"]')
+    source = raw.get("source")
+    if source is not None and source not in SOURCE_KINDS:
+        raise bad("source", f"{source!r}: use one of {', '.join(SOURCE_KINDS)}")
+    formats = raw.get("formats", ["parquet", "csv"])
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(",") if f.strip()]
+    if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
+        raise bad("formats", f"{formats!r}: give a list of parquet, csv, xlsx")
+    mask = raw.get("mask", False)
+    if not isinstance(mask, bool):
+        raise bad("mask", f"{mask!r}: give true or false")
+    user_map: dict[str, str] = {}
+    map_file = text("map_file")
+    if map_file is not None:
+        try:
+            user_map.update(read_map_file(home / map_file))
+        except CleanseError as exc:
+            raise bad("map_file", exc.message) from None
+    table = raw.get("map", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise bad("map", 'give a table of "Header" = "field"')
+    try:
+        user_map.update(parse_map_option(f"{k}={v}" for k, v in table.items()))
+    except CleanseError as exc:
+        raise bad("map", exc.message) from None
+    codes = text("gender_codes")
+    gender_codes = None
+    if codes is not None:
+        try:
+            gender_codes = parse_gender_codes(codes)
+        except ValueError as exc:
+            raise bad("gender_codes", str(exc)) from None
+    threshold = share("threshold", 0.85)
+    review = share("review_threshold", None)
+    assert threshold is not None
+    if review is not None and review > threshold:
+        raise bad("review_threshold", f"{review}: must not exceed threshold ({threshold})")
+    out = text("out", DEFAULT_OUT)
+    assert out is not None
+    base = _base(out, name, bad, home)
+    inputs, missing = _inputs(home, patterns)
+    reference = None
+    ref = text("reference")
+    if ref is not None:
+        reference = home / ref
+        if not reference.is_file():
+            missing = missing or f"key 'reference': {ref!r} is not a file"
+    if not missing and command == "reconcile" and len(inputs) + (reference is not None) < 2:
+        missing = "key 'inputs': reconcile needs at least two extracts (or one and reference)"
+    return Job(
+        name=name,
+        command=command,
+        patterns=list(patterns),
+        inputs=inputs,
+        base=base,
+        reference=reference,
+        missing=missing,
+        source=source,
+        formats=tuple(dict.fromkeys(formats)),
+        lang=choice("lang", ("vi", "en"), "vi"),
+        mask=mask,
+        fail_on=choice("fail_on", ("error", "warning", "never"), "error"),
+        user_map=user_map,
+        encoding=text("encoding"),
+        sheet=text("sheet"),
+        gender_codes=gender_codes,
+        threshold=threshold,
+        review_threshold=review,
+    )
+
+
+def _base(out: str, name: str, bad: Any, home: Path) -> Path:
+    """The folder above ``{date}``: the pattern's last part must be ``{date}`` alone."""
+    for found in _PLACEHOLDER.findall(out):
+        if found not in ("job", "date"):
+            raise bad("out", f"{{{found}}} is not known; use {{job}} and {{date}}")
+    parts = Path(out).parts
+    if not parts or parts[-1] != "{date}" or "{date}" in out[: -len("{date}")]:
+        raise bad(
+            "out", f"{out!r}: end the pattern with one /{{date}}, as reports/{{job}}/{{date}}"
+        )
+    return home / Path(*parts[:-1]).as_posix().replace("{job}", name) if len(parts) > 1 else home
+
+
+def _inputs(home: Path, patterns: list[str]) -> tuple[list[Path], str | None]:
+    """Every path the patterns name (globs sorted), and why one is missing, if one is."""
+    found: list[Path] = []
+    for pattern in patterns:
+        full = str(home / pattern)
+        if glob.has_magic(pattern):
+            matches = sorted(Path(m) for m in glob.glob(full) if Path(m).is_file())
+            if not matches:
+                return found, f"key 'inputs': no file matches {pattern!r}"
+            found += matches
+        elif Path(full).is_file():
+            found.append(Path(full))
+        else:
+            return found, f"key 'inputs': {pattern!r} is not a file"
+    return list(dict.fromkeys(found)), None
+
+
+# --- the lock ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def batch_lock(path: Path) -> Iterator[int | None]:
+    """Hold an exclusive ``flock`` on ``path`` for the run; yield the pid of a dead holder.
+
+    The OS releases a ``flock`` when its process ends, however it ends, so a lock file
+    that still names a pid but can be locked was left by a run that died: it is taken
+    over. A run that ends normally empties the file (it is never deleted: deleting a
+    lock file races with a run that has just opened it).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise CleanseError(
+            f"cannot open the lock file: {exc.strerror or exc}", path=str(path)
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            raise CleanseError(
+                f"another cleanse batch run is going (pid {holder or '?'}); this one did nothing",
+                path=str(path),
+                hint="let it finish; a lock of a process that died is taken over by itself",
+            ) from None
+        left = _read_pid(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield left
+        os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
+
+
+def _read_pid(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+@dataclass
+class JobResult:
+    """What one job did: its outcome, counts and run folder, or why it failed."""
+
+    name: str
+    command: str
+    status: int
+    started: float
+    ended: float
+    run: str | None = None
+    rows: int | None = None
+    findings: int | None = None
+    by_severity: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """``ok``, ``findings`` or ``error``."""
+        return OUTCOMES[ExitStatus(self.status)]
+
+
+@dataclass
+class BatchResult:
+    """Every job's result, the worst outcome, and the lines to print (failures only)."""
+
+    jobs: list[JobResult]
+    status: int
+    failures: list[str]
+
+
+def run_batch(plan: Plan, *, now: dt.datetime | None = None) -> BatchResult:
+    """Run every job of the plan under the lock; one failing job does not stop the others."""
+    from cleanse.history import append_history
+
+    moment = (now or dt.datetime.now()).astimezone()
+    settings = plan.settings
+    failures: list[str] = []
+    with batch_lock(settings.lock) as left, warnings.catch_warnings():
+        # Cron mails whatever is printed: library warnings must not reach stderr.
+        warnings.simplefilter("ignore")
+        if left is not None and left != os.getpid():
+            _log(settings.log, f"{_iso(time.time())} lock left by pid {left} taken over")
+        results = []
+        for job in plan.jobs:
+            result = run_job(job, settings, moment, today=now is not None)
+            results.append(result)
+            _log(settings.log, log_line(result))
+            if result.error:
+                failures.append(f"job {job.name!r}: {result.error}")
+        try:
+            append_history(settings.history, moment, results)
+        except CleanseError as exc:
+            failures.append(f"history: {mask_text(exc.line())}")
+    status = max([r.status for r in results] + [ExitStatus.ERROR if failures else 0])
+    return BatchResult(results, int(status), failures)
+
+
+def run_job(job: Job, settings: Settings, moment: dt.datetime, *, today: bool) -> JobResult:
+    """Run one job into a staging folder, compare with the previous run, publish, prune."""
+    started = time.time()
+    result = JobResult(job.name, job.command, ExitStatus.ERROR, started, started)
+    try:
+        if job.missing:
+            raise CleanseError(job.missing)
+        _run_job(job, settings, moment, pd.Timestamp(moment.date()) if today else None, result)
+    except CleanseError as exc:
+        result.status, result.error = ExitStatus.ERROR, mask_text(exc.line())
+    except Exception as exc:  # noqa: BLE001 - one job's bug must not stop the others
+        result.status = ExitStatus.ERROR
+        result.error = mask_text(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
+    result.ended = time.time()
+    return result
+
+
+def _run_job(
+    job: Job, settings: Settings, moment: dt.datetime, today: pd.Timestamp | None, result: JobResult
+) -> None:
+    from cleanse.report import mask_discrepancies, mask_findings
+    from cleanse.write import write_summary, write_tables
+
+    base = job.base
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _remove_stages(base)
+        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=base))
+    except OSError as exc:
+        raise CleanseError(
+            f"cannot create the output folder: {exc.strerror or exc}", path=str(base)
+        ) from None
+    try:
+        tables, summary, paths = _run_command(job, today)
+        findings = tables["findings"]
+        records = record_keys(findings, paths, job.read_settings(), job.gender_codes)
+        previous_run, previous = previous_findings(base)
+        changes = compare_findings(findings.assign(record=records), previous)
+        counts = {s: int((changes["status"] == s).sum()) for s in STATUSES}
+        summary = dict(
+            summary,
+            masked=job.mask,
+            lang=job.lang,
+            changes=dict(counts, previous_run=previous_run),
+            batch={"job": job.name, "run": None},
+        )
+        if job.mask:
+            tables["findings"] = mask_findings(tables["findings"])
+            if "discrepancies" in tables:
+                tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
+        tables["changes"] = changes
+        run_name = free_run_name(base, moment.strftime(STAMP))
+        summary["batch"]["run"] = run_name
+        formats = job.formats if "parquet" in job.formats else ("parquet", *job.formats)
+        write_tables(tables, stage, formats, summary=summary)
+        write_summary(summary, stage)
+        for f in stage.iterdir():
+            os.chmod(f, 0o600)
+        os.chmod(stage, 0o700)
+        # One rename: the run folder appears whole or not at all.
+        os.rename(stage, base / run_name)
+    except OSError as exc:
+        raise CleanseError(
+            f"cannot write the results: {exc.strerror or exc}", path=str(base)
+        ) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    point_latest(base, run_name)
+    prune_runs(base, settings.keep)
+    by = summary["counts"]["by_severity"]
+    result.status = status_for(by, job.fail_on)
+    result.run = run_name
+    result.rows = int(sum(i["rows"] for i in summary["inputs"]))
+    result.findings = int(summary["counts"]["findings"])
+    result.by_severity = dict(by)
+    result.by_rule = dict(summary["counts"]["by_rule"])
+    result.changes = counts
+
+
+def _run_command(
+    job: Job, today: pd.Timestamp | None
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Path]]:
+    """Run validate or reconcile; return the tables, the summary and each input by name."""
+    paths = {p.name: p for p in job.inputs}
+    if job.command == "validate":
+        from cleanse.validate import validate_files
+
+        run = validate_files(
+            [str(p) for p in job.inputs],
+            read_settings=job.read_settings(),
+            today=today,
+            gender_codes=job.gender_codes,
+            lang=job.lang,
+        )
+        return {"findings": run.findings}, dict(run.summary), paths
+    from cleanse.reconcile import reconcile_files
+
+    if job.reference is not None:
+        paths[job.reference.name] = job.reference
+    rec = reconcile_files(
+        [str(p) for p in job.inputs],
+        reference=str(job.reference) if job.reference else None,
+        read_settings=job.read_settings(),
+        today=today,
+        gender_codes=job.gender_codes,
+        lang=job.lang,
+        threshold=job.threshold,
+        review_threshold=job.review_threshold,
+    )
+    return dict(rec.tables), dict(rec.summary), paths
+
+
+# --- comparing runs ----------------------------------------------------------------------
+
+
+def record_keys(
+    findings: pd.DataFrame,
+    paths: Mapping[str, Path],
+    read_settings: Mapping[str, Any],
+    gender_codes: Mapping[str, str] | None = None,
+) -> pd.Series:
+    """A keyed digest naming the record of each finding, stable when rows move.
+
+    The record is known by its ID number, else its BHXH code, else its folded name with
+    its birth date; a record with none of them falls back to its file and row. The
+    digest is HMAC-SHA256 under the installation's key (``cleanse.secret``), so the key
+    reveals nothing of the person. Only the rows that have findings are prepared.
+    """
+    from cleanse.prepare import prepare
+    from cleanse.read import open_extract
+    from cleanse.secret import keyed_digest
+
+    out = pd.Series(pd.NA, index=findings.index, dtype="string")
+    if not len(findings):
+        return out
+    texts: dict[tuple[str, int], str] = {}
+    for source, group in findings.groupby("source", sort=False):
+        name = str(source)
+        wanted = np.unique(group["row"].dropna().astype("int64").to_numpy())
+        if name not in paths or not len(wanted):
+            continue
+        ext = open_extract(paths[name], **dict(read_settings))
+        for chunk in ext.chunks():
+            take = np.isin(chunk.rows.to_numpy(), wanted)
+            if not take.any():
+                continue
+            rows = chunk.rows.to_numpy()[take]
+            prepared = prepare(chunk.frame[take], gender_codes)
+            for row, text in zip(rows.tolist(), _key_texts(prepared), strict=True):
+                texts[(name, row)] = text
+    digests: dict[str, str] = {}
+    values = []
+    for source, row in zip(
+        findings["source"].astype(str), findings["row"].astype("Int64"), strict=True
+    ):
+        found = texts.get((source, int(row))) if pd.notna(row) else None
+        key = found or f"row:{source}:{'' if pd.isna(row) else int(row)}"
+        if key not in digests:
+            digests[key] = keyed_digest(key)[:24]
+        values.append(digests[key])
+    return pd.Series(values, index=findings.index, dtype="string")
+
+
+def _key_texts(prepared: pd.DataFrame) -> list[str]:
+    """``id:…``, ``bhxh:…`` or ``name:…|dob`` for each prepared row ("" when none)."""
+    ids = prepared["id_digits"].astype("string")
+    bhxh = prepared["bhxh_digits"].astype("string")
+    name = prepared["name_key"].astype("string")
+    dob = prepared["dob_ord"].astype("Int64").astype("string")
+    dob = dob.fillna(prepared["dob_year"].astype("Int64").astype("string"))
+    dob = dob.fillna(prepared["dob"].astype("string").str.strip() if "dob" in prepared else "")
+    named = "name:" + name + "|" + dob.fillna("")
+    key = ("id:" + ids).fillna("bhxh:" + bhxh).fillna(named).fillna("")
+    return [str(k) for k in key.tolist()]
+
+
+def previous_findings(base: Path) -> tuple[str | None, pd.DataFrame | None]:
+    """The previous run's name and its findings as recorded in its ``changes`` table."""
+    name = read_latest(base)
+    if name is None:
+        return None, None
+    folder = base / name
+    try:
+        if (folder / "changes.parquet").exists():
+            table = pd.read_parquet(folder / "changes.parquet")
+        elif (folder / "changes.csv").exists():
+            table = pd.read_csv(folder / "changes.csv", dtype=str, encoding="utf-8-sig")
+        else:
+            return None, None
+    except Exception:  # noqa: BLE001 - a damaged earlier run only loses the comparison
+        return None, None
+    table = table[table["status"].astype(str) != "resolved"]
+    return name, table
+
+
+def compare_findings(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """The ``changes`` table: each finding new, persisting or resolved since ``previous``.
+
+    Findings are matched on (record, rule, field) and, when a record has the same finding
+    several times (two rows of one person), on its occurrence among them.
+    """
+    cur = pd.DataFrame(
+        {
+            "record": current["record"].astype("string"),
+            "rule": current["rule"].astype("string"),
+            "severity": current["severity"].astype("string"),
+            "field": current["field"].astype("string").fillna(""),
+            "source": current["source"].astype("string"),
+            "row": current["row"].astype("Int64"),
+        }
+    ).reset_index(drop=True)
+    cur["occurrence"] = cur.groupby(["record", "rule", "field"]).cumcount().astype("int64")
+    keys = ["record", "rule", "field", "occurrence"]
+    if previous is None or not len(previous):
+        prev = pd.DataFrame({c: pd.Series(dtype="string") for c in [*keys, "severity"]})
+        prev["occurrence"] = prev["occurrence"].astype("int64")
+        prev["source"] = pd.Series(dtype="string")
+        prev["row"] = pd.Series(dtype="Int64")
+    else:
+        prev = pd.DataFrame(
+            {
+                "record": previous["record"].astype("string"),
+                "rule": previous["rule"].astype("string"),
+                "severity": previous["severity"].astype("string"),
+                "field": previous["field"].astype("string").fillna(""),
+                "occurrence": previous["occurrence"].astype("int64"),
+                "source": previous["source"].astype("string"),
+                "row": pd.to_numeric(previous["row"]).astype("Int64"),
+            }
+        )
+    prev = prev.rename(
+        columns={"source": "previous_source", "row": "previous_row", "severity": "prev_sev"}
+    )
+    merged = cur.merge(prev, on=keys, how="outer", indicator=True)
+    status = merged["_merge"].map(
+        {"both": "persisting", "left_only": "new", "right_only": "resolved"}
+    )
+    merged["status"] = pd.Series(status.astype(str).to_numpy(), dtype="string")
+    merged["severity"] = merged["severity"].fillna(merged["prev_sev"])
+    merged["field"] = merged["field"].replace("", pd.NA)
+    merged["_order"] = merged["status"].map({s: i for i, s in enumerate(STATUSES)})
+    merged = merged.sort_values(
+        ["_order", "source", "row", "previous_source", "previous_row", "rule"],
+        kind="stable",
+        ignore_index=True,
+    )
+    for col in ("row", "previous_row"):
+        merged[col] = merged[col].astype("Int64")
+    merged["occurrence"] = merged["occurrence"].astype("int64")
+    return merged[CHANGE_COLUMNS]
+
+
+# --- run folders --------------------------------------------------------------------------
+
+
+def _run_sort_key(name: str) -> tuple[str, int]:
+    match = RUN_FOLDER.match(name)
+    return (name[:15], int(match.group(1)) if match and match.group(1) else 1)
+
+
+def run_folders(base: Path) -> list[str]:
+    """The job's run folders, oldest first."""
+    if not base.is_dir():
+        return []
+    names = [p.name for p in base.iterdir() if p.is_dir() and RUN_FOLDER.match(p.name)]
+    return sorted(names, key=_run_sort_key)
+
+
+def free_run_name(base: Path, stamp: str) -> str:
+    """``stamp``, or ``stamp-2``, ``stamp-3``… when a run of the same minute exists."""
+    name, n = stamp, 1
+    while (base / name).exists():
+        n += 1
+        name = f"{stamp}-{n}"
+    return name
+
+
+def read_latest(base: Path) -> str | None:
+    """The run folder ``latest`` points at (a symlink, or a text file naming it)."""
+    link = base / LATEST
+    try:
+        if link.is_symlink():
+            name = Path(os.readlink(link)).name
+        elif link.is_file():
+            name = link.read_text(encoding="utf-8").strip()
+        else:
+            return None
+    except OSError:
+        return None
+    return name if RUN_FOLDER.match(name) and (base / name).is_dir() else None
+
+
+def point_latest(base: Path, name: str) -> None:
+    """Point ``base/latest`` at the run folder ``name``, replacing the old pointer at once."""
+    link = base / LATEST
+    temp = base / f".{LATEST}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()
+    try:
+        os.symlink(name, temp)
+    except OSError:  # file systems without symlinks: a text file naming the folder
+        temp.write_text(name + "\n", encoding="utf-8")
+    os.replace(temp, link)
+
+
+def prune_runs(base: Path, keep: int) -> list[str]:
+    """Remove all but the last ``keep`` run folders (never the one ``latest`` names)."""
+    names = run_folders(base)
+    latest = read_latest(base)
+    gone = [n for n in names[: max(len(names) - keep, 0)] if n != latest]
+    for name in gone:
+        shutil.rmtree(base / name, ignore_errors=True)
+    return gone
+
+
+def _remove_stages(base: Path) -> None:
+    """Staging folders left by a run that was killed (we hold the lock: none is live)."""
+    for p in base.glob(f"{STAGE_PREFIX}*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+# --- the log ---------------------------------------------------------------------------
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
+
+
+def log_line(r: JobResult) -> str:
+    """One line for a job: times, rows, findings, changes and outcome; no record value."""
+    parts = [
+        _iso(r.started),
+        f"job={r.name}",
+        f"command={r.command}",
+        f"end={_iso(r.ended)}",
+        f"rows={'' if r.rows is None else r.rows}",
+        f"findings={'' if r.findings is None else r.findings}",
+    ]
+    parts += [f"{s}={r.changes[s]}" for s in STATUSES if s in r.changes]
+    parts.append(f"outcome={r.outcome}")
+    if r.run:
+        parts.append(f"run={r.run}")
+    if r.error:
+        parts.append(f'error="{r.error}"')
+    return mask_text(" ".join(parts))
+
+
+def _log(path: Path, line: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line.replace("\n", " ") + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise CleanseError(f"cannot write the log: {exc.strerror or exc}", path=str(path)) from None

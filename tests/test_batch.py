@@ -1,0 +1,321 @@
+"""``cleanse batch`` and ``cleanse history``: jobs file, lock, log, run folders, changes."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cleanse.batch import load_jobs, prune_runs, read_latest
+from cleanse.cli import cli
+from cleanse.errors import CleanseError
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+JOBS = """
+[settings]
+log = "out/batch.log"
+keep = {keep}
+lock = "out/batch.lock"
+history = "out/history"
+
+[[job]]
+name = "bhxh"
+command = "validate"
+inputs = ["bhxh.csv"]
+source = "bhxh"
+out = "out/{{job}}/{{date}}"
+
+[[job]]
+name = "others"
+command = "validate"
+inputs = ["{others}"]
+out = "out/{{job}}/{{date}}"
+formats = ["csv"]
+"""
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    rows = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
+    return rows[0], rows[1:]
+
+
+def write_rows(path: Path, header: list[str], data: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([header, *data])
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    for name in ("bhxh.csv", "btxh.csv"):
+        (tmp_path / name).write_bytes((SAMPLES / name).read_bytes())
+    (tmp_path / "jobs.toml").write_text(JOBS.format(keep=5, others="btxh*.csv"), "utf-8")
+    return tmp_path
+
+
+def batch(folder: Path, now: str, *extra: str) -> object:
+    return CliRunner().invoke(cli, ["batch", str(folder / "jobs.toml"), "--now", now, *extra])
+
+
+def summary(folder: Path, job: str) -> dict:
+    return json.loads((folder / "out" / job / "latest" / "summary.json").read_text("utf-8"))
+
+
+# --- the jobs file -------------------------------------------------------------------------
+
+BAD_FILES = [
+    ("unknown job key", 'inputs = ["bhxh.csv"]\nsorce = "bhxh"', "job 'j', key 'sorce'"),
+    ("bad command", 'inputs = ["bhxh.csv"]\ncommand = "check"', "job 'j', key 'command'"),
+    ("bad format", 'inputs = ["bhxh.csv"]\nformats = ["pdf"]', "job 'j', key 'formats'"),
+    ("bad kind", 'inputs = ["bhxh.csv"]\nsource = "x"', "job 'j', key 'source'"),
+    ("no date in out", 'inputs = ["bhxh.csv"]\nout = "r/{job}"', "job 'j', key 'out'"),
+    ("reference in validate", 'inputs = ["bhxh.csv"]\nreference = "a"', "key 'reference'"),
+    ("inputs not a list", "inputs = 3", "job 'j', key 'inputs'"),
+]
+
+
+@pytest.mark.parametrize(("description", "body", "expected"), BAD_FILES)
+def test_bad_job_is_one_clear_error(folder: Path, description: str, body: str, expected: str):
+    text = f'[[job]]\nname = "j"\n{body}\n'
+    if "command" not in body:
+        text += 'command = "validate"\n'
+    (folder / "jobs.toml").write_text(text, "utf-8")
+    with pytest.raises(CleanseError, match=expected):
+        load_jobs(folder / "jobs.toml")
+    result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 2
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output and not (folder / "out").exists()
+
+
+def test_bad_setting_names_the_key(folder: Path):
+    text = (folder / "jobs.toml").read_text("utf-8").replace("keep = 5", "keep = 0")
+    (folder / "jobs.toml").write_text(text, "utf-8")
+    with pytest.raises(CleanseError, match="key 'settings.keep'"):
+        load_jobs(folder / "jobs.toml")
+
+
+# --- runs ------------------------------------------------------------------------------
+
+
+def test_run_is_silent_and_writes_dated_folders(folder: Path):
+    result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 1  # the samples have errors
+    assert result.stdout == "" and result.stderr == ""
+    for job in ("bhxh", "others"):
+        base = folder / "out" / job
+        assert read_latest(base) == "2026-11-21T0230"
+        assert (base / "latest").is_symlink()
+        assert (base / "latest" / "changes.csv").exists()
+    assert (folder / "out/bhxh/latest/findings.parquet").exists()
+    assert oct((folder / "out/bhxh/2026-11-21T0230").stat().st_mode & 0o777) == "0o700"
+    log = (folder / "out/batch.log").read_text("utf-8").splitlines()
+    assert [line.split()[1] for line in log] == ["job=bhxh", "job=others"]
+    assert all("outcome=findings" in line for line in log)
+    s = summary(folder, "bhxh")
+    assert s["changes"]["new"] == s["counts"]["findings"] and s["changes"]["previous_run"] is None
+
+
+def test_two_runs_count_new_resolved_and_persisting(folder: Path):
+    assert batch(folder, "2026-11-20T02:30").exit_code == 1
+    first = summary(folder, "bhxh")["counts"]["findings"]
+    findings = pd.read_parquet(folder / "out/bhxh/latest/findings.parquet")
+    assert ((findings["row"] == 23) & (findings["rule"] == "field.missing")).sum() == 1
+    header, data = read_rows(folder / "bhxh.csv")
+    data[22][header.index("Họ và tên")] = "Trần Văn Sửa"  # row 23: name filled in (resolved)
+    data[99][header.index("Giới tính")] = ""  # row 100: gender emptied (new)
+    write_rows(folder / "bhxh.csv", header, data[5:])  # every row moves up by 5
+    assert batch(folder, "2026-11-21T02:30").exit_code == 1
+    s = summary(folder, "bhxh")
+    assert s["changes"] == {
+        "new": 1,
+        "resolved": 1,
+        "persisting": first - 1,
+        "previous_run": "2026-11-20T0230",
+    }
+    changes = pd.read_parquet(folder / "out/bhxh/latest/changes.parquet")
+    moved = changes[changes["status"] == "persisting"]
+    assert (moved["previous_row"] - moved["row"] == 5).all()
+    assert changes[changes["status"] != "persisting"][
+        ["status", "rule", "field"]
+    ].values.tolist() == [
+        ["new", "field.missing", "gender"],
+        ["resolved", "field.missing", "full_name"],
+    ]
+    # The record key is a keyed digest: no ID or name of the input in the table.
+    assert changes["record"].str.fullmatch(r"[0-9a-f]{24}").all()
+    assert summary(folder, "others")["changes"]["new"] == 0
+    history = pd.read_parquet(folder / "out/history/history.parquet")
+    assert history[["job", "new", "resolved"]].values.tolist() == [
+        ["bhxh", first, 0],
+        ["others", summary(folder, "others")["counts"]["findings"], 0],
+        ["bhxh", 1, 1],
+        ["others", 0, 0],
+    ]
+    chart = folder / "trend.html"
+    result = CliRunner().invoke(cli, ["history", str(folder / "jobs.toml"), "--chart", str(chart)])
+    assert result.exit_code == 0, result.output
+    assert "bhxh" in result.stdout and "2026-11-21 02:30" in result.stdout
+    page = chart.read_text("utf-8")
+    assert (
+        "<svg" in page
+        and "<script" not in page
+        and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+    )
+
+
+def test_old_runs_are_pruned_and_two_runs_a_minute_do_not_collide(folder: Path):
+    text = (folder / "jobs.toml").read_text("utf-8").replace("keep = 5", "keep = 2")
+    (folder / "jobs.toml").write_text(text, "utf-8")
+    for now in ("2026-11-19T02:30", "2026-11-20T02:30", "2026-11-21T02:30", "2026-11-21T02:30"):
+        assert batch(folder, now).exit_code == 1
+    base = folder / "out/others"
+    assert sorted(p.name for p in base.iterdir()) == [
+        "2026-11-21T0230",
+        "2026-11-21T0230-2",
+        "latest",
+    ]
+    assert read_latest(base) == "2026-11-21T0230-2"
+    assert prune_runs(base, 1) == ["2026-11-21T0230"]
+
+
+def test_missing_input_fails_its_job_alone(folder: Path):
+    text = JOBS.format(keep=5, others="hotich-*.csv")
+    (folder / "jobs.toml").write_text(text, "utf-8")
+    result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "cleanse: error: job 'others': key 'inputs': no file matches 'hotich-*.csv'"
+    )
+    assert read_latest(folder / "out/bhxh") == "2026-11-21T0230"
+    assert not (folder / "out/others").exists() or not any((folder / "out/others").iterdir())
+    log = (folder / "out/batch.log").read_text("utf-8")
+    assert "job=bhxh" in log and "outcome=findings" in log
+    assert "job=others" in log and "outcome=error" in log
+    history = pd.read_parquet(folder / "out/history/history.parquet")
+    assert history[["job", "outcome"]].values.tolist() == [
+        ["bhxh", "findings"],
+        ["others", "error"],
+    ]
+
+
+# --- the lock ------------------------------------------------------------------------------
+
+
+def test_a_second_run_is_refused_while_one_is_going(folder: Path):
+    lock = folder / "out" / "batch.lock"
+    lock.parent.mkdir()
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242\n")
+        held.flush()
+        result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 2
+    assert "another cleanse batch run is going (pid 4242)" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not (folder / "out/bhxh").exists()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(folder: Path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lock = folder / "out" / "batch.lock"
+    lock.parent.mkdir()
+    lock.write_text(dead.stdout)
+    result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 1 and result.stderr == ""
+    log = (folder / "out/batch.log").read_text("utf-8")
+    assert f"lock left by pid {dead.stdout.strip()} taken over" in log
+    assert lock.read_text() == ""  # emptied at the end of the run
+
+
+# --- interrupted runs and personal data --------------------------------------------------
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_killed_run_leaves_the_previous_results_whole(folder: Path):
+    assert batch(folder, "2026-11-20T02:30").exit_code == 1
+    base = folder / "out/bhxh"
+    before = _digest(base / "2026-11-20T0230")
+    header, data = read_rows(folder / "bhxh.csv")
+    write_rows(folder / "bhxh.csv", header, data * 60)  # ~37,000 rows: a slow job
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cleanse",
+            "batch",
+            str(folder / "jobs.toml"),
+            "--now",
+            "2026-11-21T02:30",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not list(base.glob(".stage-*")):
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    left = sorted(p.name for p in base.iterdir() if not p.name.startswith("."))
+    assert left == ["2026-11-20T0230", "latest"]
+    assert read_latest(base) == "2026-11-20T0230"
+    assert _digest(base / "2026-11-20T0230") == before
+    # The next run takes the dead run's lock over and clears its staging folder.
+    write_rows(folder / "bhxh.csv", header, data)
+    assert batch(folder, "2026-11-22T02:30").exit_code == 1
+    assert not list(base.glob(".stage-*"))
+    assert summary(folder, "bhxh")["changes"]["previous_run"] == "2026-11-20T0230"
+
+
+def test_log_holds_no_id_number_or_name(folder: Path):
+    (folder / "jobs.toml").write_text(
+        JOBS.format(keep=5, others="missing.csv"), "utf-8"
+    )  # a failing job too: its error line goes to the log
+    header, data = read_rows(folder / "bhxh.csv")
+    write_rows(folder / "bhxh.csv", header, data)
+    assert batch(folder, "2026-11-21T02:30").exit_code == 2
+    log = (folder / "out/batch.log").read_text("utf-8")
+    values = set()
+    for row in data:
+        for col in ("Mã số BHXH", "Số CCCD", "Họ và tên"):
+            value = row[header.index(col)].strip()
+            if len(value) >= 6:
+                values.add(value)
+    assert values and not [v for v in values if v in log]
+    for job in ("bhxh",):
+        changes = (folder / "out" / job / "latest" / "changes.csv").read_text("utf-8-sig")
+        assert not [v for v in values if v in changes]
+
+
+def test_sample_jobs_file_loads():
+    plan = load_jobs(SAMPLES / "jobs.toml")
+    assert [j.name for j in plan.jobs] == ["bhxh", "hotich-btxh", "doi-chieu"]
+    assert all(j.missing is None for j in plan.jobs)
