@@ -140,7 +140,8 @@ def write_chart(table: pd.DataFrame, path: Path, title: str = "cleanse: findings
     done = table[table["outcome"].astype(str) != "error"].copy()
     done["findings"] = pd.to_numeric(done["findings"])
     runs = sorted(done["run_at"].astype(str).unique())
-    width, height, left, right, top, bottom = 760, 360, 60, 170, 30, 70
+    # The left margin leaves room for the first run's date, written at an angle.
+    width, height, left, right, top, bottom = 800, 360, 100, 170, 30, 70
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max(int(done["findings"].max()) if len(done) else 0, 1)
     ymax = _nice(top_value)
