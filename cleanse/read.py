@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from cleanse import legacy
 from cleanse.errors import CleanseError
 from cleanse.fields import (
     REQUIRED,
@@ -86,6 +87,10 @@ class Extract:
     header_line: int = 0  # 0-based index of the header among the file's lines or sheet rows
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     notes: list[str] = field(default_factory=list)
+    # Legacy-font text (TCVN3, VNI) converted to Unicode on reading: header -> scheme,
+    # and what summary.json reports of it.
+    legacy_columns: dict[str, str] = field(default_factory=dict)
+    conversions: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -108,6 +113,9 @@ class Extract:
         rename = self.columns.rename()
         first = 1
         for frame in raw:
+            # Raw-as-read is the Unicode text: rules and findings see the converted value.
+            for header, scheme in self.legacy_columns.items():
+                frame[header] = legacy.convert(frame[header], scheme)
             frame = frame.rename(columns=rename)
             frame.index = pd.RangeIndex(first - 1, first - 1 + len(frame))
             yield Chunk(frame, first)
@@ -125,6 +133,7 @@ class Extract:
             "kind_detected": self.kind_detected,
             "columns": {h: self.columns.fields.get(h) for h in self.columns.headers},
             "notes": list(self.notes),
+            "conversions": [dict(c) for c in self.conversions],
         }
 
 
@@ -289,6 +298,38 @@ def _find_header(rows: list[list[str]]) -> int:
     return 0
 
 
+# --- legacy fonts (TCVN3, VNI; DOMAIN.md §7.3) -----------------------------------------
+
+_SCHEME_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows"}
+
+
+def _legacy_bytes(head: bytes) -> str | None:
+    """The legacy font a non-UTF-8 file's text is typed in, read byte for byte."""
+    lines = head.decode("latin-1").splitlines()[:200]
+    if not lines:
+        return None
+    delim = _sniff_delimiter(lines[: _HEADER_SCAN_LINES + 50])
+    return legacy.detect_legacy(c for row in csv.reader(lines, delimiter=delim) for c in row)
+
+
+def _note_legacy(
+    ext: Extract, columns: dict[int, str], header: str | None, whole: str | None
+) -> None:
+    """Record the conversions planned by :func:`legacy.plan` on the extract."""
+    names = ext.columns.headers
+    ext.legacy_columns = {names[i]: s for i, s in columns.items() if i < len(names)}
+    if whole is not None:
+        ext.conversions.append({"scope": "file", "scheme": whole})
+        ext.notes.append(f"text in the {_SCHEME_NAMES[whole]} font, converted to Unicode")
+        return
+    if header is not None:
+        ext.conversions.append({"scope": "header", "scheme": header})
+        ext.notes.append(f"header in the {_SCHEME_NAMES[header]} font, converted to Unicode")
+    for name, scheme in ext.legacy_columns.items():
+        ext.conversions.append({"scope": "column", "column": name, "scheme": scheme})
+        ext.notes.append(f"column {name!r} in the {_SCHEME_NAMES[scheme]} font, converted")
+
+
 # --- text ----------------------------------------------------------------------------
 
 
@@ -304,6 +345,14 @@ def _open_text(
         how = f"{enc} (from --encoding)"
     else:
         enc, how = _detect_encoding(head, shown)
+    whole = None
+    if enc == "cp1258" and not encoding:
+        # Not UTF-8: Windows-1258, or bytes typed in a TCVN3/VNI font. Those fonts need
+        # the bytes as they are (cp1258 would compose some into other letters), so read
+        # them as Latin-1 and convert to Unicode after reading.
+        whole = _legacy_bytes(head)
+        if whole is not None:
+            enc, how = "latin-1", f"not UTF-8: {_SCHEME_NAMES[whole]} font bytes"
     text = _decode_head(head, enc)
     lines = text.splitlines()
     if len(head) == _HEAD_BYTES and lines:
@@ -315,11 +364,14 @@ def _open_text(
     rows = list(csv.reader(lines[:_HEADER_SCAN_LINES], delimiter=delim))
     header_at = _find_header(rows)
     headers = rows[header_at] if header_at < len(rows) else []
+    sample = list(csv.reader(lines[header_at + 1 :], delimiter=delim))
+    headers, legacy_columns, legacy_header = legacy.plan(headers, sample, whole)
     columns = map_columns(headers, user_map, path=shown)
     ext = Extract(
         p, "csv", columns, "generic", True, encoding=enc, delimiter=delim, header_line=header_at
     )
     ext.notes.append(f"encoding: {how}")
+    _note_legacy(ext, legacy_columns, legacy_header, whole)
     if header_at:
         ext.notes.append(f"{header_at} line(s) above the header skipped")
     return ext
@@ -538,10 +590,12 @@ def _open_xlsx(
     headers = list(rows[header_at])
     while headers and not headers[-1].strip():
         headers.pop()  # Excel reports trailing formatted-but-empty cells
+    headers, legacy_columns, legacy_header = legacy.plan(headers, rows[header_at + 1 :])
     columns = map_columns(headers, user_map, path=shown)
     ext = Extract(p, "xlsx", columns, "generic", True, sheet=title, header_line=header_at)
     if header_at:
         ext.notes.append(f"{header_at} row(s) above the header skipped")
+    _note_legacy(ext, legacy_columns, legacy_header, None)
     return ext
 
 
