@@ -687,6 +687,17 @@ def _parquet_frames(ext: Extract) -> Iterator[pd.DataFrame]:
         ) from None
 
 
+def check_distinct_names(extracts: list[Extract]) -> None:
+    """Refuse two inputs of one file name: findings name files by their name."""
+    names = [e.name for e in extracts]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise CleanseError(
+            f"two inputs are named {dup!r}; findings name files by their name",
+            hint="rename or copy one of them",
+        )
+
+
 def read_all(path: str | Path, **options: object) -> tuple[Extract, pd.DataFrame]:
     """Open an extract and read it whole (for small files and tests)."""
     ext = open_extract(path, **options)  # type: ignore[arg-type]
@@ -699,4 +710,11 @@ def read_all(path: str | Path, **options: object) -> tuple[Extract, pd.DataFrame
     return ext, frame
 
 
-__all__ = ["Chunk", "Extract", "open_extract", "read_all", "DEFAULT_CHUNK_ROWS"]
+__all__ = [
+    "Chunk",
+    "Extract",
+    "check_distinct_names",
+    "open_extract",
+    "read_all",
+    "DEFAULT_CHUNK_ROWS",
+]

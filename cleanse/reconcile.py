@@ -42,7 +42,7 @@ import pandas as pd
 
 from cleanse.errors import CleanseError
 from cleanse.link import METHODS, LinkResult, link, load_records
-from cleanse.read import Extract, open_extract
+from cleanse.read import Extract, check_distinct_names, open_extract
 from cleanse.reference import reference
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES
 from cleanse.write import FINDING_COLUMNS, run_header
@@ -129,13 +129,7 @@ def reconcile_files(
             "reconcile needs at least two extracts (or one and --reference)",
             hint="give two or more files",
         )
-    names = [e.name for e in extracts]
-    if len(set(names)) != len(names):
-        dup = next(n for n in names if names.count(n) > 1)
-        raise CleanseError(
-            f"two inputs are named {dup!r}; findings name files by their name",
-            hint="rename or copy one of them",
-        )
+    check_distinct_names(extracts)
     return reconcile_extracts(
         extracts,
         reference=ref_src,

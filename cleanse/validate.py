@@ -19,9 +19,8 @@ import pandas as pd
 import pandera.pandas as pda
 from pandera.errors import SchemaErrors
 
-from cleanse.errors import CleanseError
 from cleanse.prepare import prepare
-from cleanse.read import Extract, open_extract
+from cleanse.read import Extract, check_distinct_names, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector
 from cleanse.write import FINDING_COLUMNS, run_header
@@ -222,13 +221,7 @@ def validate_files(
     missing column stops the run before any work (and before any output)."""
     started = time.time()
     extracts = [open_extract(p, **dict(read_settings or {})) for p in paths]
-    names = [e.name for e in extracts]
-    if len(set(names)) != len(names):
-        dup = next(n for n in names if names.count(n) > 1)
-        raise CleanseError(
-            f"two inputs are named {dup!r}; findings name files by their name",
-            hint="rename or copy one of them",
-        )
+    check_distinct_names(extracts)
     results = []
     for ext in extracts:
         if on_file:
