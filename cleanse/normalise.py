@@ -8,7 +8,8 @@ done by pyarrow compute kernels, one pass per column, never a Python loop over r
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -51,16 +52,98 @@ def _index(values: pd.Series | pa.Array | pa.ChunkedArray) -> pd.Index:
     return values.index if isinstance(values, pd.Series) else pd.RangeIndex(len(values))
 
 
-def clean_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Odd spaces made plain, runs of spaces collapsed, trimmed, NFC; empty becomes null."""
+def _single(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _repetitive(arr: pa.Array, probe: int = 4096) -> bool:
+    """Whether the column repeats its values enough that working on them once pays."""
+    if len(arr) < 2 * probe:
+        return False
+    head = arr.slice(0, probe)
+    return len(pc.unique(head)) <= probe // 2
+
+
+def by_value(
+    arr: pa.Array | pa.ChunkedArray,
+    fn: Callable[[pa.Array], pa.Array],
+    *,
+    always: bool = False,
+) -> pa.Array:
+    """``fn`` over the column, computed once per distinct value when values repeat.
+
+    Dates, genders, wards and provinces repeat across a file: their few distinct values
+    are worked on and the results put back by position. ``always`` skips the check, for
+    work costly enough that the one hashing pass always pays (folding).
+    """
+    arr = _single(arr)
+    if len(arr) and (always or _repetitive(arr)):
+        enc = pc.dictionary_encode(arr)
+        return pc.take(fn(enc.dictionary), enc.indices)
+    return fn(arr)
+
+
+def _nfc_unstable() -> str:
+    """RE2 class of the code points NFC may change (packaged, made from unicodedata)."""
+    text = (resources.files("cleanse") / "data" / "nfc_unstable.txt").read_text("utf-8")
+    parts = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            a, _, b = line.partition("-")
+            parts.append(f"\\x{{{a}}}-\\x{{{b}}}" if b else f"\\x{{{a}}}")
+    return "[" + "".join(parts) + "]"
+
+
+_NFC_UNSTABLE = _nfc_unstable()
+# A value needs the space passes only when it has one of these; the rest pass unchanged.
+_ODD_SPACES = f"{_ZERO_WIDTH}|{_WIDE_SPACES}| {{2}}"
+
+
+def _where(arr: pa.Array, mask: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``arr`` with ``fn`` applied to the values under ``mask`` only."""
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return arr
+    return pc.replace_with_mask(arr, mask, fn(pc.filter(arr, mask)))
+
+
+def _respace(arr: pa.Array) -> pa.Array:
     arr = pc.replace_substring_regex(arr, _ZERO_WIDTH, "")
     arr = pc.replace_substring_regex(arr, _WIDE_SPACES, " ")
-    arr = pc.replace_substring_regex(arr, " {2,}", " ")
+    return pc.replace_substring_regex(arr, " {2,}", " ")
+
+
+def _clean_values(arr: pa.Array) -> pa.Array:
+    # The regex and NFC passes copy every value even when nothing changes, so each runs
+    # only on the values that can change: a few in a real file.
+    arr = _where(arr, pc.match_substring_regex(arr, _ODD_SPACES), _respace)
     arr = pc.utf8_trim_whitespace(arr)
     # NFC last: a zero-width character removed above may have stood between a letter
     # and its tone mark, which only now can be composed.
-    arr = pc.utf8_normalize(arr, "NFC")
+    arr = _where(
+        arr,
+        pc.match_substring_regex(arr, _NFC_UNSTABLE),
+        lambda a: pc.utf8_normalize(a, "NFC"),
+    )
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+
+
+def not_nfc(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """True where the value is not in NFC (decomposed or otherwise changed by NFC)."""
+    arr = _single(arr)
+    out = np.zeros(len(arr), dtype=bool)
+    maybe = pc.fill_null(pc.match_substring_regex(arr, _NFC_UNSTABLE), False)
+    at = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    if len(at):
+        sub = pc.filter(arr, maybe)
+        same = pc.fill_null(pc.equal(pc.utf8_normalize(sub, "NFC"), sub), True)
+        out[at] = ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+    return out
+
+
+def clean_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Odd spaces made plain, runs of spaces collapsed, trimmed, NFC; empty becomes null."""
+    return by_value(arr, _clean_values)
 
 
 def clean_text(values: pd.Series) -> pd.Series:
@@ -68,8 +151,12 @@ def clean_text(values: pd.Series) -> pd.Series:
     return _text_series(clean_arrow(to_arrow(values)), _index(values))
 
 
-def fold_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+def fold_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Accents folded, đ→d, lower case, spaces collapsed (input need not be clean)."""
+    return by_value(arr, _fold_values, always=True)
+
+
+def _fold_values(arr: pa.Array) -> pa.Array:
     arr = pc.utf8_normalize(arr, "NFD")
     arr = pc.replace_substring_regex(arr, r"\p{Mn}", "")
     # Đ/đ have no canonical decomposition, so NFD keeps them: map them by hand.
@@ -77,7 +164,7 @@ def fold_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     arr = pc.replace_substring(arr, "đ", "d")
     # Cleaned after the marks are gone: a stray tone mark between spaces leaves a
     # double space, which must not make two keys of one name.
-    return clean_arrow(pc.utf8_lower(arr))
+    return _clean_values(pc.utf8_lower(arr))
 
 
 def name_key(values: pd.Series) -> pd.Series:
@@ -131,24 +218,32 @@ def _int_part(parts: pa.StructArray, names: list[str]) -> np.ndarray:
     return pc.fill_null(pc.cast(joined, pa.int32()), -1).to_numpy(zero_copy_only=False)
 
 
-def parse_dates(values: pd.Series, prefix: str) -> pd.DataFrame:
+def parse_dates(
+    values: pd.Series | pa.Array, prefix: str, *, cleaned: bool = False
+) -> pd.DataFrame:
     """Read dates in every SPEC form into parts beside the raw column.
 
     Returns ``{prefix}_year``, ``_month``, ``_day`` (nullable integers, absent parts NA),
     ``_precision`` (``full``, ``month``, ``year`` or NA), ``_ord`` (yyyymmdd as an
     integer, full dates only), ``_invalid`` (a value is there but is no real date) and
     ``_placeholder`` (01/01/yyyy, often written when only the year is known).
+    ``cleaned`` says the values already went through :func:`clean_arrow`.
     """
     index = _index(values)
-    text = clean_arrow(to_arrow(values))
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
+    text = _single(to_arrow(values) if cleaned else clean_arrow(to_arrow(values)))
+    # Birth dates repeat (a year has 366 of them): read each distinct value once.
+    at: np.ndarray | None = None
+    if _repetitive(text):
+        enc = pc.dictionary_encode(text, null_encoding="encode")
+        text, at = enc.dictionary, enc.indices.to_numpy()
     present = pc.is_valid(text).to_numpy(zero_copy_only=False)
     parts = pc.extract_regex(pc.fill_null(text, ""), _DATE_RE)
     matched = pc.is_valid(parts).to_numpy(zero_copy_only=False) & present
     year = _int_part(parts, _GROUPS["year"])
     month = _int_part(parts, _GROUPS["month"])
     day = _int_part(parts, _GROUPS["day"])
+    if at is not None:
+        present, matched, year, month, day = (a[at] for a in (present, matched, year, month, day))
 
     month_ok = (month == -1) | ((month >= 1) & (month <= 12))
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
@@ -160,8 +255,9 @@ def parse_dates(values: pd.Series, prefix: str) -> pd.DataFrame:
     full = valid & (day != -1)
     month_only = valid & (day == -1) & (month != -1)
     year_only = valid & (month == -1)
-    precision = np.select(
-        [full, month_only, year_only], [PRECISION_FULL, PRECISION_MONTH, PRECISION_YEAR], ""
+    level = np.select([full, month_only, year_only], [0, 1, 2], 3)
+    precision = pc.take(
+        pa.array([PRECISION_FULL, PRECISION_MONTH, PRECISION_YEAR, None], pa.string()), level
     )
 
     def nullable(a: np.ndarray, keep: np.ndarray) -> pd.arrays.IntegerArray:
@@ -172,9 +268,7 @@ def parse_dates(values: pd.Series, prefix: str) -> pd.DataFrame:
             f"{prefix}_year": nullable(year, valid),
             f"{prefix}_month": nullable(month, valid & (month != -1)),
             f"{prefix}_day": nullable(day, full),
-            f"{prefix}_precision": pd.Series(precision, index=index)
-            .replace("", pd.NA)
-            .astype(pd.StringDtype("pyarrow")),
+            f"{prefix}_precision": _text_series(precision, index),
             f"{prefix}_ord": nullable(year * 10000 + month * 100 + day, full),
             f"{prefix}_invalid": invalid,
             f"{prefix}_placeholder": full & (day == 1) & (month == 1),
@@ -231,14 +325,21 @@ def parse_gender(values: pd.Series, codes: Mapping[str, str] | None = None) -> p
     table = dict(_GENDER_WORDS)
     table.update({k: v for k, v in (codes or DEFAULT_GENDER_CODES).items()})
     index = _index(values)
-    folded = fold_arrow(to_arrow(values))
-    # "?" or "-" is a value that is there and unrecognised, not a blank.
-    present = pc.fill_null(pc.is_valid(folded), False)
-    folded = pc.replace_substring_regex(folded, r"[^a-z0-9]", "")
     keys = pa.array(list(table), pa.string())
-    found = pc.index_in(folded, value_set=keys)
-    code = pc.take(pa.array(list(table.values()), pa.string()), found)
-    invalid = pc.and_(present, pc.is_null(found))
+    codes = pa.array(list(table.values()), pa.string())
+
+    def lookup(arr: pa.Array) -> pa.Array:
+        folded = _fold_values(arr)
+        found = pc.index_in(pc.replace_substring_regex(folded, r"[^a-z0-9]", ""), value_set=keys)
+        # "?" or "-" is a value that is there and unrecognised, not a blank: it gets the
+        # marker "?", which no code is.
+        unknown = pc.and_(pc.is_valid(folded), pc.is_null(found))
+        return pc.if_else(unknown, pa.scalar("?"), pc.take(codes, found))
+
+    # A gender column holds a handful of distinct values: look each up once.
+    found = by_value(to_arrow(values), lookup, always=True)
+    invalid = pc.fill_null(pc.equal(found, "?"), False)
+    code = pc.if_else(invalid, pa.scalar(None, pa.string()), found)
     return pd.DataFrame(
         {
             "gender_code": _text_series(code, index),
@@ -286,7 +387,7 @@ def detect_mojibake(values: pd.Series) -> pd.DataFrame:
     """
     index = _index(values)
     arr = to_arrow(values)
-    hint = pc.fill_null(pc.match_substring_regex(arr, _MOJIBAKE_HINT), False)
+    hint = pc.fill_null(by_value(arr, lambda a: pc.match_substring_regex(a, _MOJIBAKE_HINT)), False)
     flagged = np.flatnonzero(np.asarray(hint.to_numpy(zero_copy_only=False), dtype=bool))
     repaired = pd.Series(pd.NA, index=index, dtype=pd.StringDtype("pyarrow"))
     if len(flagged):

@@ -5,15 +5,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleanse.normalise import (
-    clean_text,
+    _text_series,
+    clean_arrow,
     detect_mojibake,
-    name_key,
+    fold_arrow,
     parse_dates,
     parse_gender,
+    to_arrow,
 )
 from cleanse.rules.ids import parse_ids
+
+# Fields whose cleaned value some rule reads: each is cleaned once per chunk, and a
+# ``{field}_blank`` mask (empty or only spaces) is kept for the completeness rules.
+CLEANED = (
+    "id_number",
+    "bhxh_code",
+    "full_name",
+    "dob",
+    "death_date",
+    "gender",
+    "event",
+    "benefit_type",
+    "benefit_status",
+)
 
 
 def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -21,30 +39,44 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
 
     ``id_*`` and ``bhxh_*`` from the ID columns, ``dob_*`` and ``death_date_*`` from the
     dates, ``gender_code``/``gender_invalid``, ``name_clean`` and ``name_key`` from the
-    name. A field the file lacks gives all-NA companions, so rules need no special cases.
+    name, ``{field}_blank`` for the fields of :data:`CLEANED` the file has. A field the
+    file lacks gives all-NA companions, so rules need no special cases.
     """
     n = len(frame)
-    empty = pd.Series(pd.array([None] * n, dtype=pd.StringDtype("pyarrow")), index=frame.index)
+    index = frame.index
+    none = pa.nulls(n, pa.string())
+    cleaned: dict[str, pa.Array] = {
+        f: clean_arrow(to_arrow(frame[f])) for f in CLEANED if f in frame.columns
+    }
 
-    def column(name: str) -> pd.Series:
-        return frame[name] if name in frame.columns else empty
+    def clean(name: str) -> pa.Array:
+        return cleaned.get(name, none)
 
-    name_moji = detect_mojibake(column("full_name"))
+    raw_name = to_arrow(frame["full_name"]) if "full_name" in frame.columns else none
+    name_moji = detect_mojibake(raw_name)
+    name_moji.index = index
+    blanks = pd.DataFrame(
+        {f"{f}_blank": pc.is_null(a).to_numpy(zero_copy_only=False) for f, a in cleaned.items()},
+        index=index,
+    )
     parts = [
         frame,
-        parse_ids(column("id_number"), "id"),
-        parse_ids(column("bhxh_code"), "bhxh"),
-        parse_dates(column("dob"), "dob"),
-        parse_dates(column("death_date"), "death_date"),
-        parse_gender(column("gender"), gender_codes),
+        parse_ids(clean("id_number"), "id", cleaned=True),
+        parse_ids(clean("bhxh_code"), "bhxh", cleaned=True),
+        parse_dates(clean("dob"), "dob", cleaned=True),
+        parse_dates(clean("death_date"), "death_date", cleaned=True),
+        parse_gender(clean("gender"), gender_codes),
         pd.DataFrame(
             {
-                "name_clean": clean_text(column("full_name")),
-                "name_key": name_key(column("full_name")),
-                "name_mojibake": name_moji["mojibake"],
-                "name_repaired": name_moji["repaired"],
+                "name_clean": _text_series(clean("full_name"), index),
+                "name_key": _text_series(fold_arrow(raw_name), index),
+                "name_mojibake": name_moji["mojibake"].to_numpy(),
+                "name_repaired": name_moji["repaired"].to_numpy(),
             },
-            index=frame.index,
+            index=index,
         ),
+        blanks,
     ]
+    for part in parts[1:6]:
+        part.index = index
     return pd.concat(parts, axis=1)

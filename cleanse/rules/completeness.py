@@ -12,6 +12,8 @@ def _blank(chunk: pd.DataFrame, field: str) -> pd.Series:
     """Empty or only spaces (a column the file lacks counts as blank on every row)."""
     if field not in chunk.columns:
         return pd.Series(True, index=chunk.index)
+    if f"{field}_blank" in chunk.columns:  # computed once by prepare()
+        return chunk[f"{field}_blank"]
     return clean_text(chunk[field]).isna()
 
 

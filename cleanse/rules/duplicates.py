@@ -229,34 +229,83 @@ def _close_numbers(a: int, a_len: int, b: int, b_len: int) -> bool:
     return len(diff) == 2 and j == i + 1 and x[i] == y[j] and x[j] == y[i]
 
 
+def _close_numbers_vec(a: np.ndarray, a_len: np.ndarray, b: np.ndarray, b_len: np.ndarray):  # type: ignore[no-untyped-def]
+    """:func:`_close_numbers` over arrays of pairs, digit by digit in numpy."""
+    missing = (a < 0) | (b < 0)
+    diff = np.zeros(len(a), dtype=np.int64)
+    first = np.full(len(a), -1, dtype=np.int64)
+    last = np.full(len(a), -1, dtype=np.int64)
+    da_at: list[np.ndarray] = []
+    db_at: list[np.ndarray] = []
+    x, y = np.maximum(a, 0), np.maximum(b, 0)
+    for k in range(12):  # digit k from the right; equal lengths make this the zfill order
+        da, db = x % 10, y % 10
+        x, y = x // 10, y // 10
+        da_at.append(da)
+        db_at.append(db)
+        differs = da != db
+        diff += differs
+        first = np.where(differs & (first < 0), k, first)
+        last = np.where(differs, k, last)
+    da_m, db_m = np.stack(da_at), np.stack(db_at)
+    cols = np.arange(len(a))
+    i, j = first.clip(0), last.clip(0)
+    swapped = (
+        (diff == 2)
+        & (j == i + 1)
+        & (da_m[i, cols] == db_m[j, cols])
+        & (da_m[j, cols] == db_m[i, cols])
+    )
+    return missing | ((a_len == b_len) & ((diff <= 1) | swapped))
+
+
 def _same_person(keys: pd.DataFrame) -> pd.DataFrame:
     """Later rows of a person already seen: same name, birth date and gender (all known),
     and IDs (and BHXH codes) equal, missing on one side, or one typo apart."""
     person = ["name", "dob", "gender", "event"]
     known = keys[(keys["name"] != 0) & (keys["dob"] != 0) & (keys["gender"] != 0)]
-    known = known[known.duplicated(person, keep=False)].sort_values("row")
-    out_rows, related = [], []
-    # Only rows that share a full person signature get here: a handful per file.
-    for _, group in known.groupby(person, sort=False):
+    known = known[known.duplicated(person, keep=False)].sort_values("row", ignore_index=True)
+    group = known.groupby(person, sort=False).ngroup().to_numpy()
+    size = np.bincount(group)[group] if len(group) else np.zeros(0, dtype=np.int64)
+    # Most signatures are shared by two rows (at a million rows, many are two different
+    # people with a common name born the same day): those pairs are decided in numpy.
+    two = known[size == 2]
+    order = np.argsort(group[size == 2], kind="stable")
+    first, second = two.iloc[order[0::2]], two.iloc[order[1::2]]
+    close = _close_numbers_vec(
+        first["id"].to_numpy(),
+        first["id_len"].to_numpy(),
+        second["id"].to_numpy(),
+        second["id_len"].to_numpy(),
+    ) & _close_numbers_vec(
+        first["bhxh"].to_numpy(),
+        first["bhxh_len"].to_numpy(),
+        second["bhxh"].to_numpy(),
+        second["bhxh_len"].to_numpy(),
+    )
+    out_rows = second["row"].to_numpy()[close].tolist()
+    related = first["row"].to_numpy()[close].tolist()
+    # Three or more rows: each is compared with the earlier rows not already reported.
+    for _, rows in known[size > 2].groupby(person, sort=False):
         seen: list[tuple[int, int, int, int, int]] = []
-        for row, ident, ident_len, code, code_len in group[
+        for row, ident, ident_len, code, code_len in rows[
             ["row", "id", "id_len", "bhxh", "bhxh_len"]
         ].itertuples(index=False):
-            for first in seen:
-                if _close_numbers(ident, ident_len, first[1], first[2]) and _close_numbers(
-                    code, code_len, first[3], first[4]
+            for earlier in seen:
+                if _close_numbers(ident, ident_len, earlier[1], earlier[2]) and _close_numbers(
+                    code, code_len, earlier[3], earlier[4]
                 ):
                     out_rows.append(row)
-                    related.append(first[0])
+                    related.append(earlier[0])
                     break
             else:
                 seen.append((row, ident, ident_len, code, code_len))
     return pd.DataFrame(
         {
-            "row": out_rows,
+            "row": np.asarray(out_rows, dtype=np.int64),
             "rule": "record.duplicate",
             "field": "",
             "value": pd.NA,
-            "related_row": related,
+            "related_row": np.asarray(related, dtype=np.int64),
         }
     )

@@ -8,12 +8,14 @@ digits of the birth year, and six digits with no meaning. There is no check digi
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cleanse.normalise import FEMALE, MALE, clean_arrow, to_arrow
+from cleanse.normalise import FEMALE, MALE, _index, clean_arrow, to_arrow
 from cleanse.reference import reference
 from cleanse.rules import Context, rule
 from cleanse.rules.dob import dob_usable
@@ -22,23 +24,37 @@ _SCIENTIFIC = r"^\d+(?:[.,]\d+)?[eE]\+?\d+$"  # how Excel shows a long number: 1
 _SEPARATORS = r"[\s.\-]"  # spaces, dots and dashes people type inside IDs
 
 
-def parse_ids(values: pd.Series, prefix: str = "id") -> pd.DataFrame:
+def parse_ids(
+    values: pd.Series | pa.Array, prefix: str = "id", *, cleaned: bool = False
+) -> pd.DataFrame:
     """Parse ID numbers beside the raw column.
 
     Returns ``{prefix}_present`` (not blank), ``{prefix}_digits`` (the value without
     spaces, dots and dashes when only digits remain, else NA), ``{prefix}_scientific``
     (Excel's scientific notation) and ``{prefix}_restored`` (for 10–11 digits, the number
-    with the leading zeros a spreadsheet dropped put back).
+    with the leading zeros a spreadsheet dropped put back). ``cleaned`` says the values
+    already went through :func:`clean_arrow`.
     """
-    index = values.index
-    text = clean_arrow(to_arrow(values))
+    index = _index(values)
+    text = to_arrow(values) if cleaned else clean_arrow(to_arrow(values))
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
     present = pc.is_valid(text)
-    sci = pc.fill_null(pc.match_substring_regex(text, _SCIENTIFIC), False)
-    stripped = pc.replace_substring_regex(text, _SEPARATORS, "")
-    only_digits = pc.fill_null(pc.match_substring_regex(stripped, r"^\d+$"), False)
-    digits = pc.if_else(
-        pc.and_(only_digits, pc.invert(sci)), stripped, pa.scalar(None, stripped.type)
-    )
+    # Most values are plain digits already; only the others need the regex passes.
+    plain = pc.fill_null(pc.ascii_is_decimal(text), False)
+    odd = pc.and_(present, pc.invert(plain))
+    digits = pc.if_else(plain, text, pa.scalar(None, text.type))
+    sci = np.zeros(len(text), dtype=bool)
+    if pc.any(odd).as_py():
+        sub = pc.filter(text, odd)
+        sub_sci = pc.fill_null(pc.match_substring_regex(sub, _SCIENTIFIC), False)
+        stripped = pc.replace_substring_regex(sub, _SEPARATORS, "")
+        only_digits = pc.fill_null(pc.match_substring_regex(stripped, r"^\d+$"), False)
+        fixed = pc.if_else(
+            pc.and_(only_digits, pc.invert(sub_sci)), stripped, pa.scalar(None, text.type)
+        )
+        digits = pc.replace_with_mask(digits, odd, fixed)
+        sci[np.flatnonzero(_bools(odd))] = _bools(sub_sci)
     length = pc.fill_null(pc.utf8_length(digits), 0)
     short = pc.and_(pc.greater_equal(length, 10), pc.less_equal(length, 11))
     restored = pc.if_else(short, pc.utf8_lpad(digits, 12, "0"), pa.scalar(None, digits.type))
@@ -47,7 +63,7 @@ def parse_ids(values: pd.Series, prefix: str = "id") -> pd.DataFrame:
         {
             f"{prefix}_present": _bools(present),
             f"{prefix}_digits": as_series(digits),
-            f"{prefix}_scientific": _bools(sci),
+            f"{prefix}_scientific": sci,
             f"{prefix}_restored": as_series(restored),
         },
         index=index,
@@ -75,28 +91,28 @@ def structure(digits: pd.Series) -> pd.DataFrame:
     more (a possible country code). Done in Arrow: one pass per part.
     """
     arr = to_arrow(digits)
-    twelve = pc.fill_null(pc.equal(pc.utf8_length(arr), 12), False)
-    safe = pc.if_else(twelve, arr, pa.scalar("000000000000", arr.type))
-
-    def part(start: int, stop: int) -> pa.Array | pa.ChunkedArray:
-        return pc.utf8_slice_codeunits(safe, start, stop)
-
-    place = part(0, 3)
-    g = pc.cast(part(3, 4), pa.int64()).to_numpy(zero_copy_only=False)
-    known = pc.is_in(place, value_set=pa.array(sorted(reference().place_codes), arr.type))
-    foreign = pc.greater_equal(pc.cast(place, pa.int64()), 100)
-    twelve_np = _bools(twelve)
+    twelve = _bools(pc.equal(pc.utf8_length(arr), 12))
+    # The digits as one integer: the parts are then arithmetic, not string slices.
+    number = pc.cast(pc.if_else(twelve, arr, pa.scalar("0", arr.type)), pa.int64())
+    value = np.asarray(number.to_numpy(zero_copy_only=False), dtype=np.int64)
+    place = value // 10**9
+    g = value // 10**8 % 10
     return pd.DataFrame(
         {
-            "twelve": twelve_np,
-            "place_known": twelve_np & _bools(known),
-            "foreign": twelve_np & _bools(foreign),
+            "twelve": twelve,
+            "place_known": twelve & np.isin(place, _place_numbers()),
+            "foreign": twelve & (place >= 100),
             "gender": np.where(g % 2 == 0, MALE, FEMALE),
             "century": 1900 + 100 * (g // 2),
-            "yy": pc.cast(part(4, 6), pa.int64()).to_numpy(zero_copy_only=False),
+            "yy": value // 10**6 % 100,
         },
         index=digits.index,
     )
+
+
+@functools.cache
+def _place_numbers() -> np.ndarray:
+    return np.array(sorted(int(c) for c in reference().place_codes), dtype=np.int64)
 
 
 def _gender_known(chunk: pd.DataFrame) -> pd.Series:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.compute as pc
 
-from cleanse.normalise import to_arrow
+from cleanse.normalise import not_nfc, to_arrow
 from cleanse.rules import Context, rule
 
 # Letters, combining marks, spaces, and the apostrophe and hyphen of minority names
@@ -71,7 +71,7 @@ def name_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     Capitals (as forms require) and names without accents are normal.
     """
     raw = to_arrow(chunk["full_name"])
-    decomposed = ~_bool(pc.equal(pc.utf8_normalize(raw, "NFC"), raw))
+    decomposed = not_nfc(raw)
     spaced = _bool(pc.match_substring_regex(raw, r"^\s|\s$|\s\s|[^\S ]"))
     clean = to_arrow(chunk["name_clean"])
     cased = _bool(pc.or_(pc.utf8_is_title(clean), pc.utf8_is_upper(clean)))
