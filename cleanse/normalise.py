@@ -141,9 +141,15 @@ def not_nfc(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return out
 
 
-def clean_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Odd spaces made plain, runs of spaces collapsed, trimmed, NFC; empty becomes null."""
-    return by_value(arr, _clean_values)
+def clean_arrow(arr: pa.Array | pa.ChunkedArray, *, repeats: bool | None = None) -> pa.Array:
+    """Odd spaces made plain, runs of spaces collapsed, trimmed, NFC; empty becomes null.
+
+    ``repeats`` says whether the column repeats its values (dates, genders: work once per
+    distinct value) or not (ID numbers); by default a sample of the column decides.
+    """
+    if repeats is False:
+        return _clean_values(_single(arr))
+    return by_value(arr, _clean_values, always=bool(repeats))
 
 
 def clean_text(values: pd.Series) -> pd.Series:
@@ -231,19 +237,16 @@ def parse_dates(
     """
     index = _index(values)
     text = _single(to_arrow(values) if cleaned else clean_arrow(to_arrow(values)))
-    # Birth dates repeat (a year has 366 of them): read each distinct value once.
-    at: np.ndarray | None = None
-    if _repetitive(text):
-        enc = pc.dictionary_encode(text, null_encoding="encode")
-        text, at = enc.dictionary, enc.indices.to_numpy()
+    # Dates repeat (a century has 36,525 of them): read each distinct value once.
+    enc = pc.dictionary_encode(text, null_encoding="encode")
+    text, at = enc.dictionary, enc.indices.to_numpy(zero_copy_only=False)
     present = pc.is_valid(text).to_numpy(zero_copy_only=False)
     parts = pc.extract_regex(pc.fill_null(text, ""), _DATE_RE)
     matched = pc.is_valid(parts).to_numpy(zero_copy_only=False) & present
     year = _int_part(parts, _GROUPS["year"])
     month = _int_part(parts, _GROUPS["month"])
     day = _int_part(parts, _GROUPS["day"])
-    if at is not None:
-        present, matched, year, month, day = (a[at] for a in (present, matched, year, month, day))
+    present, matched, year, month, day = (a[at] for a in (present, matched, year, month, day))
 
     month_ok = (month == -1) | ((month >= 1) & (month <= 12))
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
@@ -389,6 +392,14 @@ def detect_mojibake(values: pd.Series) -> pd.DataFrame:
     arr = to_arrow(values)
     hint = pc.fill_null(by_value(arr, lambda a: pc.match_substring_regex(a, _MOJIBAKE_HINT)), False)
     flagged = np.flatnonzero(np.asarray(hint.to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(flagged):
+        return pd.DataFrame(
+            {
+                "mojibake": np.zeros(len(arr), dtype=bool),
+                "repaired": _text_series(pa.nulls(len(arr), pa.string()), index),
+            },
+            index=index,
+        )
     repaired = pd.Series(pd.NA, index=index, dtype=pd.StringDtype("pyarrow"))
     if len(flagged):
         cells = arr.take(pa.array(flagged)).to_pylist()

@@ -17,7 +17,8 @@ from cleanse.normalise import (
     parse_gender,
     to_arrow,
 )
-from cleanse.rules.ids import parse_ids
+from cleanse.rules.ids import parse_ids, structure
+from cleanse.rules.text import TEXT_FIELDS
 
 # Fields whose cleaned value some rule reads: each is cleaned once per chunk, and a
 # ``{field}_blank`` mask (empty or only spaces) is kept for the completeness rules.
@@ -33,20 +34,28 @@ CLEANED = (
     "benefit_status",
 )
 
+# Which columns repeat their values (cleaned once per distinct value) and which do not;
+# names are left to a sample of the column.
+REPEATS = {"id_number": False, "bhxh_code": False, "full_name": None}
+REPEATS.update({f: True for f in CLEANED if f not in REPEATS})
+
 
 def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Return the chunk with parsed columns added (raw columns untouched).
 
     ``id_*`` and ``bhxh_*`` from the ID columns, ``dob_*`` and ``death_date_*`` from the
     dates, ``gender_code``/``gender_invalid``, ``name_clean`` and ``name_key`` from the
-    name, ``{field}_blank`` for the fields of :data:`CLEANED` the file has. A field the
+    name, ``{field}_blank`` for the fields of :data:`CLEANED` the file has, and
+    ``{field}_mojibake``/``{field}_repaired`` for its other text fields. A field the
     file lacks gives all-NA companions, so rules need no special cases.
     """
     n = len(frame)
     index = frame.index
     none = pa.nulls(n, pa.string())
     cleaned: dict[str, pa.Array] = {
-        f: clean_arrow(to_arrow(frame[f])) for f in CLEANED if f in frame.columns
+        f: clean_arrow(to_arrow(frame[f]), repeats=REPEATS.get(f))
+        for f in CLEANED
+        if f in frame.columns
     }
 
     def clean(name: str) -> pa.Array:
@@ -77,6 +86,14 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
         ),
         blanks,
     ]
+    # Mojibake of the other text fields, for text.mojibake and its suggestion.
+    for f in TEXT_FIELDS:
+        if f != "full_name" and f in frame.columns:
+            found = detect_mojibake(to_arrow(frame[f]))
+            found.index = index
+            parts.append(found.add_prefix(f"{f}_"))
     for part in parts[1:6]:
         part.index = index
+    # The ID's place, gender/century and year digits, read once for the id.* rules.
+    parts.append(structure(parts[1]["id_digits"]).add_prefix("id_"))
     return pd.concat(parts, axis=1)

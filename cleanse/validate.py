@@ -11,7 +11,8 @@ the end, so memory stays bounded by the chunk size.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -152,16 +153,43 @@ def validate_extract(
     duplicates = DuplicateCollector()
     parts = []
     rows = 0
-    for chunk in extract.chunks():
-        prepared = prepare(chunk.frame, gender_codes)
+    for prepared in _prepared_chunks(extract, gender_codes, duplicates.add):
         parts.append(schema.findings(prepared))
-        duplicates.add(prepared)
         rows += len(prepared)
         if on_rows:
             on_rows(len(prepared))
     parts.append(duplicates.findings())
     findings = pd.concat([p for p in parts if len(p)] or [_empty(["row"])], ignore_index=True)
     return FileResult(extract, rows, _complete(findings, extract.name, lang))
+
+
+def _prepared_chunks(
+    extract: Extract,
+    gender_codes: Mapping[str, str] | None,
+    also: Callable[[pd.DataFrame], None],
+) -> Iterator[pd.DataFrame]:
+    """The prepared chunks of the file, the next one read and prepared in a second thread
+    while the caller checks the current one; ``also`` runs on each prepared chunk in
+    that thread, in file order (the duplicate keys are taken there).
+
+    Reading and the Arrow kernels of prepare() release the GIL, so on a two-core PC the
+    two overlap; at most two chunks are in memory at once.
+    """
+    chunks = extract.chunks()
+
+    def load() -> pd.DataFrame | None:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
+        prepared = prepare(chunk.frame, gender_codes)
+        also(prepared)
+        return prepared
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cleanse-read") as pool:
+        pending = pool.submit(load)
+        while (prepared := pending.result()) is not None:
+            pending = pool.submit(load)
+            yield prepared
 
 
 def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:

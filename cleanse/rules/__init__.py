@@ -7,8 +7,12 @@ live one module each and register themselves when imported below.
 
 from __future__ import annotations
 
+import functools
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -39,6 +43,30 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+_memo = threading.local()
+
+
+def per_chunk(fn: F) -> F:
+    """Compute ``fn(chunk, *args)`` once per chunk: rules share what they derive.
+
+    Several rules need the same derived mask (a usable birth date, the restored ID's
+    parts); each is computed on the first call for a chunk and reused until the next
+    chunk arrives. The chunk is held weakly, and the memo is per thread.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(chunk: pd.DataFrame, *args: Any) -> Any:
+        ref = getattr(_memo, "chunk", None)
+        if ref is None or ref() is not chunk:
+            _memo.chunk, _memo.values = weakref.ref(chunk), {}
+        key = (fn, *map(id, args))
+        if key not in _memo.values:
+            _memo.values[key] = fn(chunk, *args)
+        return _memo.values[key]
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

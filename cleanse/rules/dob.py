@@ -2,38 +2,43 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from cleanse.rules import Context, rule
+from cleanse.rules import Context, per_chunk, rule
+
+
+def _bound(chunk: pd.DataFrame, prefix: str, month: int, day: int) -> pd.Series:
+    """yyyymmdd as a float (exact below 2**53), NaN where the date was not read."""
+    year = chunk[f"{prefix}_year"].to_numpy(dtype="float64", na_value=np.nan)
+    m = chunk[f"{prefix}_month"].to_numpy(dtype="float64", na_value=month)
+    d = chunk[f"{prefix}_day"].to_numpy(dtype="float64", na_value=day)
+    return pd.Series(year * 10000 + m * 100 + d, index=chunk.index)
 
 
 def earliest(chunk: pd.DataFrame, prefix: str) -> pd.Series:
-    """The earliest day a (possibly partial) date can mean, as yyyymmdd; NA if unread."""
-    year = chunk[f"{prefix}_year"].astype("Int64")
-    month = chunk[f"{prefix}_month"].astype("Int64").fillna(1)
-    day = chunk[f"{prefix}_day"].astype("Int64").fillna(1)
-    return year * 10000 + month * 100 + day
+    """The earliest day a (possibly partial) date can mean, as yyyymmdd; NaN if unread."""
+    return _bound(chunk, prefix, 1, 1)
 
 
 def latest(chunk: pd.DataFrame, prefix: str) -> pd.Series:
-    """The latest day a (possibly partial) date can mean, as yyyymmdd; NA if unread."""
-    year = chunk[f"{prefix}_year"].astype("Int64")
-    month = chunk[f"{prefix}_month"].astype("Int64").fillna(12)
-    day = chunk[f"{prefix}_day"].astype("Int64").fillna(31)
-    return year * 10000 + month * 100 + day
+    """The latest day a (possibly partial) date can mean, as yyyymmdd; NaN if unread."""
+    return _bound(chunk, prefix, 12, 31)
 
 
+@per_chunk
 def out_of_range(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """A read birth date that is surely after today or surely over 120 years ago."""
-    future = earliest(chunk, "dob") > ctx.today_ord
-    ancient = latest(chunk, "dob") < ctx.oldest_ord
-    return (future | ancient).fillna(False).astype(bool)
+    first, last = earliest(chunk, "dob").to_numpy(), latest(chunk, "dob").to_numpy()
+    bad = (first > ctx.today_ord) | (last < ctx.oldest_ord)  # NaN compares False
+    return pd.Series(bad, index=chunk.index)
 
 
+@per_chunk
 def dob_usable(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """A birth date other checks may rely on: present, a real date, in range."""
-    read = chunk["dob_year"].notna() & ~chunk["dob_invalid"]
-    return (read & ~out_of_range(chunk, ctx)).fillna(False).astype(bool)
+    read = chunk["dob_year"].notna().to_numpy() & ~chunk["dob_invalid"].to_numpy(dtype=bool)
+    return pd.Series(read & ~out_of_range(chunk, ctx).to_numpy(), index=chunk.index)
 
 
 @rule(

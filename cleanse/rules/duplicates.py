@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from cleanse.normalise import name_key
+from cleanse.normalise import name_key, to_arrow
 from cleanse.rules import file_rule
 
 file_rule(
@@ -50,11 +52,17 @@ def _number(digits: pd.Series, lengths: dict[int, int]) -> tuple[np.ndarray, np.
     ID is the 12-digit ID whose leading zeros a spreadsheet dropped (the integer value is
     the same), so the two compare equal. Other lengths are malformed: (-1, 0).
     """
-    length = digits.str.len().fillna(0).astype("int64").to_numpy()
-    as_len = pd.Series(length).map(lengths).fillna(0).astype("int64").to_numpy()
-    ok = as_len > 0
-    value = pd.to_numeric(digits.where(pd.Series(ok, index=digits.index)), errors="coerce")
-    return value.fillna(-1).astype("int64").to_numpy(), as_len
+    arr = to_arrow(digits)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    length = pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
+    table = np.zeros(max(lengths) + 2, dtype=np.int64)
+    for have, means in lengths.items():
+        table[have] = means
+    as_len = table[np.minimum(length, len(table) - 1)]
+    ok = pa.array(as_len > 0)
+    value = pc.cast(pc.if_else(ok, arr, pa.scalar("-1", arr.type)), pa.int64())
+    return value.to_numpy(zero_copy_only=False), as_len
 
 
 # Lengths that mean a number (and the length they stand for, zeros restored).

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from cleanse.normalise import FEMALE, MALE, _index, clean_arrow, to_arrow
 from cleanse.reference import reference
-from cleanse.rules import Context, rule
+from cleanse.rules import Context, per_chunk, rule
 from cleanse.rules.dob import dob_usable
 
 _SCIENTIFIC = r"^\d+(?:[.,]\d+)?[eE]\+?\d+$"  # how Excel shows a long number: 1.23457E+11
@@ -115,6 +115,19 @@ def _place_numbers() -> np.ndarray:
     return np.array(sorted(int(c) for c in reference().place_codes), dtype=np.int64)
 
 
+ID_PARTS = ("twelve", "place_known", "foreign", "gender", "century", "yy")
+
+
+def id_parts(chunk: pd.DataFrame) -> pd.DataFrame:
+    """:func:`structure` of the chunk's ID digits: the ``id_*`` columns prepare() added,
+    or computed here for a chunk that lacks them."""
+    if "id_twelve" in chunk.columns:
+        parts = chunk[[f"id_{p}" for p in ID_PARTS]]
+        parts.columns = list(ID_PARTS)
+        return parts
+    return structure(chunk["id_digits"])
+
+
 def _gender_known(chunk: pd.DataFrame) -> pd.Series:
     return chunk["gender_code"].notna()
 
@@ -132,6 +145,7 @@ def _year_digits_wrong(parts: pd.DataFrame, chunk: pd.DataFrame, ctx: Context) -
     return (dob_usable(chunk, ctx) & (year % 100 != parts["yy"])).astype(bool)
 
 
+@per_chunk
 def leading_zeros_fix(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """True where restoring dropped leading zeros gives a well-formed, consistent ID."""
     restored = chunk["id_restored"]
@@ -201,7 +215,7 @@ def id_legacy(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
 )
 def id_place_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose prefix (000–099) is not a province code."""
-    parts = structure(chunk["id_digits"])
+    parts = id_parts(chunk)
     return (parts["twelve"] & ~parts["place_known"] & ~parts["foreign"]).astype(bool)
 
 
@@ -215,7 +229,7 @@ def id_place_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
 )
 def id_foreign_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose prefix is 100 or more."""
-    return structure(chunk["id_digits"])["foreign"].astype(bool)
+    return id_parts(chunk)["foreign"].astype(bool)
 
 
 @rule(
@@ -228,7 +242,7 @@ def id_foreign_code(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
 )
 def id_gender_century(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose gender/century digit contradicts the record."""
-    parts = structure(chunk["id_digits"])
+    parts = id_parts(chunk)
     return (parts["twelve"] & _disagrees(parts, chunk, ctx)).astype(bool)
 
 
@@ -242,7 +256,7 @@ def id_gender_century(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
 )
 def id_birth_year(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     """Flag 12-digit IDs whose year digits differ from a usable birth year."""
-    parts = structure(chunk["id_digits"])
+    parts = id_parts(chunk)
     return (parts["twelve"] & _year_digits_wrong(parts, chunk, ctx)).astype(bool)
 
 

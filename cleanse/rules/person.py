@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from cleanse.normalise import not_nfc, to_arrow
-from cleanse.rules import Context, rule
+from cleanse.rules import Context, per_chunk, rule
 
 # Letters, combining marks, spaces, and the apostrophe and hyphen of minority names
 # (Ksor H'Blương, Y-Moan Niê). Anything else — a digit, #, a dot — makes a name invalid.
@@ -22,6 +22,7 @@ def _name_checkable(chunk: pd.DataFrame) -> pd.Series:
     return chunk["name_clean"].notna() & ~chunk["name_mojibake"]
 
 
+@per_chunk
 def name_invalid_mask(chunk: pd.DataFrame) -> pd.Series:
     """Digits or symbols in the (NFC, cleaned) name, or a single word."""
     clean = to_arrow(chunk["name_clean"])

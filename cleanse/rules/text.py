@@ -26,9 +26,10 @@ def _detected(chunk: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for field in TEXT_FIELDS:
         if field not in chunk.columns:
             continue
-        if field == "full_name" and "name_mojibake" in chunk.columns:
+        prefix = "name" if field == "full_name" else field
+        if f"{prefix}_mojibake" in chunk.columns:  # found once by prepare()
             found[field] = pd.DataFrame(
-                {"mojibake": chunk["name_mojibake"], "repaired": chunk["name_repaired"]}
+                {"mojibake": chunk[f"{prefix}_mojibake"], "repaired": chunk[f"{prefix}_repaired"]}
             )
         else:
             found[field] = detect_mojibake(chunk[field])
