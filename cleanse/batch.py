@@ -591,7 +591,7 @@ def record_keys(
     """
     from cleanse.prepare import prepare
     from cleanse.read import open_extract
-    from cleanse.secret import keyed_digest
+    from cleanse.secret import keyed_digests
 
     out = pd.Series(pd.NA, index=findings.index, dtype="string")
     if not len(findings):
@@ -611,17 +611,15 @@ def record_keys(
             prepared = prepare(chunk.frame[take], gender_codes)
             for row, text in zip(rows.tolist(), _key_texts(prepared), strict=True):
                 texts[(name, row)] = text
-    digests: dict[str, str] = {}
-    values = []
+    keys = []
     for source, row in zip(
         findings["source"].astype(str), findings["row"].astype("Int64"), strict=True
     ):
         found = texts.get((source, int(row))) if pd.notna(row) else None
-        key = found or f"row:{source}:{'' if pd.isna(row) else int(row)}"
-        if key not in digests:
-            digests[key] = keyed_digest(key)[:24]
-        values.append(digests[key])
-    return pd.Series(values, index=findings.index, dtype="string")
+        keys.append(found or f"row:{source}:{'' if pd.isna(row) else int(row)}")
+    distinct = list(dict.fromkeys(keys))
+    digests = dict(zip(distinct, (d[:24] for d in keyed_digests(distinct)), strict=True))
+    return pd.Series([digests[k] for k in keys], index=findings.index, dtype="string")
 
 
 def _key_texts(prepared: pd.DataFrame) -> list[str]:

@@ -130,10 +130,10 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from cleanse.normalise import PRECISION_FULL, PRECISION_MONTH, name_key, to_arrow
-from cleanse.prepare import prepare
-from cleanse.read import Extract
+from cleanse.prepare import prepare, prepared_chunks
+from cleanse.read import Chunk, Extract
 from cleanse.rules.ids import structure
-from cleanse.secret import keyed_digest
+from cleanse.secret import keyed_digests
 
 __all__ = ["LinkResult", "load_records", "link", "METHODS", "offset"]
 
@@ -429,9 +429,13 @@ def load_records(
     """
     parts: list[pd.DataFrame] = []
     for src, ext in enumerate(extracts):
-        for chunk in ext.chunks():
-            prep = prepare(chunk.frame, gender_codes)
-            parts.append(_record_part(prep, chunk.rows, src, ext.kind))
+
+        def part(
+            chunk: Chunk, prep: pd.DataFrame, src: int = src, kind: str = ext.kind
+        ) -> pd.DataFrame:
+            return _record_part(prep, chunk.rows, src, kind)
+
+        parts.extend(prepared_chunks(ext, gender_codes, part))
     if not parts:
         prep = prepare(pd.DataFrame({"full_name": pd.Series([], dtype=_STRING)}), gender_codes)
         parts.append(_record_part(prep, pd.Series([], dtype="int64"), 0, "generic"))
@@ -1112,7 +1116,7 @@ def _guard(
 def _hashes(texts: list[str]) -> np.ndarray:
     """``P`` + the first 12 hex digits of the keyed digest of each text."""
     # Keyed, so that a person_id cannot be turned back into the ID it came from.
-    return np.array(["P" + keyed_digest(t)[:12] for t in texts], dtype=object)
+    return np.array(["P" + d[:12] for d in keyed_digests(texts)], dtype=object)
 
 
 def _group_min(comp: np.ndarray, values: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:

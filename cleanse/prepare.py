@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -19,6 +21,11 @@ from cleanse.normalise import (
 )
 from cleanse.rules.ids import parse_ids, structure
 from cleanse.rules.text import TEXT_FIELDS
+
+if TYPE_CHECKING:
+    from cleanse.read import Chunk, Extract
+
+T = TypeVar("T")
 
 # Fields whose cleaned value some rule reads: each is cleaned once per chunk, and a
 # ``{field}_blank`` mask (empty or only spaces) is kept for the completeness rules.
@@ -97,3 +104,31 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
     # The ID's place, gender/century and year digits, read once for the id.* rules.
     parts.append(structure(parts[1]["id_digits"]).add_prefix("id_"))
     return pd.concat(parts, axis=1)
+
+
+def prepared_chunks(
+    extract: Extract,
+    gender_codes: Mapping[str, str] | None,
+    then: Callable[[Chunk, pd.DataFrame], T],
+) -> Iterator[T]:
+    """``then(chunk, prepare(chunk))`` for each chunk of the file, in order, computed one
+    chunk ahead in a second thread while the caller works on the current one.
+
+    Reading and the Arrow kernels of prepare() release the GIL, so on a two-core PC the
+    two overlap; at most two chunks are in memory at once. An error in the thread is
+    raised here, in the caller.
+    """
+    chunks = extract.chunks()
+    end = object()
+
+    def load() -> T | object:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return end
+        return then(chunk, prepare(chunk.frame, gender_codes))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cleanse-prepare") as pool:
+        pending = pool.submit(load)
+        while (done := pending.result()) is not end:
+            pending = pool.submit(load)
+            yield done  # type: ignore[misc]

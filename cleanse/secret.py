@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -57,3 +58,14 @@ def _key(path: Path) -> bytes:
 def keyed_digest(text: str) -> str:
     """Hex HMAC-SHA256 of ``text`` under the installation's key."""
     return hmac.new(_key(key_path()), text.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_digests(texts: Iterable[str]) -> list[str]:
+    """:func:`keyed_digest` of many texts, the key looked up and set up once."""
+    base = hmac.new(_key(key_path()), digestmod=hashlib.sha256)
+    out = []
+    for text in texts:
+        mac = base.copy()
+        mac.update(text.encode())
+        out.append(mac.hexdigest())
+    return out

@@ -11,8 +11,7 @@ the end, so memory stays bounded by the chunk size.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -20,8 +19,8 @@ import pandas as pd
 import pandera.pandas as pda
 from pandera.errors import SchemaErrors
 
-from cleanse.prepare import prepare
-from cleanse.read import Extract, check_distinct_names, open_extract
+from cleanse.prepare import prepared_chunks
+from cleanse.read import Chunk, Extract, check_distinct_names, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector
 from cleanse.write import FINDING_COLUMNS, run_header
@@ -153,7 +152,12 @@ def validate_extract(
     duplicates = DuplicateCollector()
     parts = []
     rows = 0
-    for prepared in _prepared_chunks(extract, gender_codes, duplicates.add):
+
+    def keep_keys(chunk: Chunk, prepared: pd.DataFrame) -> pd.DataFrame:
+        duplicates.add(prepared)  # in the reading thread, in file order
+        return prepared
+
+    for prepared in prepared_chunks(extract, gender_codes, keep_keys):
         parts.append(schema.findings(prepared))
         rows += len(prepared)
         if on_rows:
@@ -161,35 +165,6 @@ def validate_extract(
     parts.append(duplicates.findings())
     findings = pd.concat([p for p in parts if len(p)] or [_empty(["row"])], ignore_index=True)
     return FileResult(extract, rows, _complete(findings, extract.name, lang))
-
-
-def _prepared_chunks(
-    extract: Extract,
-    gender_codes: Mapping[str, str] | None,
-    also: Callable[[pd.DataFrame], None],
-) -> Iterator[pd.DataFrame]:
-    """The prepared chunks of the file, the next one read and prepared in a second thread
-    while the caller checks the current one; ``also`` runs on each prepared chunk in
-    that thread, in file order (the duplicate keys are taken there).
-
-    Reading and the Arrow kernels of prepare() release the GIL, so on a two-core PC the
-    two overlap; at most two chunks are in memory at once.
-    """
-    chunks = extract.chunks()
-
-    def load() -> pd.DataFrame | None:
-        chunk = next(chunks, None)
-        if chunk is None:
-            return None
-        prepared = prepare(chunk.frame, gender_codes)
-        also(prepared)
-        return prepared
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cleanse-read") as pool:
-        pending = pool.submit(load)
-        while (prepared := pending.result()) is not None:
-            pending = pool.submit(load)
-            yield prepared
 
 
 def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:

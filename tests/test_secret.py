@@ -40,3 +40,12 @@ def test_short_key_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CLEANSE_KEY_FILE", str(path))
     with pytest.raises(CleanseError, match="too short"):
         secret.keyed_digest("001085012345")
+
+
+def test_many_digests_at_once_equal_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = tmp_path / "k"
+    path.write_bytes(b"k" * 32)
+    monkeypatch.setenv("CLEANSE_KEY_FILE", str(path))
+    texts = ["001085012345", "id:079123456789", "name:nguyen van an|19850512", ""]
+    assert secret.keyed_digests(texts) == [secret.keyed_digest(t) for t in texts]
+    assert secret.keyed_digests([]) == []
