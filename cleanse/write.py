@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,14 +27,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from openpyxl import Workbook
-from openpyxl.cell.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from cleanse.errors import CleanseError
 from cleanse.mask import mask_id
+
+if TYPE_CHECKING:  # openpyxl is imported only when an .xlsx is written
+    from openpyxl import Workbook
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMATS = ("parquet", "csv", "xlsx")
 
@@ -67,7 +66,6 @@ _FORMULA_START_RE = re.compile(_FORMULA_START)
 _XLSX_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,24}")
 _SIMPLE_HEADER = re.compile(r"[A-Za-z0-9_ ]+")
-_BOLD = Font(bold=True)
 _TEXT_FORMAT = "@"
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 
@@ -303,6 +301,10 @@ def _width(header: str, col: pa.ChunkedArray) -> float:
 
 
 def _start_sheet(ws: WriteOnlyWorksheet, table: pa.Table, widths: list[float]) -> None:
+    from openpyxl.cell.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     # Layout must be set before the first row: write-only sheets stream from there on.
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -310,7 +312,7 @@ def _start_sheet(ws: WriteOnlyWorksheet, table: pa.Table, widths: list[float]) -
     header = []
     for col_name in table.column_names:
         cell = WriteOnlyCell(ws, value=col_name)
-        cell.font = _BOLD
+        cell.font = Font(bold=True)
         cell.data_type = "s"
         header.append(cell)
     ws.append(header)
@@ -318,6 +320,8 @@ def _start_sheet(ws: WriteOnlyWorksheet, table: pa.Table, widths: list[float]) -
 
 def _rows(ws: WriteOnlyWorksheet, table: pa.Table) -> Iterator[list[Any]]:
     """Rows for ``ws.append``: text as cells formatted ``@``, numbers as numbers."""
+    from openpyxl.cell.cell import WriteOnlyCell
+
     text_cells: list[Any] = []
     for col in table.columns:
         if _is_text(col):
@@ -406,6 +410,9 @@ def _cell_text(value: Any) -> Any:
 
 
 def _write_summary_sheet(ws: WriteOnlyWorksheet, rows: Iterator[tuple[list[Any], bool]]) -> None:
+    from openpyxl.cell.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     ws.column_dimensions["A"].width = 28
     for letter in "BCDEF":
         ws.column_dimensions[letter].width = 18
@@ -419,7 +426,7 @@ def _write_summary_sheet(ws: WriteOnlyWorksheet, rows: Iterator[tuple[list[Any],
                 cell.data_type = "s"
                 cell.number_format = _TEXT_FORMAT
             if bold:
-                cell.font = _BOLD
+                cell.font = Font(bold=True)
             cells.append(cell)
         ws.append(cells)
 
@@ -427,6 +434,8 @@ def _write_summary_sheet(ws: WriteOnlyWorksheet, rows: Iterator[tuple[list[Any],
 def _write_xlsx(
     tables: Mapping[str, pa.Table], path: Path, summary: Mapping[str, Any] | None
 ) -> Path:
+    from openpyxl import Workbook
+
     wb = Workbook(write_only=True)
     summary_ws = wb.create_sheet(SUMMARY_SHEET)  # first sheet: what a reader opens to
     sheets: dict[str, tuple[int, list[str]]] = {}
