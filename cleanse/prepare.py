@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
@@ -110,25 +112,30 @@ def prepared_chunks(
     extract: Extract,
     gender_codes: Mapping[str, str] | None,
     then: Callable[[Chunk, pd.DataFrame], T],
+    *,
+    ahead: int = 1,
 ) -> Iterator[T]:
-    """``then(chunk, prepare(chunk))`` for each chunk of the file, in order, computed one
-    chunk ahead in a second thread while the caller works on the current one.
+    """``then(chunk, prepare(chunk))`` for each chunk of the file, in file order.
 
-    Reading and the Arrow kernels of prepare() release the GIL, so on a two-core PC the
-    two overlap; at most two chunks are in memory at once. An error in the thread is
-    raised here, in the caller.
+    Up to ``ahead`` chunks are read and prepared in worker threads while the caller
+    works on the current one: reading and the Arrow kernels of prepare() release the
+    GIL, so a two-core PC keeps both cores busy. At most ``ahead + 1`` chunks are in
+    memory at once. ``then`` must not depend on the order the chunks are prepared in.
+    An error in a worker is raised here, in the caller.
     """
     chunks = extract.chunks()
+    reading = threading.Lock()
     end = object()
 
     def load() -> T | object:
-        chunk = next(chunks, None)
+        with reading:  # one reader: chunks come off the file in order
+            chunk = next(chunks, None)
         if chunk is None:
             return end
         return then(chunk, prepare(chunk.frame, gender_codes))
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cleanse-prepare") as pool:
-        pending = pool.submit(load)
-        while (done := pending.result()) is not end:
-            pending = pool.submit(load)
+    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="cleanse-prepare") as pool:
+        pending = collections.deque(pool.submit(load) for _ in range(ahead))
+        while (done := pending.popleft().result()) is not end:
+            pending.append(pool.submit(load))
             yield done  # type: ignore[misc]

@@ -20,7 +20,7 @@ import pandera.pandas as pda
 from pandera.errors import SchemaErrors
 
 from cleanse.prepare import prepared_chunks
-from cleanse.read import Chunk, Extract, check_distinct_names, open_extract
+from cleanse.read import Extract, check_distinct_names, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector
 from cleanse.write import FINDING_COLUMNS, run_header
@@ -153,12 +153,9 @@ def validate_extract(
     parts = []
     rows = 0
 
-    def keep_keys(chunk: Chunk, prepared: pd.DataFrame) -> pd.DataFrame:
-        duplicates.add(prepared)  # in the reading thread, in file order
-        return prepared
-
-    for prepared in prepared_chunks(extract, gender_codes, keep_keys):
+    for prepared in prepared_chunks(extract, gender_codes, lambda _, prepared: prepared):
         parts.append(schema.findings(prepared))
+        duplicates.add(prepared)  # keys in file order
         rows += len(prepared)
         if on_rows:
             on_rows(len(prepared))

@@ -12,6 +12,7 @@ import unicodedata
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -178,3 +179,38 @@ def test_parse_ids_plain_digits_and_odd_values() -> None:
     assert out["id_digits"].isna().tolist() == [False, False, True, True, True, True]
     assert out["id_scientific"].tolist() == [False, False, True, False, False, False]
     assert out["id_present"].tolist() == [True, True, True, True, False, True]
+
+
+# --- chunks read and prepared ahead, in worker threads ---------------------------------
+
+
+def _extract(tmp_path, rows: int, bad_at: int | None = None):  # type: ignore[no-untyped-def]
+    from cleanse.read import open_extract
+
+    lines = ["Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính"]
+    for i in range(rows):
+        lines.append(f"0010850{i:05d},Nguyễn Văn An,01/02/1985,Nam")
+        if bad_at is not None and i == bad_at:
+            lines.append("1,2,3,4,5,6")  # a line with too many fields
+    path = tmp_path / "dancu.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return open_extract(path, chunk_rows=3)
+
+
+@pytest.mark.parametrize("ahead", [1, 2, 3])
+def test_prepared_chunks_come_in_file_order(tmp_path, ahead: int) -> None:  # type: ignore[no-untyped-def]
+    from cleanse.prepare import prepared_chunks
+
+    ext = _extract(tmp_path, 20)
+    firsts = list(prepared_chunks(ext, None, lambda c, p: (c.first_row, len(p)), ahead=ahead))
+    assert firsts == [(1 + 3 * i, 3) for i in range(6)] + [(19, 2)]
+
+
+def test_an_error_in_the_reading_thread_reaches_the_caller(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cleanse.errors import CleanseError
+    from cleanse.prepare import prepared_chunks
+
+    ext = _extract(tmp_path, 20, bad_at=10)
+    with pytest.raises(CleanseError) as err:
+        list(prepared_chunks(ext, None, lambda c, p: c.first_row))
+    assert "line 13" in str(err.value)  # header, eleven records, then the bad line
