@@ -428,14 +428,11 @@ def load_records(
     values as categoricals.
     """
     parts: list[pd.DataFrame] = []
-    for src, ext in enumerate(extracts):
 
-        def part(
-            chunk: Chunk, prep: pd.DataFrame, src: int = src, kind: str = ext.kind
-        ) -> pd.DataFrame:
-            return _record_part(prep, chunk.rows, src, kind)
+    def part(src: int, chunk: Chunk, prep: pd.DataFrame) -> pd.DataFrame:
+        return _record_part(prep, chunk.rows, src, extracts[src].kind)
 
-        parts.extend(prepared_chunks(ext, gender_codes, part))
+    parts.extend(p for _, p in prepared_chunks(extracts, gender_codes, part))
     if not parts:
         prep = prepare(pd.DataFrame({"full_name": pd.Series([], dtype=_STRING)}), gender_codes)
         parts.append(_record_part(prep, pd.Series([], dtype="int64"), 0, "generic"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
@@ -109,30 +109,33 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
 
 
 def prepared_chunks(
-    extract: Extract,
+    extracts: Sequence[Extract],
     gender_codes: Mapping[str, str] | None,
-    then: Callable[[Chunk, pd.DataFrame], T],
+    then: Callable[[int, Chunk, pd.DataFrame], T],
     *,
     ahead: int = 1,
-) -> Iterator[T]:
-    """``then(chunk, prepare(chunk))`` for each chunk of the file, in file order.
+) -> Iterator[tuple[int, T]]:
+    """``(i, then(i, chunk, prepare(chunk)))`` for each chunk of each file ``extracts[i]``, in
+    order: the files' chunks are one stream.
 
     Up to ``ahead`` chunks are read and prepared in worker threads while the caller
-    works on the current one: reading and the Arrow kernels of prepare() release the
-    GIL, so a two-core PC keeps both cores busy. At most ``ahead + 1`` chunks are in
-    memory at once. ``then`` must not depend on the order the chunks are prepared in.
-    An error in a worker is raised here, in the caller.
+    works on the current one, across the end of one file into the next: reading and
+    the Arrow kernels of prepare() release the GIL, so a two-core PC keeps both cores
+    busy. At most ``ahead + 1`` chunks are in memory at once. ``then`` must not depend
+    on the order the chunks are prepared in. An error in a worker is raised here, in
+    the caller.
     """
-    chunks = extract.chunks()
+    chunks = ((i, chunk) for i, ext in enumerate(extracts) for chunk in ext.chunks())
     reading = threading.Lock()
     end = object()
 
-    def load() -> T | object:
-        with reading:  # one reader: chunks come off the file in order
-            chunk = next(chunks, None)
-        if chunk is None:
+    def load() -> tuple[int, T] | object:
+        with reading:  # one reader: chunks come off the files in order
+            got = next(chunks, None)
+        if got is None:
             return end
-        return then(chunk, prepare(chunk.frame, gender_codes))
+        i, chunk = got
+        return i, then(i, chunk, prepare(chunk.frame, gender_codes))
 
     with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="cleanse-prepare") as pool:
         pending = collections.deque(pool.submit(load) for _ in range(ahead))

@@ -138,6 +138,71 @@ class FileResult:
     findings: pd.DataFrame
 
 
+class _FileRun:
+    """The checks of one file, fed its prepared chunks in order."""
+
+    def __init__(self, extract: Extract, today: pd.Timestamp | None, lang: str) -> None:
+        self.extract, self.lang = extract, lang
+        self.schema = KindSchema(extract, Context.for_date(today, extract.required))
+        self.duplicates = DuplicateCollector()
+        self.parts: list[pd.DataFrame] = []
+        self.rows = 0
+
+    def add(self, prepared: pd.DataFrame) -> None:
+        self.parts.append(self.schema.findings(prepared))
+        self.duplicates.add(prepared)  # keys in file order
+        self.rows += len(prepared)
+
+    def result(self) -> FileResult:
+        self.parts.append(self.duplicates.findings())
+        parts = [p for p in self.parts if len(p)] or [_empty(["row"])]
+        findings = pd.concat(parts, ignore_index=True)
+        return FileResult(
+            self.extract, self.rows, _complete(findings, self.extract.name, self.lang)
+        )
+
+
+def validate_extracts(
+    extracts: Sequence[Extract],
+    *,
+    today: pd.Timestamp | None = None,
+    gender_codes: Mapping[str, str] | None = None,
+    lang: str = "vi",
+    on_file: Callable[[Extract], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> list[FileResult]:
+    """Run every single-file rule over opened extracts, each on its own, chunk by chunk.
+
+    The chunks of all the files form one stream, read and prepared a chunk ahead, so
+    the next file's first chunk is ready while the last one's checks finish.
+    """
+    results: list[FileResult] = []
+    run: _FileRun | None = None
+
+    def next_file() -> _FileRun | None:
+        """Finish the current file; start the next one (None after the last)."""
+        if run is not None:
+            results.append(run.result())
+        i = len(results)
+        if i == len(extracts):
+            return None
+        if on_file:
+            on_file(extracts[i])
+        return _FileRun(extracts[i], today, lang)
+
+    run = next_file()
+    for i, prepared in prepared_chunks(extracts, gender_codes, lambda i, c, prepared: prepared):
+        while len(results) < i:  # a file with no records still gets its result
+            run = next_file()
+        assert run is not None
+        run.add(prepared)
+        if on_rows:
+            on_rows(len(prepared))
+    while run is not None:
+        run = next_file()
+    return results
+
+
 def validate_extract(
     extract: Extract,
     *,
@@ -147,21 +212,10 @@ def validate_extract(
     on_rows: Callable[[int], None] | None = None,
 ) -> FileResult:
     """Run every single-file rule over an opened extract, chunk by chunk."""
-    ctx = Context.for_date(today, extract.required)
-    schema = KindSchema(extract, ctx)
-    duplicates = DuplicateCollector()
-    parts = []
-    rows = 0
-
-    for prepared in prepared_chunks(extract, gender_codes, lambda _, prepared: prepared):
-        parts.append(schema.findings(prepared))
-        duplicates.add(prepared)  # keys in file order
-        rows += len(prepared)
-        if on_rows:
-            on_rows(len(prepared))
-    parts.append(duplicates.findings())
-    findings = pd.concat([p for p in parts if len(p)] or [_empty(["row"])], ignore_index=True)
-    return FileResult(extract, rows, _complete(findings, extract.name, lang))
+    found = validate_extracts(
+        [extract], today=today, gender_codes=gender_codes, lang=lang, on_rows=on_rows
+    )
+    return found[0]
 
 
 def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:
@@ -222,15 +276,14 @@ def validate_files(
     started = time.time()
     extracts = [open_extract(p, **dict(read_settings or {})) for p in paths]
     check_distinct_names(extracts)
-    results = []
-    for ext in extracts:
-        if on_file:
-            on_file(ext)
-        results.append(
-            validate_extract(
-                ext, today=today, gender_codes=gender_codes, lang=lang, on_rows=on_rows
-            )
-        )
+    results = validate_extracts(
+        extracts,
+        today=today,
+        gender_codes=gender_codes,
+        lang=lang,
+        on_file=on_file,
+        on_rows=on_rows,
+    )
     findings = pd.concat([r.findings for r in results], ignore_index=True)
     return ValidationRun(results, findings, summarise(results, findings, started))
 

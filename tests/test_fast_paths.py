@@ -202,7 +202,8 @@ def test_prepared_chunks_come_in_file_order(tmp_path, ahead: int) -> None:  # ty
     from cleanse.prepare import prepared_chunks
 
     ext = _extract(tmp_path, 20)
-    firsts = list(prepared_chunks(ext, None, lambda c, p: (c.first_row, len(p)), ahead=ahead))
+    got = prepared_chunks([ext], None, lambda i, c, p: (c.first_row, len(p)), ahead=ahead)
+    firsts = [first for _, first in got]
     assert firsts == [(1 + 3 * i, 3) for i in range(6)] + [(19, 2)]
 
 
@@ -212,5 +213,27 @@ def test_an_error_in_the_reading_thread_reaches_the_caller(tmp_path) -> None:  #
 
     ext = _extract(tmp_path, 20, bad_at=10)
     with pytest.raises(CleanseError) as err:
-        list(prepared_chunks(ext, None, lambda c, p: c.first_row))
+        list(prepared_chunks([ext], None, lambda i, c, p: c.first_row))
     assert "line 13" in str(err.value)  # header, eleven records, then the bad line
+
+
+def test_files_with_no_records_keep_their_place_in_the_stream(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cleanse.read import open_extract
+    from cleanse.validate import validate_extracts
+
+    header = "Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính\n"
+    record = "001085012345,Nguyễn Văn An,01/02/1985,Nam\n"
+    paths = []
+    for name, body in [("a", ""), ("b", record * 3), ("c", ""), ("d", ""), ("e", record)]:
+        path = tmp_path / f"{name}.csv"
+        path.write_text(header + body, encoding="utf-8")
+        paths.append(path)
+    extracts = [open_extract(p, source="dancu", chunk_rows=2) for p in paths]
+    started: list[str] = []
+    results = validate_extracts(extracts, on_file=lambda ext: started.append(ext.name))
+    assert [r.extract.name for r in results] == ["a.csv", "b.csv", "c.csv", "d.csv", "e.csv"]
+    assert started == ["a.csv", "b.csv", "c.csv", "d.csv", "e.csv"]
+    assert [r.rows for r in results] == [0, 3, 0, 0, 1]
+    # b's three rows share an ID: found within b only, never across files.
+    assert set(results[1].findings["rule"]) >= {"record.duplicate"}
+    assert results[4].findings.empty or "record.duplicate" not in set(results[4].findings["rule"])
