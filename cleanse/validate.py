@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pda
 from pandera.errors import SchemaErrors
@@ -22,7 +23,7 @@ from pandera.errors import SchemaErrors
 from cleanse.prepare import prepared_chunks
 from cleanse.read import Extract, check_distinct_names, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
-from cleanse.rules.duplicates import DuplicateCollector
+from cleanse.rules.duplicates import DuplicateCollector, chunk_keys
 from cleanse.write import FINDING_COLUMNS, run_header
 
 RULE_ORDER = {code: i for i, code in enumerate(REGISTRY)}
@@ -148,9 +149,9 @@ class _FileRun:
         self.parts: list[pd.DataFrame] = []
         self.rows = 0
 
-    def add(self, prepared: pd.DataFrame) -> None:
+    def add(self, prepared: pd.DataFrame, keys: dict[str, np.ndarray]) -> None:
         self.parts.append(self.schema.findings(prepared))
-        self.duplicates.add(prepared)  # keys in file order
+        self.duplicates.extend(keys)  # in file order
         self.rows += len(prepared)
 
     def result(self) -> FileResult:
@@ -191,11 +192,15 @@ def validate_extracts(
         return _FileRun(extracts[i], today, lang)
 
     run = next_file()
-    for i, prepared in prepared_chunks(extracts, gender_codes, lambda i, c, prepared: prepared):
+    # The duplicate keys are made in the reading threads too.
+    stream = prepared_chunks(
+        extracts, gender_codes, lambda i, c, prepared: (prepared, chunk_keys(prepared)), ahead=2
+    )
+    for i, (prepared, keys) in stream:
         while len(results) < i:  # a file with no records still gets its result
             run = next_file()
         assert run is not None
-        run.add(prepared)
+        run.add(prepared, keys)
         if on_rows:
             on_rows(len(prepared))
     while run is not None:

@@ -83,6 +83,23 @@ def _dob_key(chunk: pd.DataFrame) -> np.ndarray:
     return np.where(parsed > 0, parsed, np.where(raw > 0, unread, 0))
 
 
+def chunk_keys(chunk: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The compact keys of one prepared chunk (a pure function: any thread may run it)."""
+    keys: dict[str, np.ndarray] = {}
+    ident, ident_len = _number(chunk["id_digits"], _ID_LENGTHS)
+    keys["id"], keys["id_len"] = ident, ident_len.astype("int8")
+    if "bhxh_code" in chunk.columns:
+        code, code_len = _number(chunk["bhxh_digits"], _BHXH_LENGTHS)
+        keys["bhxh"], keys["bhxh_len"] = code, code_len.astype("int8")
+    keys["name"] = _hash(chunk["name_key"])
+    keys["dob"] = _dob_key(chunk)
+    gender = chunk["gender_code"].map({"M": 1, "F": 2}).fillna(0).astype("int8")
+    keys["gender"] = gender.to_numpy()
+    if "event" in chunk.columns:
+        keys["event"] = _hash(name_key(chunk["event"]))
+    return keys
+
+
 class DuplicateCollector:
     """Collect compact keys chunk by chunk; report the three duplicate rules at the end.
 
@@ -96,24 +113,14 @@ class DuplicateCollector:
     def __init__(self) -> None:
         self._parts: dict[str, list[np.ndarray]] = {}
 
-    def _keep(self, name: str, values: np.ndarray) -> None:
-        self._parts.setdefault(name, []).append(values)
-
     def add(self, chunk: pd.DataFrame) -> None:
         """Take the keys of one prepared chunk (chunks arrive in row order)."""
-        ident, ident_len = _number(chunk["id_digits"], _ID_LENGTHS)
-        self._keep("id", ident)
-        self._keep("id_len", ident_len.astype("int8"))
-        if "bhxh_code" in chunk.columns:
-            code, code_len = _number(chunk["bhxh_digits"], _BHXH_LENGTHS)
-            self._keep("bhxh", code)
-            self._keep("bhxh_len", code_len.astype("int8"))
-        self._keep("name", _hash(chunk["name_key"]))
-        self._keep("dob", _dob_key(chunk))
-        gender = chunk["gender_code"].map({"M": 1, "F": 2}).fillna(0).astype("int8")
-        self._keep("gender", gender.to_numpy())
-        if "event" in chunk.columns:
-            self._keep("event", _hash(name_key(chunk["event"])))
+        self.extend(chunk_keys(chunk))
+
+    def extend(self, keys: dict[str, np.ndarray]) -> None:
+        """Take keys made by :func:`chunk_keys` (chunks arrive in row order)."""
+        for name, values in keys.items():
+            self._parts.setdefault(name, []).append(values)
 
     def findings(self) -> pd.DataFrame:
         """``row, rule, field, value, related_row`` for every duplicate in the file."""
