@@ -120,6 +120,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -432,7 +433,7 @@ def load_records(
     def part(src: int, chunk: Chunk, prep: pd.DataFrame) -> pd.DataFrame:
         return _record_part(prep, chunk.rows, src, extracts[src].kind)
 
-    parts.extend(p for _, p in prepared_chunks(extracts, gender_codes, part))
+    parts.extend(p for _, p in prepared_chunks(extracts, gender_codes, part, ahead=2))
     if not parts:
         prep = prepare(pd.DataFrame({"full_name": pd.Series([], dtype=_STRING)}), gender_codes)
         parts.append(_record_part(prep, pd.Series([], dtype="int64"), 0, "generic"))
@@ -723,37 +724,50 @@ def _candidates(a: _Arrays, stats: dict[str, object]) -> tuple[np.ndarray, np.nd
         if sk:
             skipped[name] = skipped.get(name, 0) + sk
 
-    def add(name: str, key: np.ndarray, cap: int, probe: np.ndarray | None = None) -> None:
-        left, right, sk, _ = _block_pairs(key, cap, probe)
-        keep(name, left, right, sk)
-
-    add("id", a.id12, CAP_EXACT)
-    add("cmnd", a.cmnd, CAP_EXACT)
-    add("bhxh", a.bhxh, CAP_EXACT)
-    keep("id_near", *_near_id_pairs(a.id_any))
-
+    passes: list[tuple[str, np.ndarray, int, np.ndarray | None]] = [
+        ("id", a.id12, CAP_EXACT, None),
+        ("cmnd", a.cmnd, CAP_EXACT, None),
+        ("bhxh", a.bhxh, CAP_EXACT, None),
+    ]
     year = np.where((a.year >= 1800) & (a.year < 2200), a.year - 1800, -1)
     lo = np.where(a.full, np.minimum(a.day, a.month), -1)
     hi = np.where(a.full, np.maximum(a.day, a.month), -1)
     dm = _combine((lo, 32), (hi, 32))
     n_name, n_given, n_sur = a.n_names + 1, len(a.given_vocab) + 1, len(a.sur_vocab) + 1
     n_mid = len(a.mid_vocab) + 1
-    add("name_year", _combine((a.name, n_name), (year, 400)), CAP_NAME)
-    add("name_daymonth", _combine((a.name, n_name), (dm, 1024)), CAP_NAME)
-    add("given_date", _combine((a.given, n_given), (year, 400), (dm, 1024)), CAP_BLOCK)
-    add(
-        "surname_middle_date",
-        _combine((a.sur, n_sur), (a.mid, n_mid), (year, 400), (dm, 1024)),
-        CAP_BLOCK,
-    )
     words = np.where(a.tokens > 0, (a.tokens >> np.uint64(24)).astype(np.int64), -1)
-    add("words_date", _combine((words, 1 << 40), (year, 400), (dm, 1024)), CAP_BLOCK)
-    add(
-        "imprecise_date",
-        _combine((a.sur, n_sur), (a.given, n_given), (year, 400)),
-        CAP_PROBE,
-        a.imprecise & (a.year >= 0),
-    )
+    passes += [
+        ("name_year", _combine((a.name, n_name), (year, 400)), CAP_NAME, None),
+        ("name_daymonth", _combine((a.name, n_name), (dm, 1024)), CAP_NAME, None),
+        ("given_date", _combine((a.given, n_given), (year, 400), (dm, 1024)), CAP_BLOCK, None),
+        (
+            "surname_middle_date",
+            _combine((a.sur, n_sur), (a.mid, n_mid), (year, 400), (dm, 1024)),
+            CAP_BLOCK,
+            None,
+        ),
+        ("words_date", _combine((words, 1 << 40), (year, 400), (dm, 1024)), CAP_BLOCK, None),
+        (
+            "imprecise_date",
+            _combine((a.sur, n_sur), (a.given, n_given), (year, 400)),
+            CAP_PROBE,
+            a.imprecise & (a.year >= 0),
+        ),
+    ]
+
+    def block(task: tuple[str, np.ndarray, int, np.ndarray | None]):  # type: ignore[no-untyped-def]
+        name, key, cap, probe = task
+        if name == "id_near":
+            return _near_id_pairs(a.id_any)
+        left, right, sk, _ = _block_pairs(key, cap, probe)
+        return left, right, sk
+
+    # The passes are numpy sorts and index arithmetic, which release the GIL: two run
+    # at a time, and their pairs are kept in pass order.
+    passes.insert(3, ("id_near", a.id_any, 0, None))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cleanse-block") as pool:
+        for (name, *_), found in zip(passes, pool.map(block, passes), strict=True):
+            keep(name, *found)
 
     code = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
     codes.clear()

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleanse.errors import CleanseError
 from cleanse.link import METHODS, LinkResult, link, load_records
@@ -580,23 +582,35 @@ def _persons(result: LinkResult) -> pd.DataFrame:
     )
 
 
+def _text_at(values: pd.Series, at: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+    """``values[at]`` (all of them when ``at`` is None) as Arrow-backed text, taken in
+    Arrow: a categorical by its codes, never through a Python string per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy(dtype=np.int32)
+        cats = pa.array(values.cat.categories.astype(str).tolist(), pa.string())
+        picked = codes if at is None else codes[at]
+        arr = pc.take(cats, pa.array(picked, mask=picked < 0))
+    else:
+        picked = values if at is None else values.iloc[at]
+        arr = pa.array(picked, pa.string(), from_pandas=True)
+    return pd.array(arr, dtype=_STRING)
+
+
 def _pairs(records: pd.DataFrame, result: LinkResult, pairs: pd.DataFrame) -> pd.DataFrame:
     left = pairs["left"].to_numpy(dtype=np.int64)
     right = pairs["right"].to_numpy(dtype=np.int64)
-    sources = records["source"].astype(str).to_numpy()
     rows = records["row"].to_numpy(dtype=np.int64)
-    pid = result.persons["person_id"].to_numpy(dtype=object)
     out = pd.DataFrame(
         {
-            "left_source": pd.array(sources[left], dtype=_STRING),
+            "left_source": _text_at(records["source"], left),
             "left_row": pd.array(rows[left], dtype="Int64"),
-            "right_source": pd.array(sources[right], dtype=_STRING),
+            "right_source": _text_at(records["source"], right),
             "right_row": pd.array(rows[right], dtype="Int64"),
             # A review pair's records may be two persons: the left record's person.
-            "person_id": pd.array(pid[left], dtype=_STRING),
-            "method": pd.array(pairs["method"].astype(str).to_numpy(), dtype=_STRING),
+            "person_id": _text_at(result.persons["person_id"], left),
+            "method": _text_at(pairs["method"]),
             "score": pairs["score"].to_numpy(dtype=np.float64).round(4),
-            "reason": pd.array(pairs["reason"].astype(str).to_numpy(), dtype=_STRING),
+            "reason": _text_at(pairs["reason"]),
         }
     )
     return out[LINK_COLUMNS]

@@ -62,6 +62,7 @@ XLSX_MAX_CELL_CHARS = 32_767
 # (OWASP, "CSV Injection"); such cells get a leading single quote.
 _FORMULA_START = r"^[=+\-@\t\r]"
 _FORMULA_START_RE = re.compile(_FORMULA_START)
+_FORMULA_CHARS = pa.array(["=", "+", "-", "@", "\t", "\r"])
 # Control characters an .xlsx file cannot hold (openpyxl refuses them).
 _XLSX_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,24}")
@@ -239,7 +240,9 @@ def _is_text(arr: pa.Array | pa.ChunkedArray) -> bool:
 
 def neutralise_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Text beginning with ``= + - @``, a tab or a carriage return gets a leading ``'``."""
-    risky = pc.match_substring_regex(arr, _FORMULA_START)
+    # The first character looked up in a set: a regex pass costs several times more.
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    risky = pc.is_in(first, value_set=_FORMULA_CHARS)
     return pc.if_else(risky, pc.binary_join_element_wise(pa.scalar("'"), arr, ""), arr)
 
 
