@@ -100,7 +100,7 @@ def structure(digits: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "twelve": twelve,
-            "place_known": twelve & np.isin(place, _place_numbers()),
+            "place_known": twelve & _place_known()[np.clip(place, 0, 999)],
             "foreign": twelve & (place >= 100),
             "gender": np.where(g % 2 == 0, MALE, FEMALE),
             "century": 1900 + 100 * (g // 2),
@@ -111,8 +111,12 @@ def structure(digits: pd.Series) -> pd.DataFrame:
 
 
 @functools.cache
-def _place_numbers() -> np.ndarray:
-    return np.array(sorted(int(c) for c in reference().place_codes), dtype=np.int64)
+def _place_known() -> np.ndarray:
+    """known[p] for every 3-digit prefix p: a lookup, not a search per row."""
+    known = np.zeros(1000, dtype=bool)
+    known[[int(c) for c in reference().place_codes]] = True
+    return known
+
 
 
 ID_PARTS = ("twelve", "place_known", "foreign", "gender", "century", "yy")
