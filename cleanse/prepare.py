@@ -137,8 +137,16 @@ def prepared_chunks(
         i, chunk = got
         return i, then(i, chunk, prepare(chunk.frame, gender_codes))
 
-    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="cleanse-prepare") as pool:
-        pending = collections.deque(pool.submit(load) for _ in range(ahead))
-        while (done := pending.popleft().result()) is not end:
-            pending.append(pool.submit(load))
-            yield done  # type: ignore[misc]
+    # Reading starts now, not at the first next(): the caller's own set-up overlaps it.
+    pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="cleanse-prepare")
+    pending = collections.deque(pool.submit(load) for _ in range(ahead))
+
+    def results() -> Iterator[tuple[int, T]]:
+        try:
+            while (done := pending.popleft().result()) is not end:
+                pending.append(pool.submit(load))
+                yield done  # type: ignore[misc]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    return results()

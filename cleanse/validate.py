@@ -13,18 +13,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pda
-from pandera.errors import SchemaErrors
 
 from cleanse.prepare import prepared_chunks
 from cleanse.read import Extract, check_distinct_names, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector, chunk_keys
 from cleanse.write import FINDING_COLUMNS, run_header
+
+if TYPE_CHECKING:
+    import pandera.pandas as pda
 
 RULE_ORDER = {code: i for i, code in enumerate(REGISTRY)}
 
@@ -42,6 +43,8 @@ class KindSchema:
     """The pandera schema of one source kind, whose checks are the registry's row rules."""
 
     def __init__(self, extract: Extract, ctx: Context) -> None:
+        import pandera.pandas as pda  # here, while the first chunks are being read
+
         self.ctx = ctx
         self.current = _Chunk()
         present = extract.columns.present
@@ -99,6 +102,8 @@ class KindSchema:
 
     def findings(self, prepared: pd.DataFrame) -> pd.DataFrame:
         """Validate one prepared chunk lazily; return ``row, rule, field, value, suggestion``."""
+        from pandera.errors import SchemaErrors
+
         self.current = _Chunk(prepared)
         frame_rules = {r.code: r for r in self.rules}
         try:
@@ -191,11 +196,12 @@ def validate_extracts(
             on_file(extracts[i])
         return _FileRun(extracts[i], today, lang)
 
-    run = next_file()
-    # The duplicate keys are made in the reading threads too.
+    # The duplicate keys are made in the reading threads too. Reading starts before the
+    # first file's schema is built.
     stream = prepared_chunks(
         extracts, gender_codes, lambda i, c, prepared: (prepared, chunk_keys(prepared)), ahead=2
     )
+    run = next_file()
     for i, (prepared, keys) in stream:
         while len(results) < i:  # a file with no records still gets its result
             run = next_file()

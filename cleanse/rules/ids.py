@@ -118,7 +118,6 @@ def _place_known() -> np.ndarray:
     return known
 
 
-
 ID_PARTS = ("twelve", "place_known", "foreign", "gender", "century", "yy")
 
 
