@@ -106,11 +106,19 @@ class KindSchema:
 
         self.current = _Chunk(prepared)
         frame_rules = {r.code: r for r in self.rules}
-        try:
-            self.schema.validate(prepared, lazy=True, inplace=True)
+        # Column by column: the schema has no frame-wide checks, and pandera would
+        # assemble every column's failure cases a second time for the frame (a quarter
+        # of the checks' cost at a million rows).
+        failed = []
+        for column in self.schema.columns.values():
+            try:
+                column.validate(prepared, lazy=True, inplace=True)
+            except SchemaErrors as exc:
+                failed.append(exc.failure_cases)
+        if not failed:
+            self.current = _Chunk()
             return _empty(["row", "rule", "field", "value", "suggestion"])
-        except SchemaErrors as exc:
-            cases = exc.failure_cases
+        cases = pd.concat(failed, ignore_index=True)
         cases = cases[cases["check"].isin(frame_rules) & cases["index"].notna()]
         out = pd.DataFrame(
             {
