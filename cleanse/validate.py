@@ -187,8 +187,9 @@ def validate_extracts(
 ) -> list[FileResult]:
     """Run every single-file rule over opened extracts, each on its own, chunk by chunk.
 
-    The chunks of all the files form one stream, read and prepared a chunk ahead, so
-    the next file's first chunk is ready while the last one's checks finish.
+    The chunks of all the files form one stream, read, prepared and keyed for
+    duplicates two chunks ahead in worker threads, so the next file's first chunks are
+    ready while the last one's checks finish.
     """
     results: list[FileResult] = []
     run: _FileRun | None = None
