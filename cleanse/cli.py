@@ -57,7 +57,34 @@ class CleanseGroup(click.Group):
             sys.exit(130)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except Exception as exc:
+            # A bug, or a failure nothing above foresaw: still one line and code 2.
+            if debug:
+                raise
+            _fail(internal_error_line(exc))
+            sys.exit(ExitStatus.ERROR)
         sys.exit(int(code) if isinstance(code, int) else ExitStatus.OK)
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """One line for an unexpected exception, without its message, which may quote data.
+
+    The exception's type and the place in cleanse where it was raised say enough to
+    report it; an operating-system error adds its reason ("No space left on device"),
+    which never holds a record's value.
+    """
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_globals.get("__name__", "")
+        if name == "cleanse" or name.startswith("cleanse."):
+            where = f" in {name}, line {tb.tb_lineno}"
+        tb = tb.tb_next
+    reason = f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else ""
+    return (
+        f"internal error ({type(exc).__name__}{where}){reason}; "
+        "run again with --debug to see the details"
+    )
 
 
 @click.group(cls=CleanseGroup, context_settings={"help_option_names": ["-h", "--help"]})

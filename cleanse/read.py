@@ -8,12 +8,16 @@ stays bounded whatever the file's size. Input files are opened read-only.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
+import os
+import sys
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 import pandas as pd
@@ -36,6 +40,10 @@ from cleanse.fields import (
 
 DEFAULT_CHUNK_ROWS = 250_000
 _HEAD_BYTES = 1 << 20  # enough text to sniff the encoding, the delimiter and the header
+_BLOCK_BYTES = 8 << 20  # what Arrow parses at once: no record may be longer
+# An .xlsx is a zip: refuse one that would unpack to more than this (a "zip bomb", or a
+# sheet far beyond Excel's own limits) before openpyxl starts unpacking it.
+XLSX_MAX_UNPACKED_BYTES = 2 << 30
 _HEADER_SCAN_LINES = 30  # title lines above the header that a report may carry
 _DELIMITERS = (",", ";", "\t", "|")
 _STRING = pd.StringDtype("pyarrow")
@@ -91,6 +99,9 @@ class Extract:
     # and what summary.json reports of it.
     legacy_columns: dict[str, str] = field(default_factory=dict)
     conversions: list[dict[str, str]] = field(default_factory=list)
+    # (device, inode, size, mtime) when opened: a file that changes while it is read
+    # would give records of two different versions, so reading stops instead.
+    identity: tuple[int, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -103,7 +114,35 @@ class Extract:
         return REQUIRED[self.kind]
 
     def chunks(self) -> Iterator[Chunk]:
-        """Yield the records in chunks of at most ``chunk_rows``, columns renamed."""
+        """Yield the records in chunks of at most ``chunk_rows``, columns renamed.
+
+        Raises ``CleanseError`` when the file changed since it was opened, at the start
+        and again after the last record, so a run never reports on a file half old, half
+        new.
+        """
+        self._check_unchanged()
+        try:
+            yield from self._chunks()
+        except CleanseError:
+            self._check_unchanged()  # a change explains the error better than the error
+            raise
+        self._check_unchanged()
+
+    def _check_unchanged(self) -> None:
+        if self.identity is None:
+            return
+        try:
+            now = _identity(os.stat(self.path))
+        except OSError:
+            now = None
+        if now != self.identity:
+            raise CleanseError(
+                "the file changed while it was being read",
+                path=str(self.path),
+                hint="run again once whatever writes or copies the file has finished",
+            )
+
+    def _chunks(self) -> Iterator[Chunk]:
         if self.format == "csv":
             raw = _csv_frames(self)
         elif self.format == "xlsx":
@@ -162,7 +201,7 @@ def open_extract(
         raise CleanseError(f"unknown source kind {source!r}; use one of {', '.join(SOURCE_KINDS)}")
     if chunk_rows < 1:
         raise CleanseError("the chunk size must be at least 1 row")
-    head = _read_head(p, shown)
+    head, identity = _read_head(p, shown)
     fmt = _sniff_format(p, head, shown)
     if fmt == "csv":
         ext = _open_text(p, head, shown, encoding, user_map)
@@ -171,6 +210,7 @@ def open_extract(
     else:
         ext = _open_parquet(p, shown, user_map)
     ext.chunk_rows = chunk_rows
+    ext.identity = identity
     if p.suffix.lower() in {".csv", ".tsv", ".txt"} and fmt != "csv":
         ext.notes.append(f"named {p.suffix} but holds {fmt}; read as {fmt}")
     if p.suffix.lower() == ".xlsx" and fmt != "xlsx":
@@ -186,14 +226,19 @@ def open_extract(
 # --- sniffing ----------------------------------------------------------------------
 
 
-def _read_head(p: Path, shown: str) -> bytes:
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _read_head(p: Path, shown: str) -> tuple[bytes, tuple[int, ...]]:
     if not p.exists():
         raise CleanseError("no such file", path=shown)
     if p.is_dir():
         raise CleanseError("is a folder, not a file", path=shown)
     try:
         with p.open("rb") as fh:
-            return fh.read(_HEAD_BYTES)
+            identity = _identity(os.fstat(fh.fileno()))
+            return fh.read(_HEAD_BYTES), identity
     except PermissionError:
         raise CleanseError("no permission to read the file", path=shown) from None
     except OSError as exc:
@@ -262,11 +307,68 @@ def _decode_head(head: bytes, encoding: str) -> str:
     return text.lstrip("\ufeff")
 
 
+NEWLINE = b"\n"
+
+
+def _check_head_decodes(head: bytes, enc: str, shown: str, declared: bool) -> None:
+    """Refuse a head that is not text in ``enc``, naming the first line where it breaks."""
+    final = len(head) < _HEAD_BYTES
+    try:
+        codecs.getincrementaldecoder(enc)(errors="strict").decode(head, final=final)
+        return
+    except UnicodeError as exc:
+        start = exc.start if isinstance(exc, UnicodeDecodeError) else None
+    if enc == "cp1258" and not declared:
+        # Neither UTF-8 nor Windows-1258: most likely UTF-8 with some bytes spoiled, so
+        # the line to look at is the first that is not UTF-8.
+        try:
+            codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head, final=final)
+        except UnicodeDecodeError as exc:
+            start = exc.start
+        where = f"line {head[:start].count(NEWLINE) + 1}" if start is not None else "the text"
+        raise CleanseError(
+            f"{where} is not valid UTF-8, and the file is not Windows-1258 text either",
+            path=shown,
+            hint="save the file again as CSV UTF-8, or name its encoding with --encoding",
+        )
+    where = "the text"
+    if start is not None and not enc.startswith("utf-16"):
+        where = f"line {head[:start].count(NEWLINE) + 1}"
+    if declared:
+        raise CleanseError(
+            f"{where} is not valid {enc}, the encoding given with --encoding",
+            path=shown,
+            hint="name the file's real encoding: utf-8, utf-16 or cp1258",
+        )
+    raise CleanseError(
+        f"{where} is not valid {enc}, although the file starts as {enc} does",
+        path=shown,
+        hint="save the file again as CSV UTF-8, or name its encoding with --encoding",
+    )
+
+
+def _parse(lines: list[str], delim: str, shown: str, first_line: int = 1) -> list[list[str]]:
+    """The lines as fields; a value too long for a record is an error naming its line."""
+    reader = csv.reader(lines, delimiter=delim)
+    try:
+        return list(reader)
+    except csv.Error:
+        raise CleanseError(
+            f"line {first_line + reader.line_num - 1} starts a value that runs on for more "
+            f"than {csv.field_size_limit() // 1024} KB",
+            path=shown,
+            hint="check for an unclosed quote near that line",
+        ) from None
+
+
 def _sniff_delimiter(lines: list[str]) -> str:
     """The delimiter that splits the lines into the most, and most regular, fields."""
     best, best_score = ",", -1.0
     for delim in _DELIMITERS:
-        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        except csv.Error:
+            continue  # a value too long for the csv module: not this delimiter's split
         if not counts:
             continue
         widest = max(counts)
@@ -298,6 +400,32 @@ def _find_header(rows: list[list[str]]) -> int:
     return 0
 
 
+def _refuse_repeated_fields(
+    headers: list[str], user_map: Mapping[str, str] | None, shown: str
+) -> None:
+    """Refuse one field's header given twice ("Họ và tên", "Họ và tên"), unless mapped.
+
+    Repeated headers are kept, numbered ("Ghi chú (2)"); but when the header names a
+    canonical field, which of the two columns holds the data is for the user to say.
+    """
+    chosen = set((user_map or {}).values())
+    seen: dict[str, str] = {}
+    for header in headers:
+        name = (header or "").strip()
+        field = match_header(name) if name else None
+        if field is None or field in chosen:
+            continue
+        if name in seen:
+            raise CleanseError(
+                f"the header is given twice, and both columns would be read as {field}",
+                path=shown,
+                column=name,
+                hint=f'choose one with --map "{name}={field}" (the first) '
+                f'or --map "{name} (2)={field}" (the second)',
+            )
+        seen[name] = field
+
+
 # --- legacy fonts (TCVN3, VNI; DOMAIN.md §7.3) -----------------------------------------
 
 _SCHEME_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows"}
@@ -309,7 +437,10 @@ def _legacy_bytes(head: bytes) -> str | None:
     if not lines:
         return None
     delim = _sniff_delimiter(lines[: _HEADER_SCAN_LINES + 50])
-    return legacy.detect_legacy(c for row in csv.reader(lines, delimiter=delim) for c in row)
+    try:
+        return legacy.detect_legacy(c for row in csv.reader(lines, delimiter=delim) for c in row)
+    except csv.Error:
+        return None  # reported, with its line, when the text is parsed
 
 
 def _note_legacy(
@@ -341,6 +472,7 @@ def _open_text(
         if enc is None:
             raise CleanseError(
                 f"unknown encoding {encoding!r}; use one of utf-8, utf-16, cp1258",
+                path=shown,
             )
         how = f"{enc} (from --encoding)"
     else:
@@ -353,19 +485,28 @@ def _open_text(
         whole = _legacy_bytes(head)
         if whole is not None:
             enc, how = "latin-1", f"not UTF-8: {_SCHEME_NAMES[whole]} font bytes"
+    _check_head_decodes(head, enc, shown, declared=bool(encoding))
     text = _decode_head(head, enc)
     lines = text.splitlines()
     if len(head) == _HEAD_BYTES and lines:
+        if not any(line.strip() for line in lines[:-1]) and lines[-1].strip():
+            raise CleanseError(
+                f"line {len(lines)} is longer than {_HEAD_BYTES >> 20} MB, "
+                "so no header can be found",
+                path=shown,
+                hint="check that the file is a CSV extract with one record per line",
+            )
         lines = lines[:-1]  # the last line of a sample may be cut
     lines = lines[:200]
     if not any(line.strip() for line in lines):
         raise CleanseError("has no header line", path=shown)
     delim = _sniff_delimiter(lines[: _HEADER_SCAN_LINES + 50])
-    rows = list(csv.reader(lines[:_HEADER_SCAN_LINES], delimiter=delim))
+    rows = _parse(lines[:_HEADER_SCAN_LINES], delim, shown)
     header_at = _find_header(rows)
     headers = rows[header_at] if header_at < len(rows) else []
-    sample = list(csv.reader(lines[header_at + 1 :], delimiter=delim))
+    sample = _parse(lines[header_at + 1 :], delim, shown, first_line=header_at + 2)
     headers, legacy_columns, legacy_header = legacy.plan(headers, sample, whole)
+    _refuse_repeated_fields(headers, user_map, shown)
     columns = map_columns(headers, user_map, path=shown)
     ext = Extract(
         p, "csv", columns, "generic", True, encoding=enc, delimiter=delim, header_line=header_at
@@ -381,6 +522,7 @@ def _csv_reader(
     ext: Extract, bad: list[pacsv.InvalidRow], threads: bool = True
 ) -> pacsv.CSVStreamingReader:
     names = list(ext.columns.headers)
+    _quiet_undecodable_rows()
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad.append(row)
@@ -390,7 +532,7 @@ def _csv_reader(
         encoding=ext.encoding or "utf-8",
         column_names=names,
         skip_rows=ext.header_line + 1,
-        block_size=8 << 20,
+        block_size=_BLOCK_BYTES,
         use_threads=threads,
     )
     parse = pacsv.ParseOptions(
@@ -404,15 +546,74 @@ def _csv_reader(
     return pacsv.open_csv(ext.path, read_options=read, parse_options=parse, convert_options=convert)
 
 
+_ON_INVALID = "_csv_reader.<locals>.on_invalid"
+
+
+def _quiet_undecodable_rows() -> None:
+    """Keep Arrow from printing a traceback for a malformed row that is not UTF-8.
+
+    Arrow decodes such a row's text before calling ``on_invalid`` and, when that fails,
+    reports the error through ``sys.unraisablehook``, which prints a traceback on stderr.
+    The read still fails, and the reader reports the row in one line; so that hook is
+    silenced for ``on_invalid`` alone, and every other unraisable error is passed on.
+    """
+    previous = sys.unraisablehook
+    if getattr(previous, "_cleanse_quiet", False):
+        return
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if getattr(unraisable.object, "__qualname__", "") == _ON_INVALID and isinstance(
+            unraisable.exc_value, UnicodeError
+        ):
+            return
+        previous(unraisable)
+
+    hook._cleanse_quiet = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
 def _bad_line(ext: Extract) -> pacsv.InvalidRow | None:
     """Find the first malformed line again, single-threaded, so that its number is known."""
     bad: list[pacsv.InvalidRow] = []
     try:
         for _ in _csv_reader(ext, bad, threads=False):
             pass
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowInvalid, UnicodeError):
         pass
     return bad[0] if bad else None
+
+
+def _ragged_line(ext: Extract, width: int) -> tuple[int, int] | None:
+    """(line, fields) of the first record whose field count is not ``width``, read again
+    by Python's csv module, for rows Arrow could not hand to ``on_invalid``."""
+    skipped = ext.header_line + 1
+    try:
+        with ext.path.open(encoding=ext.encoding or "utf-8", errors="replace", newline="") as fh:
+            for _ in range(skipped):
+                fh.readline()
+            reader = csv.reader(fh, delimiter=ext.delimiter or ",")
+            start = 1
+            for record in reader:
+                if record and len(record) != width:
+                    return skipped + start, len(record)
+                start = reader.line_num + 1
+    except (OSError, csv.Error, UnicodeError):
+        pass
+    return None
+
+
+def _long_line(ext: Extract) -> int | None:
+    """The number of the first line longer than Arrow's block, if there is one."""
+    try:
+        with ext.path.open("rb") as fh:
+            number = 0
+            while line := fh.readline(_BLOCK_BYTES):
+                number += 1
+                if len(line) >= _BLOCK_BYTES and not line.endswith(b"\n"):
+                    return number
+    except OSError:
+        pass
+    return None
 
 
 def _file_line(ext: Extract, number: int) -> int | None:
@@ -469,7 +670,7 @@ def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
             yield _to_frame(pa.Table.from_batches(pending))
     except pa.ArrowInvalid as exc:
         raise _csv_error(exc, bad, len(names), shown, ext) from None
-    except UnicodeDecodeError:
+    except UnicodeError:
         raise CleanseError(
             f"text is not valid {ext.encoding}",
             path=shown,
@@ -491,6 +692,34 @@ def _csv_error(
             hint="check for a stray delimiter or an unclosed quote near that line",
         )
     text = str(exc)
+    if text.startswith("CSV parse error: Expected"):
+        found = _ragged_line(ext, width)
+        if found is not None:
+            return CleanseError(
+                f"line {found[0]} has {found[1]} field(s) where the header has {width}",
+                path=shown,
+                hint="check for a stray delimiter or an unclosed quote near that line",
+            )
+    if text.startswith("Could not skip initial"):
+        return CleanseError(
+            f"the header on line {ext.header_line + 1} does not end where a record should",
+            path=shown,
+            hint="check the header for an unclosed quote",
+        )
+    if "straddl" in text:
+        size = f"{_BLOCK_BYTES >> 20} MB"
+        line = _long_line(ext)
+        if line is not None:
+            return CleanseError(
+                f"line {line} is longer than {size}, far longer than any record",
+                path=shown,
+                hint="check that the file is a CSV extract with one record per line",
+            )
+        return CleanseError(
+            f"a record runs on for more than {size}",
+            path=shown,
+            hint="check for an unclosed quote",
+        )
     if "UTF8" in text or "utf8" in text.lower():
         return CleanseError(
             f"text is not valid {ext.encoding}",
@@ -551,13 +780,48 @@ def _damaged_xlsx(exc: Exception, shown: str) -> CleanseError:
     )
 
 
-def _load_workbook(p: Path, shown: str):  # type: ignore[no-untyped-def]
+def _check_unpacked_size(fh: BinaryIO, shown: str) -> None:
+    """Refuse a workbook whose parts would unpack to more than the limit.
+
+    The sizes are those the zip declares; Python's zipfile never unpacks more than a
+    part declares (it stops with a CRC error), so they bound what openpyxl will read.
+    """
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _damaged_xlsx(exc, shown) from None
+    if total > XLSX_MAX_UNPACKED_BYTES:
+        raise CleanseError(
+            f"the Excel file would unpack to {total / 2**20:,.0f} MB, more than the "
+            f"{XLSX_MAX_UNPACKED_BYTES / 2**20:,.0f} MB allowed",
+            path=shown,
+            hint="check where the file came from; a real extract this large should be "
+            "exported as CSV",
+        )
+    fh.seek(0)
+
+
+@contextlib.contextmanager
+def _workbook(p: Path, shown: str) -> Iterator[Any]:
+    """The workbook, read-only, opened from a file object (so that openpyxl does not
+    refuse a workbook whose name does not end in .xlsx), closed after use."""
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except _XLSX_DAMAGE as exc:
-        raise _damaged_xlsx(exc, shown) from None
+        fh = p.open("rb")
+    except OSError as exc:
+        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+    with fh:
+        _check_unpacked_size(fh, shown)
+        try:
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except _XLSX_DAMAGE as exc:
+            raise _damaged_xlsx(exc, shown) from None
+        try:
+            yield wb
+        finally:
+            wb.close()
 
 
 def _sheet(wb, sheet: str | None, shown: str):  # type: ignore[no-untyped-def]
@@ -573,17 +837,15 @@ def _sheet(wb, sheet: str | None, shown: str):  # type: ignore[no-untyped-def]
 def _open_xlsx(
     p: Path, shown: str, sheet: str | None, user_map: Mapping[str, str] | None
 ) -> Extract:
-    wb = _load_workbook(p, shown)
-    try:
-        ws = _sheet(wb, sheet, shown)
-        rows = []
-        for values in ws.iter_rows(values_only=True, max_row=_HEADER_SCAN_LINES):
-            rows.append([_cell_text(v) for v in values])
-        title = ws.title
-    except _XLSX_DAMAGE as exc:
-        raise _damaged_xlsx(exc, shown) from None
-    finally:
-        wb.close()
+    with _workbook(p, shown) as wb:
+        try:
+            ws = _sheet(wb, sheet, shown)
+            rows = []
+            for values in ws.iter_rows(values_only=True, max_row=_HEADER_SCAN_LINES):
+                rows.append([_cell_text(v) for v in values])
+            title = ws.title
+        except _XLSX_DAMAGE as exc:
+            raise _damaged_xlsx(exc, shown) from None
     if not any(any(c.strip() for c in r) for r in rows):
         raise CleanseError(f"sheet {title!r} is empty", path=shown)
     header_at = _find_header(rows)
@@ -591,6 +853,7 @@ def _open_xlsx(
     while headers and not headers[-1].strip():
         headers.pop()  # Excel reports trailing formatted-but-empty cells
     headers, legacy_columns, legacy_header = legacy.plan(headers, rows[header_at + 1 :])
+    _refuse_repeated_fields(headers, user_map, shown)
     columns = map_columns(headers, user_map, path=shown)
     ext = Extract(p, "xlsx", columns, "generic", True, sheet=title, header_line=header_at)
     if header_at:
@@ -602,8 +865,12 @@ def _open_xlsx(
 def _xlsx_frames(ext: Extract) -> Iterator[pd.DataFrame]:
     shown = str(ext.path)
     names = list(ext.columns.headers)
+    with _workbook(ext.path, shown) as wb:
+        yield from _sheet_frames(wb, ext, shown, names)
+
+
+def _sheet_frames(wb: Any, ext: Extract, shown: str, names: list[str]) -> Iterator[pd.DataFrame]:
     width = len(names)
-    wb = _load_workbook(ext.path, shown)
     try:
         ws = _sheet(wb, ext.sheet, shown)
         buffer: list[list[str]] = []
@@ -633,8 +900,6 @@ def _xlsx_frames(ext: Extract) -> Iterator[pd.DataFrame]:
             yield _rows_frame(buffer, names)
     except _XLSX_DAMAGE as exc:
         raise _damaged_xlsx(exc, shown) from None
-    finally:
-        wb.close()
 
 
 def _rows_frame(rows: list[list[str]], names: list[str]) -> pd.DataFrame:

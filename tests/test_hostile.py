@@ -1,0 +1,549 @@
+"""Hostile input through the command line: one clear line, exit 2, input left as it was.
+
+Every case builds its bad file in tmp_path and runs ``cleanse validate FILE --out OUT``
+(some also ``reconcile`` and ``inspect``). A file that cannot be used must give exactly
+one line on stderr, naming the file (and the line, row or column where that applies),
+no traceback, exit code 2, the file byte for byte unchanged, and nothing at ``--out``
+(SPEC §2, §5, §7). A file that is odd but readable must be read (exit 0 or 1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from helpers import HEADER, ROWS, csv_text, snapshot, write_xlsx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cleanse.read
+from cleanse.cli import cli
+from cleanse.errors import CleanseError
+from cleanse.read import open_extract
+
+TEXT = csv_text([HEADER, *ROWS])
+# Synthetic values that must never reach an error line (SPEC §7).
+PERSONAL = ("001085012345", "079190012346", "Nguyễn", "Trần", "Riêng")
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def error_line(result: Result) -> str:
+    """The one line a refused run prints: exit 2, no traceback, no personal data."""
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("cleanse: error: ") and lines[0][16:].strip()
+    for value in PERSONAL:
+        assert value not in lines[0]
+    return lines[0]
+
+
+def assert_no_output(out: Path) -> None:
+    """No results folder and no staging folder or half-written file beside it."""
+    assert not out.exists()
+    assert not [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+
+
+# --- the corpus ---------------------------------------------------------------------------
+
+
+def _bytes(name: str, data: bytes | Callable[[], bytes]) -> Callable[[Path], Path]:
+    def make(tmp_path: Path) -> Path:
+        path = tmp_path / name
+        path.write_bytes(data() if callable(data) else data)
+        return path
+
+    return make
+
+
+def _missing(tmp_path: Path) -> Path:
+    return tmp_path / "khong-co.csv"
+
+
+def _folder(tmp_path: Path) -> Path:
+    path = tmp_path / "thu-muc.csv"
+    path.mkdir()
+    (path / "inside.csv").write_text(TEXT, encoding="utf-8")
+    return path
+
+
+def _garbage() -> bytes:
+    data = bytearray(random.Random(7).randbytes(64 << 10))
+    data[100:104] = b"\0\0\0\0"
+    return bytes(data)
+
+
+def _workbook(tmp_path: Path, name: str = "that.xlsx") -> Path:
+    return write_xlsx(tmp_path / name, {"Sheet": [HEADER, *ROWS]})
+
+
+def _truncated_xlsx(tmp_path: Path) -> Path:
+    whole = _workbook(tmp_path).read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+def _swollen_xlsx(tmp_path: Path) -> Path:
+    """A real workbook whose sheet XML unpacks to 8 MB of repeated rows (~40 KB zipped)."""
+    good = zipfile.ZipFile(_workbook(tmp_path))
+    path = tmp_path / "swollen.xlsx"
+    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in good.namelist():
+            data = good.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                head, _, tail = data.partition(b"</sheetData>")
+                data = head + row * ((8 << 20) // len(row)) + b"</sheetData>" + tail
+            zf.writestr(name, data)
+    return path
+
+
+def _long_line() -> bytes:
+    # 100 MB on one line: far beyond the 8 MB block the reader parses at once.
+    return (TEXT + "001085012347,").encode() + b"x" * (100 << 20) + b",1970,Nam\n"
+
+
+_RAGGED_MORE = TEXT + "001085012348,Phạm Thị Riêng,x,1970,Nữ\n"
+_RAGGED_LESS = TEXT + "001085012348,Phạm Thị Riêng\n"
+_UNCLOSED = TEXT + '001085012348,"Phạm Thị Riêng,1970,Nữ\n' + csv_text(ROWS)
+_DUPLICATE = csv_text([[*HEADER, "Họ và tên"], *[[*r, "Phạm Thị Riêng"] for r in ROWS]])
+_COLON = csv_text([HEADER, *ROWS], delimiter=":")
+_MIXED = ";".join(HEADER) + "\n" + csv_text(ROWS)  # header by ';', records by ','
+_SPOILED_UTF8 = (
+    TEXT.encode()
+    + "001085012348,Phạm Thị Riêng,1970,Nữ\n".encode()[:20]
+    + (
+        b"\x81\x8d\x90,1970,N\x9d\n"  # bytes neither UTF-8 nor Windows-1258 has
+    )
+)
+_NUL = TEXT.encode().replace(b"Nam", b"N\0am", 1)
+# Beyond the 1 MiB the reader sniffs: a ragged row that is not UTF-8 either. Arrow cannot
+# hand its text to the reader's handler and would print a traceback of its own.
+_LATE_RAGGED = (TEXT + csv_text(ROWS) * 12_000).encode() + b"001085012348,Ph\xe1m,1970\n"
+_LATE_LINE = 4 + 3 * 12_000 + 1
+# A quote opened near the top that runs on past the csv module's 128 KB field limit.
+_OPEN_QUOTE_TOP = (TEXT + '001085012348,"Phạm ' + "x" * (200 << 10) + "\n").encode()
+
+# (make, extra args, what the line says, where it says it happened)
+REFUSED = [
+    pytest.param(_missing, [], "no such file", None, id="missing-file"),
+    pytest.param(_folder, [], "is a folder", None, id="folder"),
+    pytest.param(_bytes("rong.csv", b""), [], "empty", None, id="empty-0-bytes"),
+    pytest.param(_bytes("rac.csv", _garbage), [], "binary", None, id="binary-garbage-nul"),
+    pytest.param(_truncated_xlsx, [], "damaged", None, id="truncated-xlsx"),
+    pytest.param(_bytes("colon.csv", _COLON.encode()), [], "needs column(s)", None, id="colon"),
+    pytest.param(
+        _bytes("mixed.csv", _MIXED.encode()), [], "needs column(s)", None, id="mixed-delimiter"
+    ),
+    pytest.param(
+        _bytes("more.csv", _RAGGED_MORE.encode()), [], "5 field(s)", "line 5", id="ragged-too-many"
+    ),  # fmt: skip
+    pytest.param(
+        _bytes("less.csv", _RAGGED_LESS.encode()), [], "2 field(s)", "line 5", id="ragged-too-few"
+    ),  # fmt: skip
+    pytest.param(
+        _bytes("quote.csv", _UNCLOSED.encode()), [], "unclosed quote", "line 5", id="open-quote"
+    ),
+    pytest.param(
+        _bytes("dup.csv", _DUPLICATE.encode()),
+        [],
+        "given twice",
+        "column 'Họ và tên'",
+        id="duplicate-field-header",
+    ),
+    pytest.param(_bytes("nul.csv", _NUL), [], "binary", None, id="nul-in-csv"),
+    pytest.param(
+        _bytes("dai.csv", _long_line), [], "longer than 8 MB", "line 5", id="100mb-line"
+    ),  # fmt: skip
+    pytest.param(
+        _bytes("header.csv", b"a," * (1 << 20) + b"\n" + TEXT.encode()),
+        [],
+        "longer than 1 MB",
+        "line 1",
+        id="2mb-header-line",
+    ),
+    pytest.param(
+        _bytes("hong.csv", _SPOILED_UTF8), [], "not valid UTF-8", "line 5", id="undecodable"
+    ),
+    pytest.param(
+        _bytes("muon.csv", _LATE_RAGGED),
+        [],
+        "3 field(s) where the header has 4",
+        f"line {_LATE_LINE}",
+        id="late-ragged-row-not-utf8",
+    ),
+    pytest.param(
+        _bytes("ngoac.csv", _OPEN_QUOTE_TOP),
+        [],
+        "more than 128 KB",
+        "line 5",
+        id="open-quote-over-128kb",
+    ),
+    pytest.param(
+        _bytes("enc.csv", TEXT.encode()),
+        ["--encoding", "nonsense"],
+        "unknown encoding",
+        None,
+        id="encoding-nonsense",
+    ),
+    pytest.param(
+        _bytes("utf8.csv", TEXT.encode()),
+        ["--encoding", "utf-16"],
+        "not valid utf-16",
+        None,
+        id="utf8-declared-utf16",
+    ),
+    pytest.param(
+        _bytes("utf8.csv", _SPOILED_UTF8),
+        ["--encoding", "cp1258"],
+        "not valid cp1258",
+        "line 1",  # the header's UTF-8 bytes are not Windows-1258 either
+        id="declared-cp1258-is-not",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "args", "says", "where"), REFUSED)
+def test_validate_refuses_with_one_line_naming_the_file(
+    tmp_path: Path, make: Callable[[Path], Path], args: list[str], says: str, where: str | None
+):
+    path = make(tmp_path)
+    before = snapshot(path)
+    out = tmp_path / "out"
+    line = error_line(run("validate", str(path), "--out", str(out), *args))
+    assert path.name in line
+    assert says in line
+    if where is not None:
+        assert where in line
+    assert snapshot(path) == before
+    assert_no_output(out)
+
+
+SOME = ["missing-file", "empty-0-bytes", "binary-garbage-nul", "truncated-xlsx",
+        "ragged-too-many", "duplicate-field-header", "undecodable"]  # fmt: skip
+SOME_REFUSED = [p for p in REFUSED if p.id in SOME]
+
+
+@pytest.mark.parametrize(("make", "args", "says", "where"), SOME_REFUSED)
+def test_reconcile_refuses_with_one_line_naming_the_file(
+    tmp_path: Path, make: Callable[[Path], Path], args: list[str], says: str, where: str | None
+):
+    good = tmp_path / "tot.csv"
+    good.write_text(TEXT, encoding="utf-8")
+    path = make(tmp_path)
+    before = snapshot(path), snapshot(good)
+    out = tmp_path / "out"
+    line = error_line(run("reconcile", str(good), str(path), "--out", str(out), *args))
+    assert path.name in line and says in line
+    assert where is None or where in line
+    assert (snapshot(path), snapshot(good)) == before
+    assert_no_output(out)
+
+
+@pytest.mark.parametrize(("make", "args", "says", "where"), SOME_REFUSED)
+def test_inspect_refuses_with_one_line_naming_the_file(
+    tmp_path: Path, make: Callable[[Path], Path], args: list[str], says: str, where: str | None
+):
+    path = make(tmp_path)
+    before = snapshot(path)
+    result = run("inspect", str(path), *args)
+    line = error_line(result)
+    assert path.name in line and says in line
+    assert where is None or where in line
+    assert result.stdout == ""
+    assert snapshot(path) == before
+
+
+def test_late_undecodable_ragged_row_prints_one_line_in_a_real_process(tmp_path: Path):
+    # pytest installs its own unraisable hook, so only a real process shows what Arrow's
+    # "Exception ignored in: on_invalid" traceback would do to the user's terminal.
+    import subprocess
+    import sys
+
+    from test_cli import subprocess_env
+
+    path = _bytes("muon.csv", _LATE_RAGGED)(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "cleanse", "inspect", str(path)],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"cleanse: error: {path}: line {_LATE_LINE} has 3 field(s) where the header has 4 "
+        "(check for a stray delimiter or an unclosed quote near that line)"
+    ]
+
+
+def test_unreadable_file_is_refused(tmp_path: Path):
+    path = tmp_path / "khoa.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: chmod does not stop reading")
+        out = tmp_path / "out"
+        line = error_line(run("validate", str(path), "--out", str(out)))
+        assert path.name in line and "permission" in line
+        assert_no_output(out)
+    finally:
+        path.chmod(0o600)
+    assert path.read_text(encoding="utf-8") == TEXT
+
+
+# --- Excel that unpacks to far more than it weighs ------------------------------------------
+
+
+def test_xlsx_unpacking_beyond_the_limit_is_refused_before_openpyxl(tmp_path: Path, monkeypatch):
+    import openpyxl
+
+    path = _swollen_xlsx(tmp_path)
+    assert path.stat().st_size < 1 << 20
+    before = snapshot(path)
+    monkeypatch.setattr(cleanse.read, "XLSX_MAX_UNPACKED_BYTES", 4 << 20)
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("openpyxl opened a workbook over the unpack limit")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    out = tmp_path / "out"
+    line = error_line(run("validate", str(path), "--out", str(out)))
+    assert path.name in line
+    assert "would unpack to 8 MB, more than the 4 MB allowed" in line
+    assert snapshot(path) == before
+    assert_no_output(out)
+
+
+def test_xlsx_under_the_unpack_limit_is_read(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(cleanse.read, "XLSX_MAX_UNPACKED_BYTES", 64 << 10)
+    out = tmp_path / "out"
+    result = run("validate", str(_workbook(tmp_path)), "--out", str(out))
+    assert result.exit_code in (0, 1), result.output
+    assert (out / "summary.json").exists()
+
+
+def test_default_unpack_limit_is_2_gb():
+    assert cleanse.read.XLSX_MAX_UNPACKED_BYTES == 2 << 30
+
+
+# --- odd but readable: the findings are the outcome (exit 0 or 1) --------------------------
+
+
+def _validate_ok(tmp_path: Path, path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    before = snapshot(path)
+    out = tmp_path / f"out-{path.name}"
+    result = run("validate", str(path), "--out", str(out), "--today", "2026-11-21", *args)
+    assert result.exit_code in (0, 1), (result.output, result.exception)
+    assert result.stderr == ""
+    assert snapshot(path) == before
+    return result.exit_code, json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_header_without_rows_is_read_as_no_records(tmp_path: Path):
+    # Nothing to check is not an error: exit 0, an empty findings table.
+    path = tmp_path / "chi-tieu-de.csv"
+    path.write_text(csv_text([HEADER]), encoding="utf-8")
+    code, summary = _validate_ok(tmp_path, path)
+    assert code == 0
+    assert summary["inputs"][0]["rows"] == 0
+    assert summary["counts"]["findings"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "holds"),
+    [
+        pytest.param("la-excel.csv", "xlsx", id="csv-name-xlsx-content"),
+        pytest.param("la-csv.xlsx", "csv", id="xlsx-name-csv-content"),
+    ],
+)
+def test_misnamed_file_is_read_by_its_content(tmp_path: Path, name: str, holds: str):
+    # The content decides; the note says so. Same records, so the same outcome as the
+    # correctly named file (the synthetic rows carry findings, hence exit 1, not 2).
+    real = _workbook(tmp_path) if holds == "xlsx" else tmp_path / "that.csv"
+    if holds == "csv":
+        real.write_text(TEXT, encoding="utf-8")
+    path = tmp_path / name
+    path.write_bytes(real.read_bytes())
+    code, summary = _validate_ok(tmp_path, path)
+    control, control_summary = _validate_ok(tmp_path, real)
+    assert summary["inputs"][0]["format"] == holds
+    assert any(f"holds {holds}" in note for note in summary["inputs"][0]["notes"])
+    assert (code, summary["counts"]) == (control, control_summary["counts"])
+
+
+def test_ten_thousand_columns_are_read(tmp_path: Path):
+    # Wide but well-formed: the extra columns are passed through; findings decide the code.
+    extra = [f"Cột {i}" for i in range(10_000)]
+    path = tmp_path / "rong.csv"
+    path.write_text(
+        csv_text([[*HEADER, *extra], *[[*r, *("x" * len(extra))] for r in ROWS]]),
+        encoding="utf-8",
+    )
+    narrow = tmp_path / "hep.csv"
+    narrow.write_text(TEXT, encoding="utf-8")
+    code, summary = _validate_ok(tmp_path, path)
+    control, control_summary = _validate_ok(tmp_path, narrow)
+    assert len(summary["inputs"][0]["columns"]) == 10_004
+    assert summary["inputs"][0]["rows"] == len(ROWS)
+    assert (code, summary["counts"]) == (control, control_summary["counts"])
+
+
+def test_repeated_header_of_no_field_is_kept_numbered(tmp_path: Path):
+    # README: repeated headers are kept, numbered; only a field's header given twice is
+    # refused (which column holds the data is for the user to say).
+    path = tmp_path / "ghi-chu.csv"
+    path.write_text(
+        csv_text([[*HEADER, "Ghi chú", "Ghi chú"], *[[*r, "a", "b"] for r in ROWS]]),
+        encoding="utf-8",
+    )
+    _, summary = _validate_ok(tmp_path, path)
+    assert "Ghi chú (2)" in summary["inputs"][0]["columns"]
+
+
+def test_duplicate_field_header_is_read_once_the_user_chooses(tmp_path: Path):
+    path = tmp_path / "dup.csv"
+    path.write_text(_DUPLICATE, encoding="utf-8")
+    _, summary = _validate_ok(tmp_path, path, "--map", "Họ và tên (2)=full_name")
+    columns = summary["inputs"][0]["columns"]
+    assert columns["Họ và tên (2)"] == "full_name"
+    assert columns["Họ và tên"] is None
+
+
+# --- a file that changes while it is read ---------------------------------------------------
+
+
+def _change_before_reading(monkeypatch, change: Callable[[Path], None]) -> None:
+    """Let open_extract sniff the file as it was, then change it before the records."""
+    real = cleanse.read._csv_frames
+
+    def frames(ext: cleanse.read.Extract) -> Any:
+        change(ext.path)
+        return real(ext)
+
+    monkeypatch.setattr(cleanse.read, "_csv_frames", frames)
+
+
+def _append(path: Path) -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(csv_text([ROWS[0]]))
+
+
+def _truncate(path: Path) -> None:
+    path.write_text(csv_text([HEADER]), encoding="utf-8")
+
+
+def _replace(path: Path) -> None:
+    new = path.with_name("new.tmp")
+    new.write_text(csv_text([HEADER, ROWS[0]]), encoding="utf-8")
+    os.replace(new, path)
+
+
+def _rewrite(path: Path) -> None:
+    # Fewer columns: reading fails, and the change is what the line reports.
+    path.write_text(csv_text([["Họ và tên", "x"], ["a", "b"], ["c", "d", "e"]]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", [_append, _truncate, _replace, _rewrite])
+def test_file_changed_while_read_is_refused(
+    tmp_path: Path, monkeypatch, change: Callable[[Path], None]
+):
+    path = tmp_path / "dang-ghi.csv"
+    path.write_text(TEXT + csv_text(ROWS * 50), encoding="utf-8")
+    _change_before_reading(monkeypatch, change)
+    out = tmp_path / "out"
+    line = error_line(run("validate", str(path), "--out", str(out)))
+    assert path.name in line and "changed while it was being read" in line
+    assert_no_output(out)
+
+
+def test_unchanged_file_reads_after_a_stat_check(tmp_path: Path):
+    path = tmp_path / "yen.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    ext = open_extract(path)
+    assert sum(len(c.frame) for c in ext.chunks()) == len(ROWS)
+    assert sum(len(c.frame) for c in ext.chunks()) == len(ROWS)  # read twice (reconcile)
+
+
+# --- the last-resort handler ------------------------------------------------------------------
+
+
+def _explode(monkeypatch, exc: Exception) -> None:
+    import cleanse.validate
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise exc
+
+    monkeypatch.setattr(cleanse.validate, "validate_extracts", boom)
+
+
+def test_unexpected_error_is_one_line_without_its_message(tmp_path: Path, monkeypatch):
+    # The message of an unforeseen error may quote a record: it is not shown.
+    _explode(monkeypatch, ValueError("bad value 001085012345 Nguyễn Văn An"))
+    path = tmp_path / "tot.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    line = error_line(run("validate", str(path), "--out", str(out)))
+    assert line.startswith("cleanse: error: internal error (ValueError in cleanse.")
+    assert line.endswith("; run again with --debug to see the details")
+    assert_no_output(out)
+
+
+def test_unexpected_os_error_says_its_reason(tmp_path: Path, monkeypatch):
+    _explode(monkeypatch, OSError(28, "No space left on device"))
+    path = tmp_path / "tot.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    line = error_line(run("validate", str(path), "--out", str(tmp_path / "out")))
+    assert "internal error (OSError" in line and "No space left on device" in line
+
+
+def test_unexpected_error_with_debug_shows_the_traceback(tmp_path: Path, monkeypatch):
+    _explode(monkeypatch, ValueError("boom"))
+    path = tmp_path / "tot.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    result = run("--debug", "validate", str(path), "--out", str(tmp_path / "out"))
+    assert isinstance(result.exception, ValueError)
+    assert "internal error" not in result.stderr
+
+
+# --- fuzz: whatever the bytes, CleanseError or records ------------------------------------
+
+_PIECES = [
+    *(b",", b";", b"\t", b"\n", b"\r\n", b'"', b"\0", b"\x81", b"\xff\xfe", b"\xef\xbb\xbf"),
+    *(b"PK\x03\x04", b"PAR1", "Họ và tên".encode(), "Ngày sinh".encode(), b"001085012345"),
+]
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=2000),
+        st.lists(st.sampled_from(_PIECES), max_size=80).map(b"".join),
+    )
+)
+def test_any_bytes_read_as_records_or_cleanse_error(tmp_path: Path, data: bytes):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(data)
+    try:
+        ext = open_extract(path, check=False)
+        for _ in ext.chunks():
+            pass
+    except CleanseError as exc:
+        assert exc.path == str(path)
+        assert "\n" not in exc.line()
+    assert path.read_bytes() == data
