@@ -33,6 +33,7 @@ from cleanse.errors import CleanseError, ExitStatus, status_for
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
 from cleanse.mask import mask_text
 from cleanse.normalise import parse_gender_codes
+from cleanse.output import make_folders, output_modes
 
 COMMANDS = ("validate", "reconcile")
 FORMATS = ("parquet", "csv", "xlsx")
@@ -57,7 +58,7 @@ STAGE_PREFIX = ".stage-"
 _JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
-SETTINGS_KEYS = ("log", "keep", "lock", "history")
+SETTINGS_KEYS = ("log", "keep", "lock", "history", "shared")
 JOB_KEYS = (
     "name",
     "command",
@@ -68,6 +69,7 @@ JOB_KEYS = (
     "formats",
     "lang",
     "mask",
+    "shared",
     "fail_on",
     "map",
     "map_file",
@@ -83,6 +85,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "keep": 30,
     "lock": "cleanse-batch.lock",
     "history": "cleanse-history",
+    "shared": False,
 }
 DEFAULT_OUT = "cleanse-batch/{job}/{date}"
 
@@ -98,6 +101,12 @@ class Settings:
     keep: int
     lock: Path
     history: Path
+    shared: bool = False  # folders 0750 and files 0640 instead of 0700 and 0600
+
+    @property
+    def modes(self) -> tuple[int, int]:
+        """(folder, file) modes of what the batch itself creates: log, lock, history."""
+        return output_modes(shared=self.shared)
 
 
 @dataclass
@@ -115,6 +124,7 @@ class Job:
     formats: tuple[str, ...] = ("parquet", "csv")
     lang: str = "vi"
     mask: bool = False
+    shared: bool = False
     fail_on: str = "error"
     user_map: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
@@ -169,7 +179,7 @@ def load_jobs(path: str | Path) -> Plan:
     raw_jobs = data.get("job", [])
     if not isinstance(raw_jobs, list) or not raw_jobs:
         raise _bad(p, None, "job", "no jobs: add at least one [[job]] table")
-    jobs = [_job(p, home, i, raw) for i, raw in enumerate(raw_jobs, start=1)]
+    jobs = [_job(p, home, i, raw, settings.shared) for i, raw in enumerate(raw_jobs, start=1)]
     names = [j.name for j in jobs]
     for j in jobs:
         if names.count(j.name) > 1:
@@ -197,15 +207,18 @@ def _settings(p: Path, home: Path, raw: dict[str, Any]) -> Settings:
     keep = values["keep"]
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise _bad(p, None, "settings.keep", f"{keep!r}: give a whole number of runs, 1 or more")
+    if not isinstance(values["shared"], bool):
+        raise _bad(p, None, "settings.shared", f"{values['shared']!r}: give true or false")
     return Settings(
         log=home / values["log"],
         keep=keep,
         lock=home / values["lock"],
         history=home / values["history"],
+        shared=values["shared"],
     )
 
 
-def _job(p: Path, home: Path, number: int, raw: Any) -> Job:
+def _job(p: Path, home: Path, number: int, raw: Any, shared: bool = False) -> Job:
     if not isinstance(raw, dict):
         raise _bad(p, f"#{number}", "job", "must be a table: [[job]]")
     name = raw.get("name")
@@ -266,6 +279,9 @@ def _job(p: Path, home: Path, number: int, raw: Any) -> Job:
     mask = raw.get("mask", False)
     if not isinstance(mask, bool):
         raise bad("mask", f"{mask!r}: give true or false")
+    shared = raw.get("shared", shared)
+    if not isinstance(shared, bool):
+        raise bad("shared", f"{shared!r}: give true or false")
     user_map: dict[str, str] = {}
     map_file = text("map_file")
     if map_file is not None:
@@ -316,6 +332,7 @@ def _job(p: Path, home: Path, number: int, raw: Any) -> Job:
         formats=tuple(dict.fromkeys(formats)),
         lang=choice("lang", ("vi", "en"), "vi"),
         mask=mask,
+        shared=shared,
         fail_on=choice("fail_on", ("error", "warning", "never"), "error"),
         user_map=user_map,
         encoding=text("encoding"),
@@ -360,7 +377,7 @@ def _inputs(home: Path, patterns: list[str]) -> tuple[list[Path], str | None]:
 
 
 @contextlib.contextmanager
-def batch_lock(path: Path) -> Iterator[int | None]:
+def batch_lock(path: Path, modes: tuple[int, int] = (0o700, 0o600)) -> Iterator[int | None]:
     """Hold an exclusive ``flock`` on ``path`` for the run; yield the pid of a dead holder.
 
     The OS releases a ``flock`` when its process ends, however it ends, so a lock file
@@ -369,8 +386,8 @@ def batch_lock(path: Path) -> Iterator[int | None]:
     lock file races with a run that has just opened it).
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        make_folders(path.parent, modes[0])
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, modes[1])
     except OSError as exc:
         raise CleanseError(
             f"cannot open the lock file: {exc.strerror or exc}", path=str(path)
@@ -441,20 +458,24 @@ def run_batch(plan: Plan, *, now: dt.datetime | None = None) -> BatchResult:
     moment = (now or dt.datetime.now()).astimezone()
     settings = plan.settings
     failures: list[str] = []
-    with batch_lock(settings.lock) as left, warnings.catch_warnings():
+    with batch_lock(settings.lock, settings.modes) as left, warnings.catch_warnings():
         # Cron mails whatever is printed: library warnings must not reach stderr.
         warnings.simplefilter("ignore")
         if left is not None and left != os.getpid():
-            _log(settings.log, f"{_iso(time.time())} lock left by pid {left} taken over")
+            _log(
+                settings.log,
+                f"{_iso(time.time())} lock left by pid {left} taken over",
+                settings.modes,
+            )
         results = []
         for job in plan.jobs:
             result = run_job(job, settings, moment, today=now is not None)
             results.append(result)
-            _log(settings.log, log_line(result))
+            _log(settings.log, log_line(result), settings.modes)
             if result.error:
                 failures.append(f"job {job.name!r}: {result.error}")
         try:
-            append_history(settings.history, moment, results)
+            append_history(settings.history, moment, results, shared=settings.shared)
         except CleanseError as exc:
             failures.append(f"history: {mask_text(exc.line())}")
     status = max([r.status for r in results] + [ExitStatus.ERROR if failures else 0])
@@ -485,8 +506,10 @@ def _run_job(
     from cleanse.write import write_summary, write_tables
 
     base = job.base
+    dir_mode, file_mode = output_modes(shared=job.shared)
     try:
-        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Every folder made here, the top one above the jobs too, is private (or shared).
+        make_folders(base, dir_mode)
         _remove_stages(base)
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=base))
     except OSError as exc:
@@ -518,8 +541,8 @@ def _run_job(
         write_tables(tables, stage, formats, summary=summary)
         write_summary(summary, stage)
         for f in stage.iterdir():
-            os.chmod(f, 0o600)
-        os.chmod(stage, 0o700)
+            os.chmod(f, file_mode)
+        os.chmod(stage, dir_mode)
         # One rename: the run folder appears whole or not at all.
         os.rename(stage, base / run_name)
     except OSError as exc:
@@ -806,10 +829,10 @@ def log_line(r: JobResult) -> str:
     return mask_text(" ".join(parts))
 
 
-def _log(path: Path, line: str) -> None:
+def _log(path: Path, line: str, modes: tuple[int, int] = (0o700, 0o600)) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        make_folders(path.parent, modes[0])
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, modes[1])
         try:
             os.write(fd, (line.replace("\n", " ") + "\n").encode("utf-8"))
         finally:

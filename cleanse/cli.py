@@ -49,10 +49,13 @@ class CleanseGroup(click.Group):
             # click exits 1 for its own errors; SPEC keeps 1 for findings.
             _fail(exc.format_message().replace("\n", " "))
             sys.exit(ExitStatus.ERROR)
-        except click.exceptions.Abort:
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+                _fail("interrupted; earlier results are left as they were")
+                sys.exit(130)
             _fail("interrupted")
             sys.exit(ExitStatus.ERROR)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):
             _fail("interrupted; earlier results are left as they were")
             sys.exit(130)
         except click.exceptions.Exit as exc:
@@ -174,6 +177,12 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--mask", is_flag=True, help="Mask ID numbers and BHXH codes in reports."),
         click.option(
+            "--shared",
+            is_flag=True,
+            help="Let the owner's group read the results (files 0640, folders 0750; "
+            "default: owner only, 0600 and 0700).",
+        ),
+        click.option(
             "--fail-on",
             type=click.Choice(["error", "warning", "never"]),
             default="error",
@@ -231,12 +240,19 @@ def gender_codes(kwargs: dict[str, Any]) -> dict[str, str] | None:
         raise CleanseError(f"--gender-codes: {exc}") from None
 
 
+class Interrupted(BaseException):
+    """Ctrl-C in a command, carried past click (which would print a blank line first)."""
+
+
 def command(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Return the command's exit status from click's ``main``."""
+    """Return the command's exit status from click's ``main``; Ctrl-C becomes Interrupted."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> int:
-        return int(f(*args, **kwargs) or ExitStatus.OK)
+        try:
+            return int(f(*args, **kwargs) or ExitStatus.OK)
+        except KeyboardInterrupt:
+            raise Interrupted from None
 
     return wrapper
 
@@ -313,7 +329,7 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
         )
     findings = mask_findings(run.findings) if kwargs["mask"] else run.findings
     summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
-    with staged_output(kwargs["out_dir"]) as stage:
+    with staged_output(kwargs["out_dir"], shared=kwargs["shared"]) as stage:
         write_tables({"findings": findings}, stage, kwargs["formats"], summary=summary)
         write_summary(summary, stage)
     if show:
@@ -394,7 +410,7 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
         tables["findings"] = mask_findings(tables["findings"])
         tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
     summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
-    with staged_output(kwargs["out_dir"]) as stage:
+    with staged_output(kwargs["out_dir"], shared=kwargs["shared"]) as stage:
         write_tables(tables, stage, kwargs["formats"], summary=summary)
         write_summary(summary, stage)
     if show:

@@ -75,7 +75,9 @@ def history_rows(moment: dt.datetime, results: Sequence[JobResult]) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def append_history(folder: Path, moment: dt.datetime, results: Sequence[JobResult]) -> Path:
+def append_history(
+    folder: Path, moment: dt.datetime, results: Sequence[JobResult], *, shared: bool = False
+) -> Path:
     """Add this run's rows to the history table and write it again, atomically."""
     from cleanse.output import staged_output
     from cleanse.rules import REGISTRY
@@ -93,7 +95,7 @@ def append_history(folder: Path, moment: dt.datetime, results: Sequence[JobResul
     for col in ("run_at", "job", "command", "run", "outcome"):
         table[col] = table[col].astype("string")
     table = table[BASE_COLUMNS + rules]
-    with staged_output(folder) as stage:
+    with staged_output(folder, shared=shared) as stage:
         write_tables({HISTORY: table}, stage, ("parquet", "csv"))
     return folder / f"{HISTORY}.parquet"
 

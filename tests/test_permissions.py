@@ -1,0 +1,140 @@
+"""Who may read the results (SPEC §7): the owner only, or with --shared the owner's group."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cleanse.batch import load_jobs
+from cleanse.cli import cli
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(autouse=True)
+def _lax_umask() -> Iterator[None]:
+    """The usual umask 022: the modes must not depend on the umask being strict."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    for name in ("bhxh.csv", "btxh.csv", "hotich.csv", "dancu.csv"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    return tmp_path
+
+
+def modes_under(top: Path) -> set[tuple[str, int]]:
+    """('dir' or 'file', mode) of everything under ``top``, ``top`` included."""
+    found = {("dir", mode(top))}
+    for p in top.rglob("*"):
+        if not p.is_symlink():
+            found.add(("dir" if p.is_dir() else "file", mode(p)))
+    return found
+
+
+COMMANDS = {
+    "validate": ["validate", "bhxh.csv"],
+    "reconcile": ["reconcile", "bhxh.csv", "hotich.csv", "--reference", "dancu.csv"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize(
+    ("extra", "dir_mode", "file_mode"),
+    [pytest.param([], 0o700, 0o600, id="default"), pytest.param(["--shared"], 0o750, 0o640)],
+)
+def test_command_output_modes(
+    folder: Path,
+    command: str,
+    extra: list[str],
+    dir_mode: int,
+    file_mode: int,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    out = folder / "reports" / "2026" / "out"  # two missing parents, made too
+    monkeypatch.chdir(folder)
+    args = [*COMMANDS[command], "--out", str(out), *extra]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+    assert modes_under(folder / "reports") == {("dir", dir_mode), ("file", file_mode)}
+
+
+def test_shared_relaxes_an_existing_private_output_folder(folder: Path):
+    out = folder / "out"
+    out.mkdir(mode=0o700)
+    args = ["validate", str(folder / "bhxh.csv"), "--out", str(out), "--shared"]
+    assert CliRunner().invoke(cli, args).exit_code == 1
+    assert mode(out) == 0o750
+
+
+JOBS = """
+[settings]
+log = "batch/batch.log"
+lock = "batch/batch.lock"
+history = "batch/history"
+{settings}
+
+[[job]]
+name = "bhxh"
+command = "validate"
+inputs = ["bhxh.csv"]
+out = "batch/{{job}}/{{date}}"
+{job}
+"""
+
+
+def run_batch(folder: Path, settings: str = "", job: str = "") -> Path:
+    jobs = folder / "jobs.toml"
+    jobs.write_text(JOBS.format(settings=settings, job=job), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(jobs), "--now", "2026-11-20T02:30"])
+    assert result.exit_code == 1, result.output
+    return folder / "batch"
+
+
+def test_batch_top_folder_and_everything_under_it_is_private(folder: Path):
+    top = run_batch(folder)
+    assert mode(top) == 0o700  # was 0755: the parent of the dated run folders
+    assert modes_under(top) == {("dir", 0o700), ("file", 0o600)}
+
+
+def test_batch_shared_setting_makes_everything_group_readable(folder: Path):
+    top = run_batch(folder, settings="shared = true")
+    assert mode(top) == 0o750
+    assert modes_under(top) == {("dir", 0o750), ("file", 0o640)}
+
+
+def test_batch_job_may_share_its_own_runs_only(folder: Path):
+    top = run_batch(folder, job="shared = true")
+    assert mode(top) == 0o700
+    assert mode(top / "batch.log") == 0o600
+    assert modes_under(top / "bhxh") == {("dir", 0o750), ("file", 0o640)}
+
+
+@pytest.mark.parametrize("where", ["settings", "job"])
+def test_batch_shared_must_be_true_or_false(folder: Path, where: str):
+    jobs = folder / "jobs.toml"
+    jobs.write_text(JOBS.format(**{"settings": "", "job": "", where: 'shared = "yes"'}), "utf-8")
+    result = CliRunner().invoke(cli, ["batch", str(jobs)])
+    assert result.exit_code == 2
+    assert "shared" in result.output and "true or false" in result.output
+
+
+def test_batch_job_shared_defaults_to_the_setting(folder: Path):
+    jobs = folder / "jobs.toml"
+    jobs.write_text(JOBS.format(settings="shared = true", job=""), "utf-8")
+    assert load_jobs(jobs).jobs[0].shared is True
+    jobs.write_text(JOBS.format(settings="shared = true", job="shared = false"), "utf-8")
+    assert load_jobs(jobs).jobs[0].shared is False
