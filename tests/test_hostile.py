@@ -547,3 +547,41 @@ def test_any_bytes_read_as_records_or_cleanse_error(tmp_path: Path, data: bytes)
         assert exc.path == str(path)
         assert "\n" not in exc.line()
     assert path.read_bytes() == data
+
+
+# --- fuzzing the normalisers and the ID parser -------------------------------------------
+
+_any_text = st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=30)
+
+
+@given(_any_text)
+@settings(max_examples=150, deadline=None)
+def test_normalisers_and_id_parser_take_any_text(values: list[str | None]) -> None:
+    """Whatever a cell holds, each normaliser returns one result per value, no exception."""
+    import pandas as pd
+
+    from cleanse.normalise import (
+        clean_text,
+        detect_mojibake,
+        name_key,
+        parse_dates,
+        parse_gender,
+    )
+    from cleanse.rules.ids import parse_ids, structure
+
+    series = pd.Series(values, dtype=pd.StringDtype("pyarrow"))
+    n = len(series)
+    assert len(clean_text(series)) == n
+    assert len(name_key(series)) == n
+    dates = parse_dates(series, "dob")
+    assert len(dates) == n
+    # A date that is read is a real one: month 1-12, day within the month.
+    assert dates["dob_month"].dropna().between(1, 12).all()
+    assert dates["dob_day"].dropna().between(1, 31).all()
+    genders = parse_gender(series)
+    assert set(genders["gender_code"].dropna()) <= {"M", "F"}
+    assert len(detect_mojibake(series)) == n
+    ids = parse_ids(series, "id")
+    assert len(ids) == n
+    assert ids["id_digits"].dropna().str.fullmatch(r"[0-9]+").all()
+    assert len(structure(ids["id_digits"])) == n
