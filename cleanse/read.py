@@ -583,20 +583,29 @@ def _bad_line(ext: Extract) -> pacsv.InvalidRow | None:
     return bad[0] if bad else None
 
 
-def _ragged_line(ext: Extract, width: int) -> tuple[int, int] | None:
-    """(line, fields) of the first record whose field count is not ``width``, read again
-    by Python's csv module, for rows Arrow could not hand to ``on_invalid``."""
+def _records_with_lines(ext: Extract) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank record after the header, read again by Python's csv module, with
+    the line of the file it starts on, as an editor counts (a record with a newline
+    inside quotes spans several lines)."""
     skipped = ext.header_line + 1
+    with ext.path.open(encoding=ext.encoding or "utf-8", errors="replace", newline="") as fh:
+        for _ in range(skipped):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=ext.delimiter or ",")
+        start = 1
+        for record in reader:
+            if record:
+                yield skipped + start, record
+            start = reader.line_num + 1
+
+
+def _ragged_line(ext: Extract, width: int) -> tuple[int, int] | None:
+    """(line, fields) of the first record whose field count is not ``width``, for rows
+    Arrow could not hand to ``on_invalid``."""
     try:
-        with ext.path.open(encoding=ext.encoding or "utf-8", errors="replace", newline="") as fh:
-            for _ in range(skipped):
-                fh.readline()
-            reader = csv.reader(fh, delimiter=ext.delimiter or ",")
-            start = 1
-            for record in reader:
-                if record and len(record) != width:
-                    return skipped + start, len(record)
-                start = reader.line_num + 1
+        for line, record in _records_with_lines(ext):
+            if len(record) != width:
+                return line, len(record)
     except (OSError, csv.Error, UnicodeError):
         pass
     return None
@@ -622,20 +631,12 @@ def _file_line(ext: Extract, number: int) -> int | None:
     Arrow counts the lines skipped above the data, then one per record: blank lines not
     at all, and a record with a newline inside quotes once.
     """
-    skipped = ext.header_line + 1
-    wanted = number - skipped
+    wanted = number - (ext.header_line + 1)
     try:
-        with ext.path.open(encoding=ext.encoding or "utf-8", errors="replace", newline="") as fh:
-            for _ in range(skipped):
-                fh.readline()
-            reader = csv.reader(fh, delimiter=ext.delimiter or ",")
-            start = 1
-            for record in reader:
-                if record:
-                    wanted -= 1
-                    if wanted == 0:
-                        return skipped + start
-                start = reader.line_num + 1
+        for line, _ in _records_with_lines(ext):
+            wanted -= 1
+            if wanted == 0:
+                return line
     except (OSError, csv.Error):
         pass
     return None
