@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,6 +284,10 @@ def detect_kind(present: Iterable[str]) -> str:
     return "generic"
 
 
+# A header that holds a long number or a date is a record read as a header.
+_VALUE_LIKE = re.compile(r"\d{6,}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
+
+
 def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) -> None:
     """Raise when a column the kind requires is absent, naming what was found."""
     missing = [f for f in REQUIRED[kind] if f not in columns.present]
@@ -294,6 +299,16 @@ def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) ->
         near = [h for h in unmatched if field in nearest_fields(h)]
         if near:
             guesses.append(f'--map "{near[0]}={field}"')
+    if any(_VALUE_LIKE.search(h) for h in columns.headers):
+        # A file without a header line, or a header whose quote is never closed and so
+        # runs into the records: what was read as headers is personal data, not shown.
+        raise CleanseError(
+            f"a {kind} extract needs column(s) {', '.join(missing)}; the line read as its "
+            "header holds values (long numbers or dates), not column names",
+            path=path,
+            hint="check that the file starts with its header line and that no quote in it "
+            "is left open",
+        )
     found = ", ".join(columns.headers[:12]) + (" …" if len(columns.headers) > 12 else "")
     hint = f"try {'; '.join(guesses)}" if guesses else 'map a column with --map "Header=field"'
     raise CleanseError(

@@ -118,6 +118,9 @@ def _long_line() -> bytes:
 _RAGGED_MORE = TEXT + "001085012348,Phạm Thị Riêng,x,1970,Nữ\n"
 _RAGGED_LESS = TEXT + "001085012348,Phạm Thị Riêng\n"
 _UNCLOSED = TEXT + '001085012348,"Phạm Thị Riêng,1970,Nữ\n' + csv_text(ROWS)
+# The quote before "Họ và tên" is never closed: the header runs into the records, whose
+# values must not be printed.
+_HEADER_QUOTE = ",".join(HEADER).replace("Họ và tên", '"Họ và tên', 1) + "\n" + csv_text(ROWS)
 _DUPLICATE = csv_text([[*HEADER, "Họ và tên"], *[[*r, "Phạm Thị Riêng"] for r in ROWS]])
 _COLON = csv_text([HEADER, *ROWS], delimiter=":")
 _MIXED = ";".join(HEADER) + "\n" + csv_text(ROWS)  # header by ';', records by ','
@@ -155,6 +158,20 @@ REFUSED = [
     ),  # fmt: skip
     pytest.param(
         _bytes("quote.csv", _UNCLOSED.encode()), [], "unclosed quote", "line 5", id="open-quote"
+    ),
+    pytest.param(
+        _bytes("hq.csv", _HEADER_QUOTE.encode()),
+        [],
+        "holds values (long numbers or dates), not column names",
+        None,
+        id="header-open-quote",
+    ),
+    pytest.param(
+        _bytes("noheader.csv", csv_text(ROWS).encode()),
+        [],
+        "holds values (long numbers or dates), not column names",
+        None,
+        id="no-header-line",
     ),
     pytest.param(
         _bytes("dup.csv", _DUPLICATE.encode()),
