@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -652,8 +654,10 @@ def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
     try:
         reader = _csv_reader(ext, bad)
         pending: list[pa.RecordBatch] = []
-        count = 0
+        count = seen = 0
         for batch in reader:
+            _refuse_nul(batch, seen, ext)
+            seen += batch.num_rows
             if compose:
                 batch = pa.RecordBatch.from_arrays(
                     [pa.compute.utf8_normalize(c, "NFC") for c in batch.columns],
@@ -677,6 +681,29 @@ def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
             path=shown,
             hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
         ) from None
+
+
+def _refuse_nul(batch: pa.RecordBatch, before: int, ext: Extract) -> None:
+    """Stop at a NUL byte inside the text (the first 1 MiB is checked when sniffing).
+
+    The values' bytes are scanned at memory speed; only a hit is looked up by row.
+    """
+    for col in batch.columns:
+        data = col.buffers()[2]
+        if data is None or not (np.frombuffer(data, np.uint8) == 0).any():
+            continue
+        hit = pc.fill_null(pc.match_substring(col, "\0"), False)
+        at = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+        if not len(at):
+            continue
+        number = ext.header_line + 1 + before + int(at[0]) + 1
+        line = _file_line(ext, number)
+        raise CleanseError(
+            f"{f'line {line}' if line else f'record {before + int(at[0]) + 1}'} holds a NUL "
+            "byte: binary data inside the text",
+            path=str(ext.path),
+            hint="export the file again from its source system, or remove the NUL bytes",
+        )
 
 
 def _csv_error(

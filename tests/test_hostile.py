@@ -132,6 +132,15 @@ _SPOILED_UTF8 = (
     )
 )
 _NUL = TEXT.encode().replace(b"Nam", b"N\0am", 1)
+
+
+def _late_nul() -> bytes:
+    """A NUL past the first 1 MiB, which sniffing does not see: 30,000 good records
+    (about 1.4 MB) after the header and three others, then one with a NUL on line 30,005."""
+    body = csv_text(ROWS[:1]).encode() * 30_000
+    return TEXT.encode() + body + "001085099999,Phạm Văn N\0am,1970,Nam\n".encode()
+
+
 # Beyond the 1 MiB the reader sniffs: a ragged row that is not UTF-8 either. Arrow cannot
 # hand its text to the reader's handler and would print a traceback of its own.
 _LATE_RAGGED = (TEXT + csv_text(ROWS) * 12_000).encode() + b"001085012348,Ph\xe1m,1970\n"
@@ -181,6 +190,9 @@ REFUSED = [
         id="duplicate-field-header",
     ),
     pytest.param(_bytes("nul.csv", _NUL), [], "binary", None, id="nul-in-csv"),
+    pytest.param(
+        _bytes("nul-late.csv", _late_nul), [], "holds a NUL byte", "line 30005", id="nul-late"
+    ),
     pytest.param(
         _bytes("dai.csv", _long_line), [], "longer than 8 MB", "line 5", id="100mb-line"
     ),  # fmt: skip
