@@ -11,6 +11,7 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import mmap
 import os
 import sys
 import zipfile
@@ -515,9 +516,74 @@ def _open_text(
     )
     ext.notes.append(f"encoding: {how}")
     _note_legacy(ext, legacy_columns, legacy_header, whole)
+    _refuse_open_quote(p, enc, delim, shown)
     if header_at:
         ext.notes.append(f"{header_at} line(s) above the header skipped")
     return ext
+
+
+def _unit(enc: str, first: bytes) -> str:
+    """The numpy dtype of one code unit of the file's text encoding."""
+    if enc.startswith("utf-16"):
+        big = enc == "utf-16-be" or (enc == "utf-16" and first.startswith(codecs.BOM_UTF16_BE))
+        return ">u2" if big else "<u2"
+    return "u1"
+
+
+def _open_quote_line(mm: mmap.mmap, dtype: str, delim: str) -> int | None:
+    """The line of a quote left open at the end of the text in ``mm``, if there is one."""
+    units = np.frombuffer(mm, dtype, count=len(mm) // np.dtype(dtype).itemsize)
+    quote = ord('"')
+    at = units.size - 1
+    step = 1 << 20
+    while at >= 0:  # the last quote, searched from the end one block at a time
+        block = units[max(0, at - step + 1) : at + 1]
+        hits = np.flatnonzero(block == quote)
+        if hits.size:
+            at = at - block.size + 1 + int(hits[-1])
+            break
+        at -= block.size
+    else:
+        return None
+    if at > 0 and int(units[at - 1]) not in {ord(delim), ord("\n"), ord("\r"), 0xFEFF}:
+        return None  # it ends a field, or sits inside one
+
+    def count(values: np.ndarray, unit: int) -> int:  # in blocks: memory stays bounded
+        return sum(
+            int(np.count_nonzero(values[i : i + _BLOCK_BYTES] == unit))
+            for i in range(0, values.size, _BLOCK_BYTES)
+        )
+
+    if count(units, quote) % 2 == 0:
+        return None
+    return count(units[:at], ord("\n")) + 1
+
+
+def _refuse_open_quote(p: Path, enc: str, delim: str, shown: str) -> None:
+    """Refuse a quote opened on the last quoted field of the file and never closed.
+
+    Arrow reads such a field to the end of the file as one value, without a word: the
+    records after it vanish into it. Any later quote would close it and leave a ragged
+    record, which the reader reports; so only the last quote of the file can be one left
+    open. It is when it starts a field (after the delimiter, a line break or at the
+    start of the file) and the file holds an odd number of quotes. Costs a search from
+    the end of the file, and a count of quotes only in that rare case.
+    """
+    try:
+        with p.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size < 2:
+                return
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                line = _open_quote_line(mm, _unit(enc, mm[:2]), delim)
+    except (OSError, ValueError):
+        return
+    if line is not None:
+        raise CleanseError(
+            f"line {line} opens a quote that is never closed, so the rest of the file "
+            "would be read as one value",
+            path=shown,
+            hint="close the quote or remove it, then run again",
+        )
 
 
 def _csv_reader(

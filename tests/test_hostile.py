@@ -118,6 +118,12 @@ def _long_line() -> bytes:
 _RAGGED_MORE = TEXT + "001085012348,Phạm Thị Riêng,x,1970,Nữ\n"
 _RAGGED_LESS = TEXT + "001085012348,Phạm Thị Riêng\n"
 _UNCLOSED = TEXT + '001085012348,"Phạm Thị Riêng,1970,Nữ\n' + csv_text(ROWS)
+# A quote opened on the last field of the last line, with no line break after it: Arrow
+# would read it as closed.
+_EOF_QUOTE = TEXT + '001085012348,Phạm Thị Riêng,1970,"Nữ'
+# A quote opened on the last field of a line, with records after it and no quote in
+# them: Arrow would read those records into that one value.
+_LAST_FIELD_QUOTE = TEXT + '001085012348,Phạm Thị Riêng,1970,"Nữ\n' + csv_text(ROWS)
 # The quote before "Họ và tên" is never closed: the header runs into the records, whose
 # values must not be printed.
 _HEADER_QUOTE = ",".join(HEADER).replace("Họ và tên", '"Họ và tên', 1) + "\n" + csv_text(ROWS)
@@ -166,14 +172,56 @@ REFUSED = [
         _bytes("less.csv", _RAGGED_LESS.encode()), [], "2 field(s)", "line 5", id="ragged-too-few"
     ),  # fmt: skip
     pytest.param(
-        _bytes("quote.csv", _UNCLOSED.encode()), [], "unclosed quote", "line 5", id="open-quote"
+        _bytes("quote.csv", _UNCLOSED.encode()), [], "never closed", "line 5", id="open-quote"
+    ),
+    pytest.param(
+        _bytes("cuoi.csv", _EOF_QUOTE.encode()),
+        [],
+        "never closed",
+        "line 5",
+        id="open-quote-at-eof",
+    ),
+    pytest.param(
+        _bytes("cuoi-nl.csv", (_EOF_QUOTE + "\n").encode()),
+        [],
+        "never closed",
+        "line 5",
+        id="open-quote-at-eof-newline",
+    ),
+    pytest.param(
+        _bytes("mo.csv", (TEXT + '001085012348,Phạm Thị Riêng,1970,"').encode()),
+        [],
+        "never closed",
+        "line 5",
+        id="lone-quote-at-eof",
+    ),
+    pytest.param(
+        _bytes("truong-cuoi.csv", _LAST_FIELD_QUOTE.encode()),
+        [],
+        "never closed",
+        "line 5",
+        id="open-quote-last-field",
+    ),
+    pytest.param(
+        _bytes("u16.csv", b"\xff\xfe" + _EOF_QUOTE.replace(",", "\t").encode("utf-16-le")),
+        [],
+        "never closed",
+        "line 5",
+        id="open-quote-at-eof-utf16",
     ),
     pytest.param(
         _bytes("hq.csv", _HEADER_QUOTE.encode()),
         [],
+        "opens a quote that is never closed",
+        "line 1",
+        id="header-open-quote",
+    ),
+    pytest.param(
+        _bytes("hq2.csv", (_HEADER_QUOTE + '001085012349,"Lê Văn Tư",1971,Nam\n').encode()),
+        [],
         "holds values (long numbers or dates), not column names",
         None,
-        id="header-open-quote",
+        id="header-open-quote-closed-later",
     ),
     pytest.param(
         _bytes("noheader.csv", csv_text(ROWS).encode()),
@@ -614,3 +662,21 @@ def test_normalisers_and_id_parser_take_any_text(values: list[str | None]) -> No
     assert len(ids) == n
     assert ids["id_digits"].dropna().str.fullmatch(r"[0-9]+").all()
     assert len(structure(ids["id_digits"])) == n
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        pytest.param('001085012348,"Phạm Thị Riêng","1970","Nữ"', id="quoted-last-no-newline"),
+        pytest.param('001085012348,"Phạm Thị,\nRiêng",1970,Nữ\n', id="quoted-ends-in-comma"),
+        pytest.param('001085012348,"Phạm Thị ""Riêng""",1970,Nữ\n', id="doubled-quotes"),
+        pytest.param('001085012348,Phạm "Riêng,1970,Nữ\n', id="quote-inside-a-field"),
+    ],
+)
+def test_closed_or_literal_quotes_are_read(tmp_path: Path, last: str):
+    # A closing quote after a comma, an escaped quote or a quote inside an unquoted field
+    # is not an open one: the file is read, with as many records as written.
+    path = tmp_path / "ngoac-dung.csv"
+    path.write_bytes((TEXT + last).encode())
+    _, summary = _validate_ok(tmp_path, path)
+    assert summary["inputs"][0]["rows"] == len(ROWS) + 1
