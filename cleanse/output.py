@@ -50,12 +50,12 @@ def make_folders(path: str | Path, dir_mode: int) -> None:
 def staged_output(
     out_dir: str | Path, *, private: bool = True, shared: bool = False
 ) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out_dir``; on success move its files into place.
+    """Yield a temporary folder beside ``out_dir``; on success put it in place.
 
-    Each file is moved with ``os.replace``, which is atomic on one file system, so a run
-    that fails or is interrupted before the end leaves the earlier results whole and no
-    partial file behind. Files already in ``out_dir`` that the run did not write are left
-    alone. With ``private`` the folders are created 0700 and the files 0600 (records are
+    The staged folder takes the place of ``out_dir`` in one step (see :func:`_publish`),
+    so a run that fails or is interrupted before the end leaves the earlier results whole
+    and no partial file behind. Files already in ``out_dir`` that the run did not write
+    are kept. With ``private`` the folders are created 0700 and the files 0600 (records are
     personal data); ``shared`` makes them 0750 and 0640, readable by the owner's group.
 
     The temporary folder is named ``.OUT.PID.XXXXXXXX.tmp``. A run killed outright
@@ -115,22 +115,103 @@ def remove_dead_stages(parent: Path, name: str) -> list[str]:
 
 
 def _publish(stage: Path, out: Path, private: bool, shared: bool) -> None:
+    """Put the staged results in place of ``out`` in one step where the system allows.
+
+    On Linux the staged folder and ``out`` are exchanged by one ``renameat2`` call, after
+    the entries of ``out`` the run did not write are hard-linked into the stage: a kill
+    at any moment leaves either the old results or the new, whole. Where that cannot be
+    done (another system, a file system without hard links or exchange) each file is
+    moved on its own with ``os.replace``: every file whole, Ctrl-C held off meanwhile.
+    """
     dir_mode, file_mode = output_modes(private=private, shared=shared)
     try:
-        make_folders(out, dir_mode)
-        if not out.is_dir():
+        _set_modes(stage, dir_mode, file_mode)
+        make_folders(out.parent, dir_mode)
+        target = out.resolve()
+        if not target.exists():
+            with contextlib.suppress(OSError):
+                stage.rename(target)  # a new folder appears whole
+                return
+        if not target.is_dir():
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
-        if private:
-            os.chmod(out, dir_mode)
-        for src in sorted(stage.rglob("*")):
-            dest = out / src.relative_to(stage)
-            if src.is_dir():
-                dest.mkdir(exist_ok=True)
-                os.chmod(dest, dir_mode)
-            else:
-                os.chmod(src, file_mode)
-                os.replace(src, dest)
+        if _carry_over(target, stage) and _exchange(stage, target):
+            return  # ``stage`` now holds the old results, which the caller removes
+        with _held_interrupts():
+            _move_files(stage, out, dir_mode, private)
     except OSError as exc:
         raise CleanseError(
             f"cannot write the results: {exc.strerror or exc}", path=str(out)
         ) from None
+
+
+def _set_modes(stage: Path, dir_mode: int, file_mode: int) -> None:
+    os.chmod(stage, dir_mode)
+    for src in stage.rglob("*"):
+        os.chmod(src, dir_mode if src.is_dir() else file_mode)
+
+
+def _carry_over(old: Path, stage: Path) -> bool:
+    """Hard-link into ``stage`` what ``old`` holds and the run did not write (a user's
+    own files, results of another kind); False where the file system cannot."""
+    try:
+        for entry in old.iterdir():
+            dest = stage / entry.name
+            if entry.is_symlink() or not entry.is_dir():
+                if not dest.exists() and not dest.is_symlink():
+                    os.link(entry, dest, follow_symlinks=False)
+            elif dest.is_dir() and not dest.is_symlink():
+                if not _carry_over(entry, dest):
+                    return False
+            elif not dest.exists():
+                shutil.copytree(entry, dest, symlinks=True, copy_function=os.link)
+    except OSError:
+        return False
+    return True
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2``); False where not supported."""
+    try:
+        import ctypes
+
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0
+
+
+@contextlib.contextmanager
+def _held_interrupts() -> Iterator[None]:
+    """Hold off Ctrl-C and SIGTERM while files are moved one by one; they act after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _move_files(stage: Path, out: Path, dir_mode: int, private: bool) -> None:
+    make_folders(out, dir_mode)
+    if not out.is_dir():
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
+    if private:
+        os.chmod(out, dir_mode)
+    for src in sorted(stage.rglob("*")):
+        dest = out / src.relative_to(stage)
+        if src.is_dir():
+            dest.mkdir(exist_ok=True)
+            os.chmod(dest, dir_mode)
+        else:
+            os.replace(src, dest)

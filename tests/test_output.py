@@ -155,3 +155,72 @@ def test_output_path_that_is_a_file_is_an_error_and_the_file_is_kept(tmp_path: P
         (stage / "findings.csv").write_text("x\n", encoding="utf-8")
     assert out.read_bytes() == b"keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# --- one step: the staged folder takes the place of the old one ----------------------------
+
+
+def _publish_over(earlier: Path) -> None:
+    (earlier / "ghi-chu").mkdir()
+    (earlier / "ghi-chu" / "cua-toi.txt").write_text("mine\n", encoding="utf-8")
+    (earlier / "ghi-chu" / "findings.csv").write_text("old sub\n", encoding="utf-8")
+    with staged_output(earlier) as stage:
+        (stage / "findings.csv").write_text("new\n", encoding="utf-8")
+        (stage / "ghi-chu").mkdir()
+        (stage / "ghi-chu" / "findings.csv").write_text("new sub\n", encoding="utf-8")
+
+
+def _check_published(earlier: Path) -> None:
+    assert (earlier / "findings.csv").read_text(encoding="utf-8") == "new\n"
+    assert (earlier / "summary.json").read_text(encoding="utf-8") == '{"rows": 3}'
+    assert (earlier / "ghi-chu" / "findings.csv").read_text(encoding="utf-8") == "new sub\n"
+    assert (earlier / "ghi-chu" / "cua-toi.txt").read_text(encoding="utf-8") == "mine\n"
+    assert sorted(p.name for p in earlier.parent.iterdir()) == ["out"]
+
+
+def test_existing_results_are_exchanged_in_one_step(earlier: Path):
+    # The old folder is swapped out whole (a new inode takes its name), and what the run
+    # did not write is still there, in subfolders too.
+    inode = earlier.stat().st_ino
+    _publish_over(earlier)
+    _check_published(earlier)
+    assert earlier.stat().st_ino != inode
+
+
+def test_without_exchange_files_are_moved_one_by_one(
+    earlier: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Another system, or a file system that cannot swap folders: same outcome.
+    import cleanse.output
+
+    monkeypatch.setattr(cleanse.output, "_exchange", lambda a, b: False)
+    inode = earlier.stat().st_ino
+    _publish_over(earlier)
+    _check_published(earlier)
+    assert earlier.stat().st_ino == inode
+
+
+def test_without_hard_links_files_are_moved_one_by_one(
+    earlier: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A USB stick (exFAT) or a network share may refuse hard links: nothing is lost.
+    import cleanse.output
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(cleanse.output.os, "link", refuse)
+    _publish_over(earlier)
+    _check_published(earlier)
+
+
+def test_output_through_a_symlink_keeps_the_link(tmp_path: Path, earlier: Path):
+    # --out names a link to the team's folder: the results land in that folder and the
+    # link stays a link.
+    link = tmp_path / "bao-cao"
+    link.symlink_to(earlier, target_is_directory=True)
+    with staged_output(link) as stage:
+        (stage / "findings.csv").write_text("new\n", encoding="utf-8")
+    assert link.is_symlink()
+    assert (earlier / "findings.csv").read_text(encoding="utf-8") == "new\n"
+    assert (earlier / "summary.json").exists()
