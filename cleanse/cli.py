@@ -604,12 +604,15 @@ def history(jobs_file: str, chart: str | None, last: int) -> int:
     from cleanse.history import CHART, history_table, read_history, write_chart
     from cleanse.inspect import console
 
-    folder = load_jobs(jobs_file).settings.history
+    settings = load_jobs(jobs_file).settings
+    folder = settings.history
     table = read_history(folder)
     if not len(table):
         raise CleanseError("no batch run yet", path=str(folder), hint="run cleanse batch first")
     console(stderr=False).print(history_table(table, last))
-    written = write_chart(table, Path(chart) if chart else (folder / CHART).resolve())
+    written = write_chart(
+        table, Path(chart) if chart else (folder / CHART).resolve(), shared=settings.shared
+    )
     click.echo(f"chart: {written}", err=True)
     return ExitStatus.OK
 

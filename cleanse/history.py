@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,8 +138,21 @@ def _signed(value: Any, column: str) -> str:
     return str(value)
 
 
-def write_chart(table: pd.DataFrame, path: Path, title: str = "cleanse: findings per run") -> Path:
-    """Write a self-contained HTML page with an SVG line chart of findings per job."""
+def write_chart(
+    table: pd.DataFrame,
+    path: Path,
+    title: str = "cleanse: findings per run",
+    *,
+    shared: bool = False,
+) -> Path:
+    """Write a self-contained HTML page with an SVG line chart of findings per job.
+
+    Created like every result: owner only (0600, new folders 0700), or readable by the
+    owner's group with ``shared``; written beside and renamed into place.
+    """
+    from cleanse.output import make_folders, output_modes
+
+    dir_mode, file_mode = output_modes(shared=shared)
     done = table[table["outcome"].astype(str) != "error"].copy()
     done["findings"] = pd.to_numeric(done["findings"])
     runs = sorted(done["run_at"].astype(str).unique())
@@ -209,10 +223,16 @@ def write_chart(table: pd.DataFrame, path: Path, title: str = "cleanse: findings
         + "</body></html>\n"
     )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(path)
+        make_folders(path.parent, dir_mode)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, file_mode)
+        try:
+            os.fchmod(fd, file_mode)  # whatever the umask
+            with open(fd, "w", encoding="utf-8") as fh:
+                fh.write(page)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise CleanseError(
             f"cannot write the chart: {exc.strerror or exc}", path=str(path)

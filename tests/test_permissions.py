@@ -138,3 +138,23 @@ def test_batch_job_shared_defaults_to_the_setting(folder: Path):
     assert load_jobs(jobs).jobs[0].shared is True
     jobs.write_text(JOBS.format(settings="shared = true", job="shared = false"), "utf-8")
     assert load_jobs(jobs).jobs[0].shared is False
+
+
+@pytest.mark.parametrize(
+    ("settings", "file_mode"),
+    [pytest.param("", 0o600, id="private"), pytest.param("shared = true", 0o640, id="shared")],
+)
+def test_history_chart_has_the_modes_of_the_results(folder: Path, settings: str, file_mode: int):
+    # The chart names jobs and counts only, but it lies among the results: same modes,
+    # whatever the umask, in the history folder or where --chart says.
+    run_batch(folder, settings=settings)
+    jobs = folder / "jobs.toml"
+    chart = folder / "bao-cao" / "tien-do.html"
+    for extra in ([], ["--chart", str(chart)]):
+        result = CliRunner().invoke(cli, ["history", str(jobs), *extra])
+        assert result.exit_code == 0, result.output
+    default = load_jobs(jobs).settings.history / "history.html"
+    assert mode(default) == file_mode
+    assert mode(chart) == file_mode
+    assert mode(chart.parent) == (0o750 if settings else 0o700)
+    assert not [p for p in chart.parent.iterdir() if p.name.endswith(".tmp")]
