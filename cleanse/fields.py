@@ -288,6 +288,18 @@ def detect_kind(present: Iterable[str]) -> str:
 _VALUE_LIKE = re.compile(r"\d{6,}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
 
 
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tabs", "|": "'|'", ":": "':'"}
+
+
+def _split_by_other_delimiter(header: str) -> str | None:
+    """The name of the delimiter ``header`` holds if it is several known headers in one."""
+    for delim, name in _DELIMITER_NAMES.items():
+        parts = header.split(delim)
+        if len(parts) >= 3 and sum(match_header(p.strip(' "')) is not None for p in parts) >= 2:
+            return name
+    return None
+
+
 def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) -> None:
     """Raise when a column the kind requires is absent, naming what was found."""
     missing = [f for f in REQUIRED[kind] if f not in columns.present]
@@ -309,6 +321,18 @@ def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) ->
             hint="check that the file starts with its header line and that no quote in it "
             "is left open",
         )
+    for header in columns.headers:
+        split = _split_by_other_delimiter(header)
+        if split:
+            # The header line uses a delimiter the records do not (or one that is not
+            # read): the --map hint would quote the whole line, which helps nobody.
+            raise CleanseError(
+                f"a {kind} extract needs column(s) {', '.join(missing)}; the header line "
+                f"reads as one column holding names separated by {split}",
+                path=path,
+                hint="save the file again with one delimiter throughout, in the header and "
+                "the records: a comma, a semicolon, a tab or |",
+            )
     found = ", ".join(columns.headers[:12]) + (" …" if len(columns.headers) > 12 else "")
     hint = f"try {'; '.join(guesses)}" if guesses else 'map a column with --map "Header=field"'
     raise CleanseError(

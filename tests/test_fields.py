@@ -248,6 +248,30 @@ def test_missing_required_columns_are_all_named(kind: str, fields: tuple[str, ..
     assert f"needs column(s) {', '.join(fields)}" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        pytest.param("Số định danh;Họ và tên;Ngày sinh;Giới tính", "';'", id="semicolon"),
+        pytest.param("Số định danh|Họ và tên|Ngày sinh", "'|'", id="pipe"),
+        pytest.param("Số định danh\tHọ và tên\tNgày sinh", "tabs", id="tab"),
+    ],
+)
+def test_header_of_names_in_one_column_names_its_delimiter(header: str, named: str):
+    # One header holding several known names: the line is split by another delimiter.
+    with pytest.raises(CleanseError) as caught:
+        check_required(map_columns([header, "x"]), "generic")
+    assert f"names separated by {named}" in str(caught.value)
+    assert "--map" not in str(caught.value)
+
+
+def test_header_with_a_delimiter_but_unknown_parts_gets_the_map_hint():
+    # "Ghi chú; khác; thêm" is one odd column name, not a header split wrongly.
+    with pytest.raises(CleanseError) as caught:
+        check_required(map_columns(["Ghi chú; khác; thêm", "Tên", "Ngày sinh"]), "generic")
+    assert "found: Ghi chú; khác; thêm" in str(caught.value)
+    assert "separated" not in str(caught.value)
+
+
 # --- --map and mapping files ----------------------------------------------------------
 
 

@@ -161,9 +161,15 @@ REFUSED = [
     pytest.param(_bytes("rong.csv", b""), [], "empty", None, id="empty-0-bytes"),
     pytest.param(_bytes("rac.csv", _garbage), [], "binary", None, id="binary-garbage-nul"),
     pytest.param(_truncated_xlsx, [], "damaged", None, id="truncated-xlsx"),
-    pytest.param(_bytes("colon.csv", _COLON.encode()), [], "needs column(s)", None, id="colon"),
     pytest.param(
-        _bytes("mixed.csv", _MIXED.encode()), [], "needs column(s)", None, id="mixed-delimiter"
+        _bytes("colon.csv", _COLON.encode()), [], "names separated by ':'", None, id="colon"
+    ),
+    pytest.param(
+        _bytes("mixed.csv", _MIXED.encode()),
+        [],
+        "names separated by ';'",
+        None,
+        id="mixed-delimiter",
     ),
     pytest.param(
         _bytes("more.csv", _RAGGED_MORE.encode()), [], "5 field(s)", "line 5", id="ragged-too-many"
