@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import shutil
+import socket
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -19,8 +21,11 @@ PRIVATE_MODES = (0o700, 0o600)
 SHARED_MODES = (0o750, 0o640)  # --shared: the owner's group may read, never write
 PUBLIC_MODES = (0o755, 0o644)  # synthetic data only (cleanse sample)
 
-# mkdtemp's random part: 8 of [a-z0-9_].
-_STAGE_TAIL = r"\.(\d+)\.[a-z0-9_]{8}\.tmp"
+# A stage is named .OUT.HOST.PID.XXXXXXXX.tmp: HOST a tag of this machine's name, so that
+# two machines writing to one network folder never judge each other's processes;
+# XXXXXXXX mkdtemp's random part, 8 of [a-z0-9_].
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+_STAGE_TAIL = r"\.([0-9a-f]{8})\.(\d+)\.[a-z0-9_]{8}\.tmp"
 
 
 def output_modes(*, private: bool = True, shared: bool = False) -> tuple[int, int]:
@@ -58,9 +63,9 @@ def staged_output(
     are kept. With ``private`` the folders are created 0700 and the files 0600 (records are
     personal data); ``shared`` makes them 0750 and 0640, readable by the owner's group.
 
-    The temporary folder is named ``.OUT.PID.XXXXXXXX.tmp``. A run killed outright
-    (SIGKILL, power cut) cannot remove its own; the next run writing to the same ``--out``
-    removes those of processes that no longer exist.
+    The temporary folder is named ``.OUT.HOST.PID.XXXXXXXX.tmp``. A run killed outright
+    (SIGKILL, power cut) cannot remove its own; the next run on the same machine writing
+    to the same ``--out`` removes those of processes that no longer exist.
     """
     out = Path(out_dir)
     parent = out.resolve().parent
@@ -69,7 +74,9 @@ def staged_output(
         make_folders(parent, dir_mode)
         remove_dead_stages(parent, out.name)
         stage = Path(
-            tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=parent)
+            tempfile.mkdtemp(
+                prefix=f".{out.name}.{_HOST}.{os.getpid()}.", suffix=".tmp", dir=parent
+            )
         )
     except OSError as exc:
         raise CleanseError(
@@ -95,14 +102,18 @@ def _alive(pid: int) -> bool:
 def remove_dead_stages(parent: Path, name: str) -> list[str]:
     """Remove the temporary folders for ``name`` left in ``parent`` by runs that died.
 
-    Only folders of our own name pattern, owned by this user, whose process is gone.
+    Only folders of our own name pattern, made on this machine, owned by this user,
+    whose process is gone.
     """
     pattern = re.compile(rf"^\.{re.escape(name)}{_STAGE_TAIL}$")
     removed = []
     with contextlib.suppress(OSError):
         for p in parent.iterdir():
             found = pattern.match(p.name)
-            if not found or int(found.group(1)) == os.getpid() or _alive(int(found.group(1))):
+            if not found or found.group(1) != _HOST:
+                continue  # not a stage, or another machine's: only it can tell
+            pid = int(found.group(2))
+            if pid == os.getpid() or _alive(pid):
                 continue
             try:
                 st = p.lstat()

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from helpers import snapshot
 
+from cleanse.output import _HOST
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 HOOK = """
@@ -129,9 +131,32 @@ def test_ctrl_c_while_writing_exits_130_and_leaves_the_earlier_results(folder: P
 
 
 def test_a_live_runs_temporary_folder_is_not_removed(folder: Path):
-    live = folder / f".OUT.{os.getpid()}.abcdefgh.tmp"
+    live = folder / f".OUT.{_HOST}.{os.getpid()}.abcdefgh.tmp"
     live.mkdir()
     other = folder / ".OUT.notapid.tmp"
     other.mkdir()
     run(folder, "validate")
     assert beside(folder) == sorted(["OUT", live.name, other.name])
+
+
+def _dead_pid() -> int:
+    """The number of a process that has ended."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout)
+
+
+def test_another_machines_temporary_folder_is_not_removed(folder: Path):
+    # On a network folder a process number of another machine means nothing here: its
+    # stage is left to it, while this machine's dead one is removed.
+    dead = _dead_pid()
+    theirs = folder / f".OUT.{'0' * 8 if _HOST != '0' * 8 else '1' * 8}.{dead}.abcdefgh.tmp"
+    ours = folder / f".OUT.{_HOST}.{dead}.abcdefgh.tmp"
+    theirs.mkdir()
+    ours.mkdir()
+    run(folder, "validate")
+    assert beside(folder) == sorted(["OUT", theirs.name])
