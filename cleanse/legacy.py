@@ -123,7 +123,7 @@ SYLLABLES: frozenset[str] = frozenset(o + r for o in ONSETS for r in RHYMES)
 _TONES = {_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT}
 _STOP = ("p", "t", "c", "ch")
 _WORD = re.compile(r"[^\W\d_]+")
-_UPPER2 = re.compile(r"[A-Z].*[A-Z]", re.DOTALL)
+_UPPER2 = re.compile(r"[A-Z]{2}")
 _LOWER = re.compile(r"[a-z]")
 
 
@@ -155,7 +155,8 @@ def _convert_text(text: str, scheme: str) -> str:
     if out != text and _UPPER2.search(text) and not _LOWER.search(text):
         # All-caps text typed in a TCVN3 "H" font (.VnTimeH draws the lowercase codes as
         # capitals): its Vietnamese letters came out lowercase. Judged on the whole value,
-        # from at least two ASCII capitals, so that "N÷" (Nữ) stays as typed.
+        # from two ASCII capitals in a row and no ASCII lowercase, so that "N÷" (Nữ) and
+        # "Lª Hµ" (Lê Hà: each word a capital and a Vietnamese letter) stay as typed.
         out = out.upper()
     return out
 

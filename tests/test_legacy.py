@@ -35,6 +35,8 @@ TCVN3_CASES = [
     ("Hå ChÝ Minh", "Hồ Chí Minh"),
     ("Tr\xadêng", "Trường"),
     ("NGUYÔN V¡N A", "NGUYỄN VĂN A"),  # an all-caps (.VnTimeH) word
+    ("Lª Hµ", "Lê Hà"),  # no ASCII lowercase, yet not all-caps: each word Capital + letter
+    ("Vò LÖ", "Vũ Lệ"),
 ]
 VNI_CASES = [
     ("Haø Noäi", "Hà Nội"),
