@@ -130,7 +130,14 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from cleanse.normalise import PRECISION_FULL, PRECISION_MONTH, name_key, to_arrow
+from cleanse.normalise import (
+    PRECISION_FULL,
+    PRECISION_MONTH,
+    canonical_name,
+    exact_name,
+    name_key,
+    to_arrow,
+)
 from cleanse.prepare import prepare, prepared_chunks
 from cleanse.read import Chunk, Extract
 from cleanse.rules.ids import structure
@@ -351,10 +358,14 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     # Names: the folded key, of the repaired text where the name was mojibake, without
     # digits and symbols (Nguyễn Văn An2, Trần Thị #Lan).
     key = to_arrow(prep["name_key"])
+    # The exact name (canonical marks, lower case), for field mismatches the key misses.
+    exact = to_arrow(prep["name_clean"])
     moji = prep["name_mojibake"].to_numpy(dtype=bool)
     if moji.any():
         fixed = to_arrow(name_key(prep["name_repaired"]))
         key = pc.if_else(pa.array(moji), fixed, key)
+        exact = pc.if_else(pa.array(moji), to_arrow(canonical_name(prep["name_repaired"])), exact)
+    exact = exact_name(exact)
     key = pc.replace_substring(key, "\u2019", "'")  # H’Hen = H'Hen
     key = pc.replace_substring_regex(key, r"[^\p{L}\s'\-]", "")
     key = pc.utf8_trim_whitespace(pc.replace_substring_regex(key, r"\s+", " "))
@@ -394,6 +405,7 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
             "cmnd9": text(cmnd9),
             "bhxh": text(bhxh),
             "name_key": text(key),
+            "name_exact": text(exact),
             "surname": text(surname),
             "middle": text(middle),
             "given": text(given),
@@ -422,7 +434,9 @@ def load_records(
     column), ``id_any`` (any 12-digit value, for similarity), ``cmnd9``, ``bhxh``
     (10-digit code); ``name_key`` (folded, mojibake repaired, digits and symbols dropped)
     and its ``surname`` (first word), ``middle`` and ``given`` (last word; a one-word name
-    has only a given name); ``dob_year/month/day/precision/placeholder``, ``gender_code``;
+    has only a given name); ``name_exact`` (the name with its marks, in canonical tone
+    placement and lower case; null when it has none);
+    ``dob_year/month/day/precision/placeholder``, ``gender_code``;
     ``death_ord`` (yyyymmdd of a death date, dd = 00 when only month and year are known);
     ``is_death_event`` (a hộ tịch khai tử); ``active`` (btxh "đang hưởng"; bhxh unless
     its status says dừng/thôi/ngừng). Read chunk by chunk; text as Arrow strings, repeated

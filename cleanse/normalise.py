@@ -157,6 +157,74 @@ def clean_text(values: pd.Series) -> pd.Series:
     return _text_series(clean_arrow(to_arrow(values)), _index(values))
 
 
+# --- tone-mark placement (DOMAIN.md §7.2) ------------------------------------------
+
+# The canonical placement is the old style, the default of Unikey and the spelling of
+# the sample generator: in an open oa/oe/uy syllable the mark sits on the first vowel
+# (hòa, khỏe, thúy). The passes below work on NFD text, where a tone is one combining
+# mark after its vowel: moving it is swapping two code points. RE2 has no lookaround and
+# an ASCII-only \b, so the word's end is matched (and put back) as a group.
+_TONE = "[\u0300\u0301\u0303\u0309\u0323]"  # grave, acute, tilde, hook, dot below
+_WORD_END = r"($|[^\p{L}\p{M}])"
+# oa/oe: never after q (Vietnamese writes "qu"), so no group before the o.
+_OA_OE = (rf"([oO])([aAeE])({_TONE}){_WORD_END}", r"\1\3\2\4")
+# uy, not after q: in quý and Quỳnh the u belongs to the consonant.
+_UY = (rf"([^qQ]|^)([uU])([yY])({_TONE}){_WORD_END}", r"\1\2\4\3\5")
+# u + ơ before a final consonant or a vowel coda (a plain letter) is ươ typed without its
+# first horn (Phuơng, ruợu); thuở and huơ end at the ơ and stay.
+_UO = (rf"([^qQ]|^)([uU])([oO]\x{{31B}}{_TONE}?[nNcCtTmMpPiIuU])($|\P{{M}})", "\\1\\2\u031b\\3\\4")
+# The values that can change, in NFC: a second vowel carrying a tone at a word's end,
+# u + ơ before a coda, or any combining mark (decomposed text, composed on the way).
+_TONE_CANDIDATE = (
+    rf"[oO][àáảãạèéẻẽẹÀÁẢÃẠÈÉẺẼẸ]{_WORD_END}|[uU][ỳýỷỹỵỲÝỶỸỴ]{_WORD_END}"
+    r"|[uU][ơờớởỡợƠỜỚỞỠỢ][nNcCtTmMpPiIuU]|\p{M}"
+)
+
+
+def _place_tones(arr: pa.Array) -> pa.Array:
+    arr = pc.utf8_normalize(arr, "NFD")
+    arr = pc.replace_substring_regex(arr, *_OA_OE)
+    # Twice: a match takes the character before it and the one after, so of two
+    # clusters side by side ("ủy ủy", "uơnuơn") the second is found only on the next pass.
+    for pattern, to in (_UY, _UY, _UO, _UO):
+        arr = pc.replace_substring_regex(arr, pattern, to)
+    return pc.utf8_normalize(arr, "NFC")
+
+
+def canonical_tones(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Names with one tone-mark placement: hoà → hòa, khoẻ → khỏe, THUỶ → THỦY, Phuơng →
+    Phương (the old style, first vowel, of open oa/oe/uy; qu and gi left alone).
+
+    Case is kept, nulls stay null, and the folded key does not change. Only the values
+    that can change are worked on (they come out in NFC); the rest pass as they are.
+    """
+    arr = _single(to_arrow(arr))
+    return _where(arr, pc.match_substring_regex(arr, _TONE_CANDIDATE), _place_tones)
+
+
+def canonical_name(values: pd.Series) -> pd.Series:
+    """The name as the tool writes it: cleaned (:func:`clean_text`), canonical tones."""
+    arr = canonical_tones(clean_arrow(to_arrow(values)))
+    return _text_series(arr, _index(values))
+
+
+def exact_name(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The key exact name comparisons use, from a name in canonical form (``name_clean``,
+    :func:`canonical_name`): lower case, H’Hen = H'Hen, digits and symbols dropped as in
+    the folded key; null where the name has no Vietnamese marks (a system without
+    diacritics wrote it: there is nothing to compare but the folded key)."""
+    arr = pc.utf8_lower(_single(to_arrow(arr)))
+    arr = _where(arr, pc.match_substring_regex(arr, r"[^\p{L}\p{M} '\-]|  |^ | $"), _letters_only)
+    plain = pc.fill_null(pc.or_(pc.string_is_ascii(arr), pc.equal(arr, "")), True)
+    return pc.if_else(plain, pa.scalar(None, arr.type), arr)
+
+
+def _letters_only(arr: pa.Array) -> pa.Array:
+    arr = pc.replace_substring(arr, "\u2019", "'")
+    arr = pc.replace_substring_regex(arr, r"[^\p{L}\p{M}\s'\-]", "")
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+
+
 def fold_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Accents folded, đ→d, lower case, spaces collapsed (input need not be clean)."""
     return by_value(arr, _fold_values, always=True)

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from cleanse.normalise import (
     _text_series,
+    canonical_tones,
     clean_arrow,
     detect_mojibake,
     fold_arrow,
@@ -53,10 +54,11 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
     """Return the chunk with parsed columns added (raw columns untouched).
 
     ``id_*`` and ``bhxh_*`` from the ID columns, ``dob_*`` and ``death_date_*`` from the
-    dates, ``gender_code``/``gender_invalid``, ``name_clean`` and ``name_key`` from the
-    name, ``{field}_blank`` for the fields of :data:`CLEANED` the file has, and
-    ``{field}_mojibake``/``{field}_repaired`` for its other text fields. A field the
-    file lacks gives all-NA companions, so rules need no special cases.
+    dates, ``gender_code``/``gender_invalid``, ``name_clean`` (cleaned, canonical tone
+    marks) and ``name_key`` (folded) from the name, ``{field}_blank`` for the fields of
+    :data:`CLEANED` the file has, and ``{field}_mojibake``/``{field}_repaired`` for its
+    other text fields. A field the file lacks gives all-NA companions, so rules need no
+    special cases.
     """
     n = len(frame)
     index = frame.index
@@ -86,7 +88,9 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
         parse_gender(clean("gender"), gender_codes),
         pd.DataFrame(
             {
-                "name_clean": _text_series(clean("full_name"), index),
+                # One tone-mark placement (hoà = hòa): what suggestions show and exact
+                # comparisons use. The folded key is the same either way.
+                "name_clean": _text_series(canonical_tones(clean("full_name")), index),
                 "name_key": _text_series(fold_arrow(raw_name), index),
                 "name_mojibake": name_moji["mojibake"].to_numpy(),
                 "name_repaired": name_moji["repaired"].to_numpy(),

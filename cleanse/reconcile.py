@@ -14,12 +14,14 @@ result into the tables of SPEC §5 (``persons``, ``links``, ``review``, ``discre
   person holds two or more of them (``related_*`` = the first record with another ID).
 - ``link.field_mismatch``: each record is compared with its person's *anchor* (the first
   reference record; without one the first record of the first extract, by row) on the
-  folded name, the birth date (a year-only, month/year or 01/01 date is compatible with
-  any date it covers; a day/month swap is a mismatch), the gender and the ID (two
-  different well-formed IDs are ``link.id_conflict`` instead; a 9-digit CMND beside a
-  12-digit ID is not compared). The finding sits on the compared record, never on the
-  anchor, so with a reference it names the side that disagrees with the reference; the
-  suggestion is the reference value. One finding and one ``discrepancies`` row per field.
+  name (the folded key; and, when both names carry marks, the name with its marks in
+  canonical tone placement, lower case: Tú is not Tư, Hoà is Hòa), the birth date (a
+  year-only, month/year or 01/01 date is compatible with any date it covers; a
+  day/month swap is a mismatch), the gender and the ID (two different well-formed IDs
+  are ``link.id_conflict`` instead; a 9-digit CMND beside a 12-digit ID is not
+  compared). The finding sits on the compared record, never on the anchor, so with a
+  reference it names the side that disagrees with the reference; the suggestion is the
+  reference value. One finding and one ``discrepancies`` row per field.
 - ``vital.deceased_active``: a person with a death registration (hộ tịch khai tử) or a
   death date in any extract, whose BTXH or BHXH record is active (``active`` of
   ``load_records``) while the run's month (``today``) is after the month of death;
@@ -359,8 +361,12 @@ class _Finder:
             return values.iloc[rec].reset_index(drop=True), values.iloc[anc].reset_index(drop=True)
 
         found: dict[str, np.ndarray] = {}
+        # Names differ when their folded keys do, or when both carry marks and differ with
+        # them (Tú and Tư): tone placement, case and spacing are the same name, and a
+        # name without marks (a system without diacritics) is compared by its key only.
         x, y = col("name_key")
-        found["full_name"] = _differ(x, y)
+        xe, ye = col("name_exact")
+        found["full_name"] = _differ(x, y) | _differ(xe, ye)
         x, y = col("gender_code")
         found["gender"] = _differ(x.astype("string"), y.astype("string"))
         found["dob"] = self._dob_differ(rec, anc)

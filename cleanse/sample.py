@@ -401,6 +401,13 @@ def _title(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split(" "))
 
 
+def _normal_name(text: str) -> str:
+    """What ``name.format`` suggests: NFC, spaces collapsed, Title Case unless the name is
+    Title Case or CAPITALS (the names here already have canonical tone marks)."""
+    clean = " ".join(unicodedata.normalize("NFC", text).split())
+    return clean if clean.istitle() or clean.isupper() else _title(clean)
+
+
 # --- people -------------------------------------------------------------------------
 
 
@@ -1463,9 +1470,12 @@ def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float) -> None:
         count: int = k,
         check: str | None = None,
         suggest: bool = False,
+        suggestion: Callable[[str], str] | None = None,
     ) -> None:
         cand = ext.candidates(mask & ~ext.varied_in(col))
         idx, before = ext.change(col, cand, make, count, check)
+        if suggestion is not None:  # made from the value written
+            before, suggest = [suggestion(v) for v in ext.get(col, idx)], True
         ext.add_truth(rule, idx, col, suggestion=before if suggest else None)
 
     def each(fn: Callable[[str], str | None]) -> _Make:
@@ -1525,7 +1535,14 @@ def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float) -> None:
         first = parts[0][:2].upper() + parts[0][2:].lower()  # NGuyễn Văn An
         return " ".join([first, *(_title(w) for w in parts[1:])])
 
-    inject("name.format", "full_name", kinh & non_ascii, each(bad_format), check="key")
+    inject(
+        "name.format",
+        "full_name",
+        kinh & non_ascii,
+        each(bad_format),
+        check="key",
+        suggestion=_normal_name,
+    )
 
     def bad_name(v: str) -> str | None:
         parts = v.split(" ")

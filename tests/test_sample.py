@@ -375,6 +375,10 @@ def test_truth_values_in_detail(dense: dict) -> None:
             assert r.suggestion.startswith("0")
         elif r.rule == "text.mojibake":  # the suggestion is the repaired text
             assert _undo(value) == r.suggestion
+        elif r.rule == "name.format":  # the name cleaned, in Title Case or CAPITALS
+            clean = " ".join(unicodedata.normalize("NFC", value).split())
+            assert r.suggestion.lower() == clean.lower()
+            assert r.suggestion.istitle() or r.suggestion.isupper()
         else:
             assert r.suggestion == ""
         if r.rule == "id.place_code":

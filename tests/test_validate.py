@@ -413,27 +413,35 @@ RULE_CASES = [
         {1: {"full_name": "Y-Moan Niê"}, 2: {"full_name": "Ksor H'Blương"}},
     ),
     # name.format
-    case("name.format-fires-nfd", [hit(1, "name.format")], {1: {"full_name": NFD_NAME}}),
+    case(
+        "name.format-fires-nfd",
+        [hit(1, "name.format", suggestion="Nguyễn Văn An")],
+        {1: {"full_name": NFD_NAME}},
+    ),
     case(
         "name.format-fires-double-space",
-        [hit(1, "name.format")],
+        [hit(1, "name.format", suggestion="Nguyễn Văn An")],
         {1: {"full_name": "Nguyễn  Văn An"}},
     ),
     case(
         "name.format-fires-leading-space",
-        [hit(1, "name.format")],
+        [hit(1, "name.format", suggestion="Nguyễn Văn An")],
         {1: {"full_name": " Nguyễn Văn An"}},
     ),
     case(
         "name.format-fires-trailing-space",
-        [hit(1, "name.format")],
+        [hit(1, "name.format", suggestion="Nguyễn Văn An")],
         {1: {"full_name": "Nguyễn Văn An "}},
     ),
     case(
-        "name.format-fires-lower-case", [hit(1, "name.format")], {1: {"full_name": "nguyễn văn an"}}
+        "name.format-fires-lower-case",
+        [hit(1, "name.format", suggestion="Nguyễn Văn An")],
+        {1: {"full_name": "nguyễn văn an"}},
     ),
     case(
-        "name.format-fires-mixed-case", [hit(1, "name.format")], {1: {"full_name": "NGuyễn Văn An"}}
+        "name.format-fires-mixed-case",
+        [hit(1, "name.format", suggestion="Nguyễn Văn An")],
+        {1: {"full_name": "NGuyễn Văn An"}},
     ),
     case("name.format-quiet-capitals", [], {1: {"full_name": "NGUYỄN VĂN AN"}}),
     case(

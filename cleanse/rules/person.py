@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.compute as pc
 
-from cleanse.normalise import not_nfc, to_arrow
+from cleanse.normalise import _text_series, not_nfc, to_arrow
 from cleanse.rules import Context, per_chunk, rule
 
 # Letters, combining marks, spaces, and the apostrophe and hyphen of minority names
@@ -58,11 +58,20 @@ def name_invalid(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     return name_invalid_mask(chunk)
 
 
+def _normal_form(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The name cleaned, with canonical tone marks (``name_clean``), in Title Case unless
+    it is already Title Case or CAPITALS (as forms write it)."""
+    clean = to_arrow(chunk["name_clean"])
+    cased = pc.fill_null(pc.or_(pc.utf8_is_title(clean), pc.utf8_is_upper(clean)), True)
+    return _text_series(pc.if_else(cased, clean, pc.utf8_title(clean)), chunk.index)
+
+
 @rule(
     "name.format",
     severity="warning",
     field="full_name",
     needs=("full_name",),
+    suggest=_normal_form,
     vi="họ tên chưa chuẩn: Unicode tổ hợp, thừa dấu cách, hoặc chữ hoa/thường lẫn lộn",
     en="name not in normal form: decomposed Unicode, stray spaces or mixed case",
 )

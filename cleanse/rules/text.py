@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cleanse.normalise import detect_mojibake
+from cleanse.normalise import canonical_name, detect_mojibake
 from cleanse.rules import Context, rule
 
 # Canonical fields holding free text, checked as read (before NFC).
@@ -37,7 +37,11 @@ def _detected(chunk: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _repaired(chunk: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    return pd.DataFrame({f: d["repaired"] for f, d in _detected(chunk).items()}, index=chunk.index)
+    """The repaired text; a name as the tool writes names (spaces, canonical tone marks)."""
+    found = {f: d["repaired"] for f, d in _detected(chunk).items()}
+    if "full_name" in found:
+        found["full_name"] = canonical_name(found["full_name"])
+    return pd.DataFrame(found, index=chunk.index)
 
 
 @rule(
