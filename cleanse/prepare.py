@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -130,12 +131,24 @@ def prepared_chunks(
     the caller.
     """
     chunks = ((i, chunk) for i, ext in enumerate(extracts) for chunk in ext.chunks())
-    reading = threading.Lock()
+    # One reader at a time, in the order the tasks were submitted: task k reads the k-th
+    # chunk, so the results, taken in that order, keep the files' order. (A lock alone
+    # let a later task read first now and then, and swap two chunks.) The pool takes
+    # tasks first in, first out, so the task whose turn it is always has a worker.
+    turn = threading.Condition()
+    next_turn = 0
+    tickets = itertools.count()
     end = object()
 
-    def load() -> tuple[int, T] | object:
-        with reading:  # one reader: chunks come off the files in order
-            got = next(chunks, None)
+    def load(ticket: int) -> tuple[int, T] | object:
+        nonlocal next_turn
+        with turn:
+            turn.wait_for(lambda: next_turn == ticket)
+            try:
+                got = next(chunks, None)
+            finally:
+                next_turn += 1
+                turn.notify_all()
         if got is None:
             return end
         i, chunk = got
@@ -143,12 +156,12 @@ def prepared_chunks(
 
     # Reading starts now, not at the first next(): the caller's own set-up overlaps it.
     pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="cleanse-prepare")
-    pending = collections.deque(pool.submit(load) for _ in range(ahead))
+    pending = collections.deque(pool.submit(load, next(tickets)) for _ in range(ahead))
 
     def results() -> Iterator[tuple[int, T]]:
         try:
             while (done := pending.popleft().result()) is not end:
-                pending.append(pool.submit(load))
+                pending.append(pool.submit(load, next(tickets)))
                 yield done  # type: ignore[misc]
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

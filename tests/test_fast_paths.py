@@ -207,6 +207,22 @@ def test_prepared_chunks_come_in_file_order(tmp_path, ahead: int) -> None:  # ty
     assert firsts == [(1 + 3 * i, 3) for i in range(6)] + [(19, 2)]
 
 
+@pytest.mark.parametrize("ahead", [2, 3])
+def test_read_ahead_never_swaps_two_chunks(tmp_path, monkeypatch, ahead: int) -> None:  # type: ignore[no-untyped-def]
+    # The workers race for the reader: whichever wins, task k must read the k-th chunk.
+    # A plain lock let a later task read first now and then. Preparing is skipped here:
+    # only the reading order is under test, and many streams are needed to see a race.
+    import cleanse.prepare
+    from cleanse.prepare import prepared_chunks
+
+    monkeypatch.setattr(cleanse.prepare, "prepare", lambda frame, codes: frame)
+    ext = _extract(tmp_path, 60)
+    expected = [1 + 3 * i for i in range(20)]
+    for _ in range(100):
+        got = prepared_chunks([ext], None, lambda i, c, p: c.first_row, ahead=ahead)
+        assert [first for _, first in got] == expected
+
+
 def test_an_error_in_the_reading_thread_reaches_the_caller(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from cleanse.errors import CleanseError
     from cleanse.prepare import prepared_chunks
