@@ -85,8 +85,22 @@ def staged_output(
     try:
         yield stage
         _publish(stage, out, private, shared)
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            raise
+        # Disk or quota full while the results were written: the stage goes, the earlier
+        # results stay, and the user is told what to do rather than shown a trace.
+        raise CleanseError(
+            f"cannot write the results: {exc.strerror or 'the disk is full'}",
+            path=str(out),
+            hint="free some space on that disk, or write elsewhere with --out; "
+            "earlier results are left as they were",
+        ) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _alive(pid: int) -> bool:

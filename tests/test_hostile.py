@@ -593,6 +593,41 @@ def test_unexpected_os_error_says_its_reason(tmp_path: Path, monkeypatch):
     assert "internal error (OSError" in line and "No space left on device" in line
 
 
+@pytest.mark.parametrize("command", ["validate", "reconcile"])
+def test_disk_full_while_writing_is_one_line_and_keeps_earlier_results(
+    tmp_path: Path, monkeypatch, command: str
+):
+    # The disk fills up half-way through the results: earlier results stay whole, the
+    # half-written stage goes, and the line says what to do.
+    import cleanse.write
+
+    path = tmp_path / "tot.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    args = [command, str(path), *([str(path)] if command == "reconcile" else []), "--out"]
+    if command == "reconcile":
+        other = tmp_path / "khac.csv"
+        other.write_text(TEXT, encoding="utf-8")
+        args[2] = str(other)
+    first = run(*args, str(out))
+    assert first.exit_code in (0, 1), first.output
+    before = snapshot(out)
+    real = cleanse.write.write_tables
+
+    def fill_up(tables: Any, folder: Path, *rest: Any, **kwargs: Any) -> Any:
+        real(tables, folder, *rest, **kwargs)  # some files are written, then no space
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cleanse.write, "write_tables", fill_up)
+    line = error_line(run(*args, str(out)))
+    assert "cannot write the results: No space left on device" in line
+    assert "free some space" in line and str(out) in line
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["tot.csv", "out", *(["khac.csv"] if command == "reconcile" else [])]
+    )
+
+
 def test_unexpected_error_with_debug_shows_the_traceback(tmp_path: Path, monkeypatch):
     _explode(monkeypatch, ValueError("boom"))
     path = tmp_path / "tot.csv"
