@@ -135,6 +135,7 @@ from cleanse.normalise import (
     PRECISION_MONTH,
     canonical_name,
     exact_name,
+    letters_only,
     name_key,
     to_arrow,
 )
@@ -366,9 +367,7 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
         key = pc.if_else(pa.array(moji), fixed, key)
         exact = pc.if_else(pa.array(moji), to_arrow(canonical_name(prep["name_repaired"])), exact)
     exact = exact_name(exact)
-    key = pc.replace_substring(key, "\u2019", "'")  # H’Hen = H'Hen
-    key = pc.replace_substring_regex(key, r"[^\p{L}\s'\-]", "")
-    key = pc.utf8_trim_whitespace(pc.replace_substring_regex(key, r"\s+", " "))
+    key = letters_only(key)  # H’Hen = H'Hen; digits and symbols dropped
     key = pc.if_else(pc.equal(key, ""), _null_str(n), key)
     surname = pc.struct_field(pc.extract_regex(key, r"^(?P<s>\S+) "), [0])
     given = pc.struct_field(pc.extract_regex(key, r"(?P<g>\S+)$"), [0])

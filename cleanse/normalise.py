@@ -214,12 +214,14 @@ def exact_name(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     the folded key; null where the name has no Vietnamese marks (a system without
     diacritics wrote it: there is nothing to compare but the folded key)."""
     arr = pc.utf8_lower(_single(to_arrow(arr)))
-    arr = _where(arr, pc.match_substring_regex(arr, r"[^\p{L}\p{M} '\-]|  |^ | $"), _letters_only)
+    arr = _where(arr, pc.match_substring_regex(arr, r"[^\p{L}\p{M} '\-]|  |^ | $"), letters_only)
     plain = pc.fill_null(pc.or_(pc.string_is_ascii(arr), pc.equal(arr, "")), True)
     return pc.if_else(plain, pa.scalar(None, arr.type), arr)
 
 
-def _letters_only(arr: pa.Array) -> pa.Array:
+def letters_only(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A name's letters, marks, apostrophes and hyphens, single-spaced: H’Hen = H'Hen,
+    Nguyễn Văn An2 = Nguyễn Văn An. Used on the folded key and on the exact name."""
     arr = pc.replace_substring(arr, "\u2019", "'")
     arr = pc.replace_substring_regex(arr, r"[^\p{L}\p{M}\s'\-]", "")
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
