@@ -110,7 +110,22 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "Hưởng từ tháng",
     ),
     "phone": ("Số điện thoại", "SĐT", "Điện thoại", "Phone"),
+    # A name split over columns, joined into full_name (family, middle, given) when the
+    # file has no full-name column. Matched automatically only as a set: "Họ" and "Tên"
+    # both (see map_columns), since a lone "Tên" column often holds the whole name.
+    # "Họ đệm" holds the family name with the middle name: joined, the name is the same.
+    # Not "First name"/"Last name": Vietnamese writes the family name first, so which
+    # of the two holds it depends on who filled the form; --map says which.
+    "family_name": ("Họ", "Họ đệm", "Họ và chữ đệm", "Họ và tên đệm", "Family name", "Surname"),
+    "middle_name": ("Tên đệm", "Chữ đệm", "Tên lót", "Middle name"),
+    "given_name": ("Tên", "Tên gọi", "Given name"),
+    # Any other person number of a generic extract (a beneficiary or patient number):
+    # no header is common enough to guess; map one with --map "Số hồ sơ=other_id".
+    "other_id": (),
 }
+
+# The parts of a split name, in the order they are joined.
+NAME_PARTS: tuple[str, ...] = ("family_name", "middle_name", "given_name")
 
 FIELDS: tuple[str, ...] = tuple(FIELD_ALIASES)
 
@@ -158,9 +173,37 @@ def nearest_fields(header: str, limit: int = 3) -> list[str]:
     return out[:limit]
 
 
+class FileHeader(str):
+    """A header named by a mapping file rather than by ``--map``.
+
+    One mapping file serves many extracts, so a file that lacks such a header is not an
+    error, and a ``--map`` naming the same field wins over it.
+    """
+
+    __slots__ = ()
+
+
+def map_item(header: str, field: str) -> str:
+    """The ``--map`` option that maps ``header`` to ``field``, as a user would type it."""
+    return f'--map "{header}={field}"'
+
+
 def parse_map_option(items: Iterable[str]) -> dict[str, str]:
-    """Read ``--map "Header=field"`` items into {header: field}, checking each field name."""
+    """Read ``--map "Header=field"`` items into {header: field}, checking each field name.
+
+    Two items naming one field, or one header (loosely matched) mapped to two fields, are
+    an error: which column holds the field is for the user to say once.
+    """
+    return _parse_map(items, from_file=False)
+
+
+def _parse_map(items: Iterable[str], *, from_file: bool) -> dict[str, str]:
+    def shown(header: str, field: str) -> str:
+        return f'the line "{header} = {field}"' if from_file else map_item(header, field)
+
     mapping: dict[str, str] = {}
+    by_fold: dict[str, str] = {}
+    by_field: dict[str, str] = {}
     for item in items:
         header, sep, field = item.rpartition("=")
         header, field = header.strip(), field.strip()
@@ -172,7 +215,28 @@ def parse_map_option(items: Iterable[str]) -> dict[str, str]:
                 f"--map {item!r}: {field!r} is not a field; nearest: {', '.join(near)}",
                 hint="`cleanse fields` lists them",
             )
-        mapping[header] = field
+        key = fold_scalar(header) or header
+        before = by_fold.get(key)
+        if before is not None:
+            if mapping[before] == field:
+                continue  # the same mapping given twice
+            raise CleanseError(
+                f"{shown(header, field)}: the column {header!r} is already mapped by "
+                f"{shown(before, mapping[before])}",
+                hint="map each column to one field",
+            )
+        other = by_field.get(field)
+        if other is not None and not from_file:
+            # A mapping file may name one field under several headers (it serves many
+            # extracts); a file that has two of them is refused by map_columns.
+            raise CleanseError(
+                f"{shown(header, field)}: {field} is already mapped by {shown(other, field)}",
+                hint="map one column to each field",
+            )
+        name = FileHeader(header) if from_file else header
+        mapping[name] = field
+        by_fold[key] = name
+        by_field.setdefault(field, name)
     return mapping
 
 
@@ -189,7 +253,7 @@ def read_map_file(path: str | Path) -> dict[str, str]:
         if line:
             items.append(line)
     try:
-        return parse_map_option(items)
+        return _parse_map(items, from_file=True)
     except CleanseError as exc:
         raise CleanseError(exc.message, path=str(p), hint=exc.hint) from None
 
@@ -201,15 +265,53 @@ class ColumnMap:
     headers: tuple[str, ...]  # the file's headers, made unique
     fields: dict[str, str]  # header -> canonical field, for the headers that matched
     explicit: frozenset[str]  # headers mapped by the user
+    # The parts of a split name joined into full_name, in order (the file has no
+    # full-name column); empty when the file has one or no parts.
+    joined: tuple[str, ...] = ()
+    # (header, field) of --map options naming a header the file does not have.
+    absent: tuple[tuple[str, str], ...] = ()
 
     @property
     def present(self) -> frozenset[str]:
-        """Canonical fields the file has."""
-        return frozenset(self.fields.values())
+        """Canonical fields the file has (``full_name`` too when it is joined from parts)."""
+        have = frozenset(self.fields.values())
+        return have | {"full_name"} if self.joined else have
 
     def rename(self) -> dict[str, str]:
         """Column renames for a frame: matched headers to their field names."""
         return dict(self.fields)
+
+    def header_of(self, field: str) -> str | None:
+        """The header of the column that holds ``field``, if one does."""
+        return next((h for h, f in self.fields.items() if f == field), None)
+
+
+def nearest_header(header: str, headers: Iterable[str]) -> str | None:
+    """The header among ``headers`` that looks most like ``header`` (None if none is close)."""
+    folded: dict[str, str] = {}
+    for h in headers:
+        folded.setdefault(fold_scalar(h), h)
+    hit = process.extractOne(fold_scalar(header), list(folded), scorer=fuzz.WRatio, score_cutoff=50)
+    return folded[hit[0]] if hit else None
+
+
+def absent_header_error(
+    header: str, field: str, headers: Sequence[str], *, path: str | None = None
+) -> CleanseError:
+    """The error for a ``--map`` naming a header that is not among ``headers``."""
+    near = nearest_header(header, headers)
+    if near is not None:
+        return CleanseError(
+            f"{map_item(header, field)}: no column is headed {header!r}; nearest: {near!r}",
+            path=path,
+            hint=f"did you mean {map_item(near, field)}?",
+        )
+    found = ", ".join(headers[:12]) + (" …" if len(headers) > 12 else "")
+    return CleanseError(
+        f"{map_item(header, field)}: no column is headed {header!r}; found: {found}",
+        path=path,
+        hint="give the header as the file writes it; `cleanse inspect` lists them",
+    )
 
 
 def unique_headers(headers: Sequence[str]) -> tuple[str, ...]:
@@ -226,6 +328,41 @@ def unique_headers(headers: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _settle(
+    fields: dict[str, str],
+    given_by: dict[str, str],
+    actual: str,
+    header: str,
+    field: str,
+    path: str | None,
+) -> bool:
+    """Settle a mapping of ``actual`` to ``field`` against those made before it.
+
+    True when it is to be made (a mapping file's line it clashes with is dropped: the
+    option wins), False when it yields to an option; raises on two options or two lines
+    of a mapping file that clash.
+    """
+    clashes = [h for h, f in fields.items() if h == actual or f == field]
+    from_file = isinstance(header, FileHeader)
+    for other in clashes:
+        if from_file and not isinstance(given_by[other], FileHeader):
+            return False
+    for other in clashes:
+        if isinstance(given_by[other], FileHeader) and not from_file:
+            del fields[other]
+            continue
+        if other == actual:
+            what = f"the column {actual!r} is mapped to {fields[other]} and to {field}"
+        else:
+            what = f"columns {other!r} and {actual!r} are both mapped to {field}"
+        raise CleanseError(
+            what,
+            path=path,
+            hint=f"map one column to each field, such as {map_item(other, fields[other])}",
+        )
+    return True
+
+
 def map_columns(
     headers: Sequence[str], user_map: Mapping[str, str] | None = None, *, path: str | None = None
 ) -> ColumnMap:
@@ -233,19 +370,33 @@ def map_columns(
 
     A field the user mapped explicitly is never matched automatically to another header.
     Two headers that both look like one field are an error: which one holds the data
-    is a question only the user can answer (``--map``).
+    is a question only the user can answer (``--map``); so are two headers mapped to one
+    field, unless one is a ``--map`` and the other a mapping file's line (the option
+    wins). A mapped header the file lacks is skipped; a ``--map`` one is listed in
+    ``absent`` for the caller to judge (a ``--map`` given for several files may name a
+    header only some of them have). The parts of a split name are matched automatically
+    only when the file has both a family and a given name; joined, they make
+    ``full_name`` when the file has no full-name column.
     """
     names = unique_headers(headers)
     user_map = dict(user_map or {})
     by_fold = {fold_scalar(h): h for h in names}
     fields: dict[str, str] = {}
-    explicit: set[str] = set()
+    given_by: dict[str, str] = {}  # the file's header -> the user's spelling of it
+    absent: list[tuple[str, str]] = []
     for header, field in user_map.items():
         actual = header if header in names else by_fold.get(fold_scalar(header), "")
         if not actual:
+            if not isinstance(header, FileHeader):
+                absent.append((header, field))
             continue  # a mapping file serves many extracts; a header it names may be absent
+        if fields.get(actual) == field:
+            continue  # the same mapping twice (a mapping file's line and a --map)
+        if not _settle(fields, given_by, actual, header, field, path):
+            continue
         fields[actual] = field
-        explicit.add(actual)
+        given_by[actual] = header
+    explicit = set(fields)
     taken = {f: h for h, f in fields.items()}
     for header in names:
         if header in fields:
@@ -262,7 +413,14 @@ def map_columns(
             )
         fields[header] = field
         taken[field] = header
-    return ColumnMap(names, fields, frozenset(explicit))
+    if not {"family_name", "given_name"} <= set(taken):
+        # "Tên" alone, or "Họ và tên" beside a "Tên" kept for sorting by given name: the
+        # column is not known to be a part of the name, so it passes through.
+        for header in [h for h, f in fields.items() if f in NAME_PARTS and h not in explicit]:
+            del fields[header]
+    have = set(fields.values())
+    joined = () if "full_name" in have else tuple(f for f in NAME_PARTS if f in have)
+    return ColumnMap(names, fields, frozenset(explicit), joined, tuple(absent))
 
 
 def detect_kind(present: Iterable[str]) -> str:
@@ -305,6 +463,10 @@ def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) ->
     missing = [f for f in REQUIRED[kind] if f not in columns.present]
     if not missing:
         return
+    for header, field in columns.absent:
+        if field in missing or field in NAME_PARTS and "full_name" in missing:
+            # The field is missing because its --map names no column of this file.
+            raise absent_header_error(header, field, columns.headers, path=path)
     unmatched = [h for h in columns.headers if h not in columns.fields]
     guesses = []
     for field in missing:

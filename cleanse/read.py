@@ -15,7 +15,7 @@ import mmap
 import os
 import sys
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,10 +34,13 @@ from cleanse.fields import (
     REQUIRED,
     SOURCE_KINDS,
     ColumnMap,
+    absent_header_error,
     check_required,
     detect_kind,
     map_columns,
+    map_item,
     match_header,
+    nearest_header,
     unique_headers,
 )
 
@@ -159,6 +162,8 @@ class Extract:
             for header, scheme in self.legacy_columns.items():
                 frame[header] = legacy.convert(frame[header], scheme)
             frame = frame.rename(columns=rename)
+            if self.columns.joined:
+                frame = join_name(frame, self.columns.joined)
             frame.index = pd.RangeIndex(first - 1, first - 1 + len(frame))
             yield Chunk(frame, first)
             first += len(frame)
@@ -218,12 +223,27 @@ def open_extract(
         ext.notes.append(f"named {p.suffix} but holds {fmt}; read as {fmt}")
     if p.suffix.lower() == ".xlsx" and fmt != "xlsx":
         ext.notes.append(f"named .xlsx but holds {fmt}; read as {fmt}")
+    _note_mapping(ext)
     detected = detect_kind(ext.columns.present)
     ext.kind = source or detected
     ext.kind_detected = source is None
     if check:
         check_required(ext.columns, ext.kind, path=shown)
     return ext
+
+
+def _note_mapping(ext: Extract) -> None:
+    """Notes on what the column mapping did beyond renaming, for ``inspect``."""
+    columns = ext.columns
+    if columns.joined:
+        headers = ", ".join(repr(columns.header_of(f)) for f in columns.joined)
+        ext.notes.append(f"full_name joined from the columns {headers}")
+    for header, target in columns.absent:
+        near = nearest_header(header, columns.headers)
+        ext.notes.append(
+            f"{map_item(header, target)} names no column of this file"
+            + (f"; nearest: {near!r}" if near else "")
+        )
 
 
 # --- sniffing ----------------------------------------------------------------------
@@ -827,12 +847,12 @@ def _csv_error(
     )
 
 
+def _string_type(t: pa.DataType) -> Any:
+    return _STRING if pa.types.is_string(t) or pa.types.is_large_string(t) else None
+
+
 def _to_frame(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(
-        types_mapper=lambda t: (
-            _STRING if pa.types.is_string(t) or pa.types.is_large_string(t) else None
-        )
-    )
+    return table.to_pandas(types_mapper=_string_type)
 
 
 # --- Excel -------------------------------------------------------------------------
@@ -1055,6 +1075,26 @@ def check_distinct_names(extracts: list[Extract]) -> None:
             f"two inputs are named {dup!r}; findings name files by their name",
             hint="rename or copy one of them",
         )
+    # Every run of several inputs passes here once they are all open.
+    check_map_used(extracts)
+
+
+def check_map_used(extracts: list[Extract]) -> None:
+    """Refuse a ``--map`` that names a header none of the inputs has: a misspelt header
+    would otherwise leave the column unmapped without a word. (One that only some inputs
+    have is fine: the option is given for all of them.)"""
+    if not extracts:
+        return
+    unused = set(extracts[0].columns.absent)
+    for ext in extracts[1:]:
+        unused &= set(ext.columns.absent)
+    for header, target in extracts[0].columns.absent:
+        if (header, target) in unused:
+            headers = list(dict.fromkeys(h for e in extracts for h in e.columns.headers))
+            one = len(extracts) == 1
+            raise absent_header_error(
+                header, target, headers, path=str(extracts[0].path) if one else None
+            )
 
 
 def read_all(path: str | Path, **options: object) -> tuple[Extract, pd.DataFrame]:
@@ -1066,14 +1106,47 @@ def read_all(path: str | Path, **options: object) -> tuple[Extract, pd.DataFrame
     else:
         frame = pd.DataFrame({h: pd.array([], dtype=_STRING) for h in ext.columns.headers})
         frame = frame.rename(columns=ext.columns.rename())
+        if ext.columns.joined:
+            frame = join_name(frame, ext.columns.joined)
     return ext, frame
+
+
+def join_name(frame: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
+    """The frame with ``full_name`` made of the name's ``parts`` (family, middle, given):
+    each trimmed, empty ones skipped, one space between them; the parts stay beside it.
+
+    Placed where the first part is, so the columns keep the file's order.
+    """
+    joined: pa.Array | None = None
+    for name in parts:
+        part = pc.utf8_trim_whitespace(pa.array(frame[name], type=pa.string(), from_pandas=True))
+        part = pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part)
+        if joined is None:
+            joined = part
+            continue
+        # Pairwise rather than one join with null_handling="skip", which drops the rows
+        # whose parts are all empty in some pyarrow versions.
+        both = pc.binary_join_element_wise(joined, part, " ")
+        joined = pc.coalesce(both, joined, part)
+    assert joined is not None
+    out = frame.copy(deep=False)
+    out.insert(
+        list(frame.columns).index(parts[0]),
+        "full_name",
+        pd.Series(
+            pc.fill_null(joined, "").to_pandas(types_mapper=_string_type).array, index=frame.index
+        ),
+    )
+    return out
 
 
 __all__ = [
     "Chunk",
     "Extract",
     "check_distinct_names",
+    "check_map_used",
     "open_extract",
+    "join_name",
     "read_all",
     "DEFAULT_CHUNK_ROWS",
 ]

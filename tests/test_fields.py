@@ -57,6 +57,15 @@ HEADERS = [
     pytest.param("Số điện thoại", "phone", id="so-dien-thoai"),
     pytest.param("full_name", "full_name", id="canonical-full_name"),
     pytest.param("dob", "dob", id="canonical-dob"),
+    pytest.param("Họ", "family_name", id="ho-family-name"),
+    pytest.param("HỌ", "family_name", id="HO-family-name-capitals"),
+    pytest.param("Họ đệm", "family_name", id="ho-dem-family-and-middle"),
+    pytest.param("Tên đệm", "middle_name", id="ten-dem"),
+    pytest.param("Tên lót", "middle_name", id="ten-lot-southern"),
+    pytest.param("Tên", "given_name", id="ten-given-name"),
+    pytest.param("Surname", "family_name", id="surname"),
+    pytest.param("given_name", "given_name", id="canonical-given_name"),
+    pytest.param("other_id", "other_id", id="canonical-other_id"),
 ]
 
 
@@ -73,10 +82,29 @@ def test_header_names_its_field(header: str, field: str):
         pytest.param("Hệ số", id="he-so-coefficient"),
         pytest.param("Mức trợ cấp", id="muc-tro-cap-allowance"),
         pytest.param("", id="blank"),
+        # Vietnamese writes the family name first: which is "first" depends on the form.
+        pytest.param("First name", id="first-name-ambiguous"),
+        pytest.param("Last name", id="last-name-ambiguous"),
+        pytest.param("Tên đầy đủ", id="ten-day-du-not-given-name"),
+        pytest.param("Họ tên chủ hộ", id="ho-ten-chu-ho-not-family-name"),
     ],
 )
 def test_other_headers_name_no_field(header: str):
     assert match_header(header) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        pytest.param("Họ và tên", "full_name", id="ho-va-ten-is-not-ho"),
+        pytest.param("Họ tên", "full_name", id="ho-ten-is-not-ho"),
+        pytest.param("Họ, chữ đệm và tên", "full_name", id="ho-chu-dem-va-ten-is-not-tendem"),
+        pytest.param("Ngày sinh", "dob", id="not-a-name-part"),
+    ],
+)
+def test_name_part_headers_do_not_take_longer_headers(header: str, field: str):
+    # Matching is exact on the folded header: "Họ" is not a prefix match.
+    assert match_header(header) == field
 
 
 def test_every_field_matches_its_own_name():
@@ -107,9 +135,51 @@ def test_map_option_header_is_matched_loosely():
     assert columns.fields["Tên đầy đủ"] == "full_name"
 
 
-def test_map_option_for_an_absent_header_is_ignored():
+def test_map_option_for_an_absent_header_is_listed_not_raised():
+    # A --map given for several files may name a header only some of them have.
     columns = map_columns(["Họ và tên", "Ngày sinh"], {"Số sổ": "bhxh_code"})
     assert columns.fields == {"Họ và tên": "full_name", "Ngày sinh": "dob"}
+    assert columns.absent == (("Số sổ", "bhxh_code"),)
+
+
+def test_map_file_line_for_an_absent_header_is_ignored(tmp_path: Path):
+    path = tmp_path / "map.txt"
+    path.write_text("Số sổ = bhxh_code\n", encoding="utf-8")
+    columns = map_columns(["Họ và tên", "Ngày sinh"], read_map_file(path))
+    assert columns.fields == {"Họ và tên": "full_name", "Ngày sinh": "dob"}
+    assert columns.absent == ()
+
+
+def test_two_map_options_for_one_field_in_a_file_raise():
+    with pytest.raises(CleanseError, match="columns 'A' and 'B' are both mapped to full_name"):
+        map_columns(["A", "B", "Ngày sinh"], {"A": "full_name", "B": "full_name"}, path="f.csv")
+
+
+def test_map_option_wins_over_a_map_file_line_for_the_same_field(tmp_path: Path):
+    path = tmp_path / "map.txt"
+    path.write_text("Tên đầy đủ = full_name\n", encoding="utf-8")
+    user_map = read_map_file(path)
+    user_map.update(parse_map_option(["Họ tên khai sinh=full_name"]))  # as the CLI merges
+    columns = map_columns(["Tên đầy đủ", "Họ tên khai sinh", "Ngày sinh"], user_map)
+    assert columns.fields == {"Họ tên khai sinh": "full_name", "Ngày sinh": "dob"}
+
+
+def test_map_option_wins_over_a_map_file_line_for_the_same_header(tmp_path: Path):
+    path = tmp_path / "map.txt"
+    path.write_text("Ghi chú = phone\n", encoding="utf-8")
+    user_map = read_map_file(path)
+    user_map.update(parse_map_option(["GHI CHU=other_id"]))
+    columns = map_columns(["Ghi chú", "Họ và tên", "Ngày sinh"], user_map)
+    assert columns.fields["Ghi chú"] == "other_id"
+
+
+def test_map_file_with_two_headers_of_one_field_present_raises(tmp_path: Path):
+    path = tmp_path / "map.txt"
+    path.write_text("Tên đầy đủ = full_name\nHọ tên khai sinh = full_name\n", encoding="utf-8")
+    user_map = read_map_file(path)  # one file serves many extracts: both lines are fine
+    assert map_columns(["Tên đầy đủ", "Ngày sinh"], user_map).fields["Tên đầy đủ"] == "full_name"
+    with pytest.raises(CleanseError, match="both mapped to full_name"):
+        map_columns(["Tên đầy đủ", "Họ tên khai sinh"], user_map)
 
 
 def test_two_headers_for_one_field_raise_with_a_map_hint():
@@ -179,6 +249,134 @@ def test_duplicate_headers_read_as_separate_columns(tmp_path: Path):
     _, frame = read_all(path)
     assert list(frame.columns) == ["full_name", "dob", "Ghi chú", "Ghi chú (2)", "column 5"]
     assert frame.iloc[0].tolist() == ["Lê Văn An", "1990", "a", "b", "c"]
+
+
+# --- a name split over columns ---------------------------------------------------------
+
+SPLIT = [
+    pytest.param(
+        ["Họ", "Tên đệm", "Tên", "Ngày sinh"],
+        {},
+        ("family_name", "middle_name", "given_name"),
+        id="ho-ten-dem-ten",
+    ),
+    pytest.param(["Họ", "Tên", "Ngày sinh"], {}, ("family_name", "given_name"), id="ho-ten"),
+    pytest.param(["Họ đệm", "Tên", "Ngày sinh"], {}, ("family_name", "given_name"), id="ho-dem"),
+    pytest.param(["Surname", "Given name", "DOB"], {}, ("family_name", "given_name"), id="english"),
+    pytest.param(
+        ["A", "B", "Ngày sinh"],
+        {"A": "family_name", "B": "given_name"},
+        ("family_name", "given_name"),
+        id="mapped",
+    ),
+    pytest.param(
+        ["Tên", "Ngày sinh"], {"Tên": "given_name"}, ("given_name",), id="mapped-given-alone"
+    ),
+    pytest.param(
+        ["Họ", "Tên gọi", "Ngày sinh"],
+        {"Tên gọi": "given_name"},
+        ("family_name", "given_name"),
+        id="one-mapped-one-matched",
+    ),
+]
+
+
+@pytest.mark.parametrize(("headers", "user_map", "joined"), SPLIT)
+def test_split_name_is_joined_into_full_name(
+    headers: list[str], user_map: dict[str, str], joined: tuple[str, ...]
+):
+    columns = map_columns(headers, user_map)
+    assert columns.joined == joined
+    assert "full_name" in columns.present
+    check_required(columns, "generic")
+
+
+@pytest.mark.parametrize(
+    ("headers", "passed_through"),
+    [
+        pytest.param(["Tên", "Ngày sinh"], ["Tên"], id="ten-alone-may-be-the-whole-name"),
+        pytest.param(["Họ", "Ngày sinh"], ["Họ"], id="ho-alone"),
+        pytest.param(["Họ", "Tên đệm", "Ngày sinh"], ["Họ", "Tên đệm"], id="no-given-name"),
+        pytest.param(["Họ và tên", "Tên", "Ngày sinh"], ["Tên"], id="ten-kept-for-sorting"),
+    ],
+)
+def test_a_lone_name_part_is_not_taken_for_one(headers: list[str], passed_through: list[str]):
+    columns = map_columns(headers)
+    assert columns.joined == ()
+    assert [h for h in headers if h not in columns.fields] == passed_through
+
+
+def test_lone_ten_still_gets_the_full_name_hint():
+    columns = map_columns(["Tên", "Ngày sinh"])
+    with pytest.raises(CleanseError, match='--map "Tên=full_name"'):
+        check_required(columns, "generic")
+
+
+def test_split_name_beside_a_full_name_is_not_joined():
+    columns = map_columns(["Họ và tên", "Họ", "Tên", "Ngày sinh"])
+    assert columns.joined == ()
+    assert columns.fields == {
+        "Họ và tên": "full_name",
+        "Họ": "family_name",
+        "Tên": "given_name",
+        "Ngày sinh": "dob",
+    }
+
+
+def test_split_name_reads_as_full_name_beside_its_parts(tmp_path: Path):
+    path = tmp_path / "split.csv"
+    rows = [
+        ["STT", "Họ", "Tên đệm", "Tên", "Ngày sinh"],
+        ["1", "Nguyễn", "Văn", "An", "1990"],
+        ["2", " Lê ", "", "Bình", "1991"],  # no middle name; stray spaces
+        ["3", "Trần", "Thị  Minh", "Châu", "1992"],  # spacing inside a part is kept
+        ["4", "", "", "", "1993"],
+    ]
+    path.write_text(csv_text(rows), encoding="utf-8")
+    ext, frame = read_all(path, chunk_rows=2)
+    assert list(frame.columns) == [
+        "STT",
+        "full_name",
+        "family_name",
+        "middle_name",
+        "given_name",
+        "dob",
+    ]
+    assert frame["full_name"].tolist() == ["Nguyễn Văn An", "Lê Bình", "Trần Thị  Minh Châu", ""]
+    assert frame["family_name"].tolist() == ["Nguyễn", " Lê ", "Trần", ""]
+    assert "full_name joined from the columns 'Họ', 'Tên đệm', 'Tên'" in ext.notes
+
+
+def test_split_name_of_an_empty_file_reads_as_full_name(tmp_path: Path):
+    path = tmp_path / "split.csv"
+    path.write_text(csv_text([["Họ", "Tên", "Ngày sinh"]]), encoding="utf-8")
+    _, frame = read_all(path)
+    assert list(frame.columns) == ["full_name", "family_name", "given_name", "dob"]
+
+
+# --- --map naming a header the file lacks ------------------------------------------------
+
+
+def test_required_field_missing_through_an_absent_map_header_names_the_nearest():
+    columns = map_columns(["Ho ten khai sinh", "Ngày sinh"], {"Họ tên khai sinhh": "full_name"})
+    with pytest.raises(CleanseError) as caught:
+        check_required(columns, "generic", path="x.csv")
+    assert str(caught.value).startswith(
+        "x.csv: --map \"Họ tên khai sinhh=full_name\": no column is headed 'Họ tên khai sinhh'; "
+        "nearest: 'Ho ten khai sinh'"
+    )
+
+
+def test_absent_map_header_with_nothing_near_lists_the_headers():
+    columns = map_columns(["A", "B", "Ngày sinh"], {"X": "full_name"})
+    with pytest.raises(CleanseError, match="found: A, B, Ngày sinh"):
+        check_required(columns, "generic")
+
+
+def test_absent_map_header_of_a_name_part_explains_a_missing_full_name():
+    columns = map_columns(["Ho", "Ngày sinh"], {"Tenn": "given_name"})
+    with pytest.raises(CleanseError, match='--map "Tenn=given_name"'):
+        check_required(columns, "generic")
 
 
 # --- detect_kind ----------------------------------------------------------------------
@@ -319,6 +517,45 @@ def test_map_option_bad_field_names_the_nearest(item: str, nearest: str):
 def test_map_option_malformed_item_is_an_error(item: str):
     with pytest.raises(CleanseError, match="Header=field"):
         parse_map_option([item])
+
+
+@pytest.mark.parametrize(
+    ("items", "says"),
+    [
+        pytest.param(
+            ["A=full_name", "B=full_name"],
+            '--map "B=full_name": full_name is already mapped by --map "A=full_name"',
+            id="two-headers-one-field",
+        ),
+        pytest.param(
+            ["Tên=full_name", "TEN=dob"],
+            '--map "TEN=dob": the column \'TEN\' is already mapped by --map "Tên=full_name"',
+            id="one-header-two-fields",
+        ),
+    ],
+)
+def test_map_options_that_clash_are_an_error(items: list[str], says: str):
+    with pytest.raises(CleanseError) as caught:
+        parse_map_option(items)
+    assert str(caught.value).startswith(says)
+
+
+def test_the_same_map_option_twice_is_fine():
+    assert parse_map_option(["Tên=full_name", "Tên=full_name"]) == {"Tên": "full_name"}
+
+
+def test_map_file_may_name_one_field_under_two_headers(tmp_path: Path):
+    path = tmp_path / "map.txt"
+    path.write_text("Tên đầy đủ = full_name\nHọ tên khai sinh = full_name\n", encoding="utf-8")
+    assert read_map_file(path) == {"Tên đầy đủ": "full_name", "Họ tên khai sinh": "full_name"}
+
+
+def test_map_file_naming_one_header_twice_is_an_error(tmp_path: Path):
+    path = tmp_path / "map.txt"
+    path.write_text("Tên = full_name\nTên = given_name\n", encoding="utf-8")
+    with pytest.raises(CleanseError, match='the line "Tên = given_name"') as caught:
+        read_map_file(path)
+    assert caught.value.path == str(path)
 
 
 def test_map_file_skips_comments_and_blank_lines(tmp_path: Path):
