@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleanse.normalise import (
+    _single,
     _text_series,
     canonical_tones,
     clean_arrow,
@@ -73,6 +74,9 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
     def clean(name: str) -> pa.Array:
         return cleaned.get(name, none)
 
+    def column(name: str) -> pa.Array:
+        return to_arrow(frame[name])
+
     raw_name = to_arrow(frame["full_name"]) if "full_name" in frame.columns else none
     name_moji = detect_mojibake(raw_name)
     name_moji.index = index
@@ -108,9 +112,72 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
             parts.append(found.add_prefix(f"{f}_"))
     for part in parts[1:6]:
         part.index = index
+    # Evidence for linking beyond the name, birth date and ID.
+    parts.append(
+        pd.DataFrame(
+            {
+                "other_id_clean": _text_series(
+                    other_id_clean(column("other_id")) if "other_id" in frame else none, index
+                ),
+                "phone_digits": _text_series(
+                    phone_digits(column("phone")) if "phone" in frame else none, index
+                ),
+                "address_key": _text_series(
+                    address_key(column("address")) if "address" in frame else none, index
+                ),
+            },
+            index=index,
+        )
+    )
     # The ID's place, gender/century and year digits, read once for the id.* rules.
     parts.append(structure(parts[1]["id_digits"]).add_prefix("id_"))
     return pd.concat(parts, axis=1)
+
+
+# Dashes a keyboard or a word processor may put in a number: hyphen, the Unicode
+# hyphens and dashes, the minus sign.
+_ID_SEPARATORS = r"[\s.\-\x{2010}-\x{2015}\x{2212}]"
+
+
+def other_id_clean(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A generic person number for exact comparison: NFC, spaces, dots and dashes
+    removed, upper case (``ab-12.345 6`` → ``AB123456``); null when blank."""
+    arr = clean_arrow(arr, repeats=False)
+    arr = pc.utf8_upper(pc.replace_substring_regex(arr, _ID_SEPARATORS, ""))
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def phone_digits(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A phone number as its digits, in the national form, for exact comparison.
+
+    Only the first number of a cell that lists several (``0912 345 678 / 0987 …``) is
+    taken. ``+84``/``0084``, or ``84`` before 9 or more digits, becomes ``0``
+    (``+84 912 345 678`` → ``0912345678``); nine digits with no leading ``0`` get it back,
+    as a spreadsheet drops it from ``0912345678``. Null with fewer than 9 digits or more
+    than 15 (several numbers run together).
+    """
+    arr = _single(to_arrow(arr))
+    first = pc.struct_field(pc.extract_regex(arr, r"^(?P<p>[^/,;]*)"), [0])
+    digits = pc.replace_substring_regex(first, r"\D", "")
+    international = pc.match_substring_regex(first, r"^\s*(\+|00)\s*84")
+    digits = pc.if_else(
+        pc.fill_null(international, False),
+        pc.replace_substring_regex(digits, r"^(00)?84", "0"),
+        pc.replace_substring_regex(digits, r"^84(\d{9,})$", "0\\1"),
+    )
+    digits = pc.replace_substring_regex(digits, r"^([1-9]\d{8})$", "0\\1")
+    length = pc.utf8_length(digits)
+    ok = pc.and_(pc.greater_equal(length, 9), pc.less_equal(length, 15))
+    return pc.if_else(pc.fill_null(ok, False), digits, pa.scalar(None, pa.string()))
+
+
+def address_key(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """An address folded as names are (accents, đ, case, spacing) with punctuation made
+    spaces, for comparison: ``Số 12, Đường Lê Lợi`` → ``so 12 duong le loi``; null when
+    blank."""
+    arr = pc.replace_substring_regex(fold_arrow(arr), r"[^\p{L}\p{N}]+", " ")
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
 def prepared_chunks(
