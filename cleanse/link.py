@@ -128,7 +128,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from cleanse.normalise import (
     PRECISION_FULL,
@@ -142,6 +142,7 @@ from cleanse.normalise import (
 from cleanse.prepare import prepare, prepared_chunks
 from cleanse.read import Chunk, Extract
 from cleanse.rules.ids import structure
+from cleanse.rules.person import name_invalid_mask
 from cleanse.secret import keyed_digests
 
 __all__ = ["LinkResult", "load_records", "link", "METHODS", "offset"]
@@ -156,6 +157,12 @@ MIN_OFFSET = 12.0  # the prior (bits against a candidate pair) is max(12, log2(r
 BELOW_ID_ONE, BELOW_ID_PLACE, BELOW_ID_TWO = 6.0, 7.0, 9.0
 W_ID_DIFF, W_ID_DIFF_MALFORMED = -4.0, -2.0
 W_BHXH_DIFF = -3.0
+# A generic extract's own person number (other_id): the same, one character off, other.
+W_OTHER_DIFF = -3.0
+# Supporting evidence: the same phone number, the same address (folded: house number,
+# street and ward compared), or nearly the same address (one typo, a word missing).
+W_PHONE_SAME, W_PHONE_DIFF = 6.0, -0.5
+W_ADDRESS_SAME, W_ADDRESS_NEAR, W_ADDRESS_DIFF = 5.0, 3.0, -1.0
 M_TOKEN = 0.95  # m of an agreeing name part
 W_REORDER = -2.0
 W_SUR_TYPO, W_SUR_DIFF = -2.0, -9.7
@@ -211,7 +218,25 @@ CAP_GUARD = 300  # id-carrying records of a component checked pairwise; more: re
 # --- levels ----------------------------------------------------------------------------
 
 # identifier level
-ID_NONE, ID_SAME, CMND_SAME, BHXH_SAME, ID_ONE, ID_PLACE, ID_TWO, ID_DIFF, ID_DIFF_BAD = range(9)
+(
+    ID_NONE,
+    ID_SAME,
+    CMND_SAME,
+    BHXH_SAME,
+    ID_ONE,
+    ID_PLACE,
+    ID_TWO,
+    ID_DIFF,
+    ID_DIFF_BAD,
+    ID_SWAP,
+    ID_DIFF_ODD,
+    OTHER_SAME,
+    OTHER_ONE,
+    OTHER_DIFF,
+) = range(14)
+N_ID_LEVELS = 14
+# IDs near enough to be one ID mistyped: never "different IDs" for the guard.
+_ID_NEAR = (ID_ONE, ID_SWAP)
 # name part level
 P_NONE, P_EQ, P_TYPO, P_DIFF, P_SUBSET = range(5)
 # dob level
@@ -261,6 +286,15 @@ _ID_PHRASE = {
     ID_TWO: "IDs differ in two digits",
     ID_DIFF: "different IDs",
     ID_DIFF_BAD: "different IDs (one malformed)",
+    ID_SWAP: "IDs differ by two adjacent digits swapped",
+    ID_DIFF_ODD: "different IDs (one disagrees with its own record)",
+    OTHER_SAME: "same person number",
+    OTHER_ONE: "person numbers differ by one character",
+    OTHER_DIFF: "different person numbers",
+}
+_EVIDENCE_PHRASE = {
+    "phone": {1: "same phone", 2: "phones differ"},
+    "address": {1: "same address", 2: "addresses nearly agree", 3: "addresses differ"},
 }
 _DOB_PHRASE = {
     D_NONE: "a birth date is missing",
@@ -293,6 +327,7 @@ _VETO_NOTE = "not linked: given names differ"
 _GUARD_NOTE = "not linked: it would join records with different IDs and birth dates"
 _WEAK_NOTE = "not linked: only the names agree (no birth date or ID to confirm them)"
 _GUARD_SAME_NOTE = "not linked: it would join records of one extract with different IDs"
+_APART_NOTE = "not linked: different IDs, each consistent with its own record"
 
 
 @dataclass
@@ -325,6 +360,13 @@ def _null_str(n: int) -> pa.Array:
     return pa.nulls(n, pa.string())
 
 
+def _optional(prep: pd.DataFrame, name: str) -> pa.Array:
+    """A companion column of ``prepare`` as Arrow text, all null when it is not there."""
+    if name in prep.columns:
+        return to_arrow(prep[name])
+    return _null_str(len(prep))
+
+
 def _folded_has(values: pd.Series, pattern: str) -> np.ndarray:
     folded = to_arrow(name_key(values))
     hit = pc.match_substring_regex(folded, pattern)
@@ -355,6 +397,19 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     use_b = pa.array(bgood & ~good)
     id12 = pc.if_else(use_b, bdigits, id12)
     id_any = pc.if_else(use_b, bdigits, id_any)
+    # An ID consistent with its own record: its gender/century digit and birth-year
+    # digits agree with the record's gender and birth year where those are known. Two
+    # different consistent IDs are two people (a mistyped ID rarely stays consistent).
+    chosen = structure(_str_series(id12, index))
+    gender_code = prep["gender_code"].astype("string")
+    year = prep["dob_year"].astype("Int64")
+    g_ok = gender_code.isna() | (gender_code == chosen["gender"])
+    y_ok = year.isna() | ((year // 100 * 100 == chosen["century"]) & (year % 100 == chosen["yy"]))
+    consistent = (
+        np.asarray(pc.is_valid(id12).to_numpy(zero_copy_only=False), dtype=bool)
+        & g_ok.to_numpy(dtype=bool, na_value=False)
+        & y_ok.to_numpy(dtype=bool, na_value=False)
+    )
 
     # Names: the folded key, of the repaired text where the name was mojibake, without
     # digits and symbols (Nguyễn Văn An2, Trần Thị #Lan).
@@ -372,6 +427,9 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     surname = pc.struct_field(pc.extract_regex(key, r"^(?P<s>\S+) "), [0])
     given = pc.struct_field(pc.extract_regex(key, r"(?P<g>\S+)$"), [0])
     middle = pc.struct_field(pc.extract_regex(key, r"^\S+ (?P<m>.*?) ?\S+$"), [0])
+
+    # A name the single-file rules accept: not garbled, no digits or symbols, 2+ words.
+    name_ok = prep["name_clean"].notna().to_numpy() & ~moji & ~name_invalid_mask(prep).to_numpy()
 
     frame = prep
     if kind == "btxh" and "benefit_status" in frame.columns:
@@ -408,6 +466,13 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
             "surname": text(surname),
             "middle": text(middle),
             "given": text(given),
+            "id_consistent": consistent,
+            "other_id": text(_optional(prep, "other_id_clean")),
+            "phone": text(_optional(prep, "phone_digits")),
+            "address_key": text(_optional(prep, "address_key")),
+            "name_ok": name_ok,
+            "dob_ok": ~prep["dob_invalid"].to_numpy(dtype=bool)
+            & prep["dob_year"].notna().to_numpy(),
             "dob_year": prep["dob_year"].astype("Int16"),
             "dob_month": prep["dob_month"].astype("Int8"),
             "dob_day": prep["dob_day"].astype("Int8"),
@@ -530,6 +595,12 @@ class _Arrays:
     w_mid: np.ndarray
     w_given: np.ndarray
     reference: np.ndarray  # bool per record
+    consistent: np.ndarray  # the ID agrees with the record's gender and birth year
+    other: np.ndarray  # codes of other_id (-1 = none)
+    other_vocab: np.ndarray
+    phone: np.ndarray  # int64, -1 = none
+    address: np.ndarray  # codes of the folded address (-1 = none)
+    address_vocab: np.ndarray
 
 
 def _token_hash(names: pd.Series) -> np.ndarray:
@@ -584,6 +655,8 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
         ref = (records["kind"] == "dancu").to_numpy(dtype=bool)
     else:
         ref = src == reference
+    other, other_vocab = _codes(records["other_id"])
+    address, address_vocab = _codes(records["address_key"])
     return _Arrays(
         n=n,
         src=src,
@@ -610,6 +683,12 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
         w_mid=_tf_weights(mid, mid_vocab, MIDDLE_PRIOR, MIDDLE_PRIOR_OTHER),
         w_given=_tf_weights(given, given_vocab, {}, GIVEN_PRIOR),
         reference=ref,
+        consistent=np.asarray(records["id_consistent"], dtype=bool),
+        other=other,
+        other_vocab=other_vocab,
+        phone=_int_ids(records["phone"]),
+        address=address,
+        address_vocab=address_vocab,
     )
 
 
@@ -642,12 +721,13 @@ def _combine(*parts: tuple[np.ndarray, int]) -> np.ndarray:
 
 
 def _block_pairs(
-    key: np.ndarray, cap: int, probe: np.ndarray | None = None
+    key: np.ndarray, cap: int, probe: np.ndarray | None = None, held: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Pairs of records sharing a key (>= 0), in blocks of at most ``cap`` records.
 
     With ``probe``, only pairs with at least one probe record. Returns left, right,
-    the number of blocks skipped for their size and the records in them.
+    the number of blocks skipped for their size and the records in them; with ``held``
+    (a bool per record), the records of skipped blocks are marked in it.
     """
     idx = np.flatnonzero(key >= 0)
     empty = np.empty(0, dtype=np.int64)
@@ -661,6 +741,8 @@ def _block_pairs(
     skipped, skipped_records = int(big.sum()), int(sizes[big].sum())
     ok = (sizes >= 2) & ~big
     gid = np.repeat(np.arange(len(starts)), sizes)
+    if held is not None and skipped:
+        held[order[big[gid]]] = True
     pos = np.arange(len(k))
     if probe is None:
         end = (starts + sizes)[gid]
@@ -714,13 +796,53 @@ def _near_id_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     return left, right, skipped
 
 
-def _candidates(a: _Arrays, stats: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
+def _identical(a: _Arrays) -> np.ndarray:
+    """For each record, the first record identical to it in what linking compares (its
+    numbers, name, birth date, gender, phone and address), or itself.
+
+    Only records that carry a number or a full birth date are taken together: two
+    records with nothing but one name are not thereby one person. Grouped by a hash,
+    then checked field by field, so a hash collision never joins two records.
+    """
+    fields = [
+        a.id_any, a.cmnd, a.bhxh, a.other.astype(np.int64), a.name.astype(np.int64),
+        a.year.astype(np.int64), a.month.astype(np.int64), a.day.astype(np.int64),
+        a.gender.astype(np.int64), a.phone, a.address.astype(np.int64),
+        a.imprecise.astype(np.int64),
+    ]  # fmt: skip
+    h = np.zeros(a.n, dtype=np.uint64)
+    for values in fields:
+        h = (h ^ values.astype(np.uint64)) * np.uint64(0x100000001B3)
+    eligible = (a.id_any >= 0) | (a.cmnd >= 0) | (a.bhxh >= 0) | (a.other >= 0) | a.full
+    h = np.where(eligible, h, np.uint64(0))
+    codes, _ = pd.factorize(h)
+    codes = np.asarray(codes, dtype=np.int64)
+    # factorize numbers values by first appearance: a record is first when its code is new.
+    seen = np.maximum.accumulate(codes) if a.n else codes
+    first = np.flatnonzero(codes > np.r_[-1, seen[:-1]]) if a.n else codes
+    rep = first[codes] if a.n else np.zeros(0, dtype=np.int64)
+    same = eligible.copy()
+    for values in fields:
+        same &= values == values[rep]
+    return np.where(same, rep, np.arange(a.n, dtype=np.int64))
+
+
+def _candidates(
+    a: _Arrays, stats: dict[str, object], rep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (left < right) from every blocking pass, without repeats.
 
-    Pairs of one extract with different well-formed IDs are dropped as each pass makes
-    them (they never link), so they take no memory.
+    Only the representatives of identical records (``rep``, a bool per record) take part:
+    their copies are linked to them without scoring. Pairs of one extract with different
+    well-formed IDs are dropped as each pass makes them (they never link), so they take
+    no memory.
     """
     n = np.int64(max(a.n, 1))
+    held = np.zeros(a.n, dtype=bool)  # records in a block skipped for its size
+
+    def only_rep(key: np.ndarray) -> np.ndarray:
+        return np.where(rep, key, -1)
+
     codes: list[np.ndarray] = []
     per_pass: dict[str, int] = {}
     skipped: dict[str, int] = {}
@@ -741,6 +863,7 @@ def _candidates(a: _Arrays, stats: dict[str, object]) -> tuple[np.ndarray, np.nd
         ("id", a.id12, CAP_EXACT, None),
         ("cmnd", a.cmnd, CAP_EXACT, None),
         ("bhxh", a.bhxh, CAP_EXACT, None),
+        ("other_id", a.other.astype(np.int64), CAP_EXACT, None),
     ]
     year = np.where((a.year >= 1800) & (a.year < 2200), a.year - 1800, -1)
     lo = np.where(a.full, np.minimum(a.day, a.month), -1)
@@ -771,8 +894,8 @@ def _candidates(a: _Arrays, stats: dict[str, object]) -> tuple[np.ndarray, np.nd
     def block(task: tuple[str, np.ndarray, int, np.ndarray | None]):  # type: ignore[no-untyped-def]
         name, key, cap, probe = task
         if name == "id_near":
-            return _near_id_pairs(a.id_any)
-        left, right, sk, _ = _block_pairs(key, cap, probe)
+            return _near_id_pairs(only_rep(a.id_any))
+        left, right, sk, _ = _block_pairs(only_rep(key), cap, probe, held)
         return left, right, sk
 
     # The passes are numpy sorts and index arithmetic, which release the GIL: two run
@@ -789,6 +912,7 @@ def _candidates(a: _Arrays, stats: dict[str, object]) -> tuple[np.ndarray, np.nd
     keep_pairs = left != right
     stats["pairs_per_pass"] = per_pass
     stats["blocks_skipped"] = skipped
+    stats["records_in_skipped_blocks"] = int(held.sum())
     stats["dropped_same_extract_ids"] = dropped
     stats["candidate_pairs"] = int(keep_pairs.sum())
     return left[keep_pairs], right[keep_pairs]
@@ -801,13 +925,17 @@ def _lengths(values: np.ndarray) -> np.ndarray:
     return np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
 
 
-def _part_levels(ca: np.ndarray, cb: np.ndarray, vocab: np.ndarray, part: str) -> np.ndarray:
+def _part_levels(
+    ca: np.ndarray, cb: np.ndarray, vocab: np.ndarray, part: str, vouched: np.ndarray
+) -> np.ndarray:
     """Agreement level of one name part (surname, middle or given) for each pair.
 
     Unequal values are compared once per distinct pair of values, with rapidfuzz's
-    element-wise batch scorer: one letter off (a substitution, or any single edit in
-    words of four letters or more) is a typo; for middle names, one side's words being a
-    subset of the other's is a dropped middle name.
+    element-wise batch scorer: one edit off (a substitution or two neighbouring letters
+    swapped, or any single edit in words of four letters or more) is a typo; for middle
+    names, one side's words being a subset of the other's is a dropped middle name. In a
+    ``vouched`` pair (one number, date and gender) a given name one edit off is a typo
+    at any length (Sen/Sn).
     """
     lvl = np.full(len(ca), P_NONE, dtype=np.int8)
     both = (ca >= 0) & (cb >= 0)
@@ -818,7 +946,7 @@ def _part_levels(ca: np.ndarray, cb: np.ndarray, vocab: np.ndarray, part: str) -
     size = np.int64(len(vocab))
     inv, uniq = _factorize(ca[rest] * size + cb[rest])
     ua, ub = vocab[uniq // size].tolist(), vocab[uniq % size].tolist()
-    dist = process.cpdist(ua, ub, scorer=Levenshtein.distance, workers=-1)
+    dist = process.cpdist(ua, ub, scorer=OSA.distance, workers=-1)
     la, lb = _lengths(np.asarray(ua, dtype=object)), _lengths(np.asarray(ub, dtype=object))
     long = np.minimum(la, lb) >= 4
     # Short middle names one letter apart are different names (Thị/Thu), not typos.
@@ -831,7 +959,10 @@ def _part_levels(ca: np.ndarray, cb: np.ndarray, vocab: np.ndarray, part: str) -
         subset = process.cpdist(ua, ub, scorer=fuzz.token_set_ratio, workers=-1) >= 100
         subset |= (la == 0) | (lb == 0)
         ulvl[subset] = P_SUBSET
-    lvl[rest] = ulvl[inv]
+    out = ulvl[inv]
+    if part == "given":
+        out = np.where(vouched[rest] & (dist <= 1)[inv], P_TYPO, out).astype(np.int8)
+    lvl[rest] = out
     return lvl
 
 
@@ -876,7 +1007,9 @@ _POW10 = 10 ** np.arange(12, dtype=np.int64)  # digit k (from the right) of an I
 
 
 def _id_similarity(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Level of two different 12-digit IDs: one digit, place code only, two digits, more."""
+    """Level of two different 12-digit IDs: one digit, two adjacent digits swapped, place
+    code only, two digits, or more (both well-formed: consistent with their records or
+    not; else one malformed)."""
     il, ir = a.id_any[left], a.id_any[right]
     lvl = np.full(len(left), ID_NONE, dtype=np.int8)
     diff = np.flatnonzero((il >= 0) & (ir >= 0) & (il != ir))
@@ -885,15 +1018,29 @@ def _id_similarity(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarra
     x, y = il[diff], ir[diff]
     hamming = np.zeros(len(diff), dtype=np.int64)
     tail = np.zeros(len(diff), dtype=bool)  # digits 4-12 differ somewhere
+    swap = np.zeros(len(diff), dtype=bool)
     for start in range(0, len(diff), 1 << 18):  # a digit matrix per slice, memory bounded
         part = slice(start, start + (1 << 18))
-        d = (x[part, None] // _POW10 % 10) != (y[part, None] // _POW10 % 10)
+        dx, dy = x[part, None] // _POW10 % 10, y[part, None] // _POW10 % 10
+        d = dx != dy
         hamming[part] = d.sum(axis=1)
         tail[part] = d[:, :9].any(axis=1)
-    wellformed = (a.id12[left[diff]] >= 0) & (a.id12[right[diff]] >= 0)
+        # Two neighbouring digits typed in the wrong order: 12 -> 21.
+        crossed = d[:, :-1] & d[:, 1:] & (dx[:, :-1] == dy[:, 1:]) & (dx[:, 1:] == dy[:, :-1])
+        swap[part] = crossed.any(axis=1)
+    lo, ro = left[diff], right[diff]
+    wellformed = (a.id12[lo] >= 0) & (a.id12[ro] >= 0)
+    consistent = a.consistent[lo] & a.consistent[ro]
     lvl[diff] = np.select(
-        [hamming == 1, ~tail, hamming == 2, wellformed],
-        [ID_ONE, ID_PLACE, ID_TWO, ID_DIFF],
+        [
+            hamming == 1,
+            (hamming == 2) & swap,
+            ~tail,
+            hamming == 2,
+            wellformed & consistent,
+            wellformed,
+        ],
+        [ID_ONE, ID_SWAP, ID_PLACE, ID_TWO, ID_DIFF, ID_DIFF_ODD],
         ID_DIFF_BAD,
     )
     return lvl
@@ -905,14 +1052,17 @@ def offset(records: int) -> float:
 
 
 def _id_weights(prior: float) -> np.ndarray:
-    table = np.zeros(9)
-    table[[ID_ONE, ID_PLACE, ID_TWO, ID_DIFF, ID_DIFF_BAD]] = [
+    table = np.zeros(N_ID_LEVELS)
+    table[[ID_ONE, ID_SWAP, ID_PLACE, ID_TWO, ID_DIFF, ID_DIFF_ODD, ID_DIFF_BAD]] = [
+        prior - BELOW_ID_ONE,
         prior - BELOW_ID_ONE,
         prior - BELOW_ID_PLACE,
         prior - BELOW_ID_TWO,
         W_ID_DIFF,
         W_ID_DIFF_MALFORMED,
+        W_ID_DIFF_MALFORMED,
     ]
+    table[[OTHER_SAME, OTHER_ONE, OTHER_DIFF]] = [prior, prior - BELOW_ID_ONE, W_OTHER_DIFF]
     return table
 
 
@@ -931,11 +1081,57 @@ class _Scores:
     shared: np.ndarray  # a shared ID, CMND or BHXH code
     veto: np.ndarray  # given names clearly differ
     weak: np.ndarray  # no shared number, no birth date, no near ID: names alone
+    apart: np.ndarray  # different IDs consistent with their records, no evidence against
     reason: np.ndarray  # a code for _reason_text (without the note)
 
 
 def _tf(weights: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.where(codes >= 0, weights[np.maximum(codes, 0)], 0.0)
+
+
+def _near_codes(
+    ca: np.ndarray, cb: np.ndarray, vocab: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(both present, equal, one edit apart) for two columns of category codes; unequal
+    values are compared once per distinct pair."""
+    both = (ca >= 0) & (cb >= 0)
+    same = both & (ca == cb)
+    near = np.zeros(len(ca), dtype=bool)
+    rest = np.flatnonzero(both & ~same)
+    if len(rest):
+        size = np.int64(len(vocab))
+        inv, uniq = _factorize(ca[rest] * size + cb[rest])
+        ua, ub = vocab[uniq // size].tolist(), vocab[uniq % size].tolist()
+        dist = process.cpdist(ua, ub, scorer=OSA.distance, workers=-1)
+        near[rest] = (dist <= 1)[inv]
+    return both, same, near
+
+
+def _address_levels(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """0 missing, 1 the same folded address, 2 nearly the same, 3 different.
+
+    Nearly: the same words but one (a ward or province left out), or one typo in a
+    word, with the house number and street of both present and equal.
+    """
+    ca, cb = a.address[left], a.address[right]
+    lvl = np.zeros(len(left), dtype=np.int8)
+    both = (ca >= 0) & (cb >= 0)
+    lvl[both & (ca == cb)] = 1
+    rest = np.flatnonzero(both & (ca != cb))
+    if len(rest):
+        size = np.int64(len(a.address_vocab))
+        inv, uniq = _factorize(ca[rest] * size + cb[rest])
+        ua = a.address_vocab[uniq // size].tolist()
+        ub = a.address_vocab[uniq % size].tolist()
+        subset = process.cpdist(ua, ub, scorer=fuzz.token_set_ratio, workers=-1) >= 100
+        typo = process.cpdist(ua, ub, scorer=OSA.distance, workers=-1) <= 1
+        # Numbers (house number, hamlet) must agree: "12 Lê Lợi" is not "21 Lê Lợi".
+        nums_a = [" ".join(w for w in t.split() if w.isdigit()) for t in ua]
+        nums_b = [" ".join(w for w in t.split() if w.isdigit()) for t in ub]
+        numbers = np.array([x == y for x, y in zip(nums_a, nums_b, strict=True)], dtype=bool)
+        near = (subset | typo) & numbers
+        lvl[rest] = np.where(near, 2, 3)[inv]
+    return lvl
 
 
 def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Scores:
@@ -947,11 +1143,39 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
     bhxh_both = (a.bhxh[left] >= 0) & (a.bhxh[right] >= 0)
     bhxh_same = bhxh_both & (a.bhxh[left] == a.bhxh[right])
     bhxh_diff = bhxh_both & ~bhxh_same
-    shared = id_same | cmnd_same | bhxh_same
-    exact = np.select([id_same, cmnd_same, bhxh_same], [ID_SAME, CMND_SAME, BHXH_SAME], ID_NONE)
+    o_both, o_same, o_near = _near_codes(a.other[left], a.other[right], a.other_vocab)
+    shared = id_same | cmnd_same | bhxh_same | o_same
+    exact = np.select(
+        [id_same, cmnd_same, bhxh_same, o_same],
+        [ID_SAME, CMND_SAME, BHXH_SAME, OTHER_SAME],
+        ID_NONE,
+    )
     idsim = _id_similarity(a, left, right)
+    idsim = np.where(
+        (idsim == ID_NONE) & o_both & ~o_same, np.where(o_near, OTHER_ONE, OTHER_DIFF), idsim
+    ).astype(np.int8)
     w = prior * shared + _id_weights(prior)[idsim] + W_BHXH_DIFF * bhxh_diff
     method = np.select([id12_same | cmnd_same, bhxh_same], [0, 1], 2).astype(np.int8)
+
+    # Supporting evidence: phone and address.
+    pl, pr = a.phone[left], a.phone[right]
+    phone = np.select([(pl < 0) | (pr < 0), pl == pr], [0, 1], 2).astype(np.int64)
+    w += np.array([0.0, W_PHONE_SAME, W_PHONE_DIFF])[phone]
+    address = _address_levels(a, left, right).astype(np.int64)
+    w += np.array([0.0, W_ADDRESS_SAME, W_ADDRESS_NEAR, W_ADDRESS_DIFF])[address]
+
+    # Birth date and gender.
+    dob = _dob_levels(a, left, right)
+    w += _DOB_WEIGHT[dob]
+    gl_, gr_ = a.gender[left], a.gender[right]
+    gender = np.select([(gl_ < 0) | (gr_ < 0), gl_ == gr_], [0, 1], 2).astype(np.int64)
+    w += np.array([0.0, W_GENDER_SAME, W_GENDER_DIFF])[gender]
+    # One number, one person: a shared well-formed ID or BHXH code with a compatible
+    # birth date and gender lets a given name one edit off (Sen/Sn, Anh/Ahn, L1nh) count
+    # as a typo whatever its length. Twins never share an ID.
+    # An ID one digit or one swap away (a mistyped ID) vouches as well.
+    vouched = (id12_same | bhxh_same | np.isin(idsim, _ID_NEAR)) & (gender != 2)
+    vouched &= np.isin(dob, _DOB_COMPATIBLE)
 
     # Names.
     nl, nr = a.name[left], a.name[right]
@@ -972,7 +1196,7 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
             ("middle", a.mid, a.mid_vocab, a.w_mid),
             ("given", a.given, a.given_vocab, a.w_given),
         ):
-            lvl = _part_levels(codes[lc], codes[rc], vocab, part)
+            lvl = _part_levels(codes[lc], codes[rc], vocab, part, vouched[comp])
             levels[part] = lvl
             table = np.zeros(5)
             for level, weight in _PART_WEIGHT[part].items():
@@ -983,26 +1207,33 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
         name_lvl[comp] = 3 + levels["surname"] * 25 + levels["middle"] * 5 + levels["given"]
     w += w_name
 
-    # Birth date and gender.
-    dob = _dob_levels(a, left, right)
-    w += _DOB_WEIGHT[dob]
-    gl_, gr_ = a.gender[left], a.gender[right]
-    gender = np.select([(gl_ < 0) | (gr_ < 0), gl_ == gr_], [0, 1], 2).astype(np.int64)
-    w += np.array([0.0, W_GENDER_SAME, W_GENDER_DIFF])[gender]
-
     score = 1.0 / (1.0 + np.exp2(-(w - prior)))
     reason = exact.astype(np.int64)
     for values, size in (
-        (idsim, 9),
+        (idsim, N_ID_LEVELS),
         (bhxh_diff, 2),
         (name_lvl, N_NAME_LEVELS),
         (dob, 10),
         (gender, 3),
+        (phone, 3),
+        (address, 4),
     ):
         reason = reason * size + values
-    near = (idsim == ID_ONE) | (idsim == ID_PLACE) | (idsim == ID_TWO)
-    weak = ~shared & (dob == D_NONE) & ~near
-    return _Scores(score=score, method=method, shared=shared, veto=veto, weak=weak, reason=reason)
+    near = np.isin(idsim, (ID_ONE, ID_SWAP, ID_PLACE, ID_TWO, OTHER_ONE))
+    # Two different IDs, each consistent with its own record, are two people unless
+    # something else ties them: the same phone or address (or a shared BHXH code).
+    support = (phone == 1) | (address == 1)
+    weak = ~shared & (dob == D_NONE) & ~near & ~support
+    apart = (idsim == ID_DIFF) & ~shared & ~support
+    return _Scores(
+        score=score,
+        method=method,
+        shared=shared,
+        veto=veto,
+        weak=weak,
+        apart=apart,
+        reason=reason,
+    )
 
 
 def _name_phrase(level: int) -> list[str]:
@@ -1023,16 +1254,23 @@ def _name_phrase(level: int) -> list[str]:
 
 def _reason_text(code: int, note: str = "") -> str:
     """The reason in words for a reason code from ``_score``."""
+    code, address = divmod(code, 4)
+    code, phone = divmod(code, 3)
     code, gender = divmod(code, 3)
     code, dob = divmod(code, 10)
     code, name = divmod(code, N_NAME_LEVELS)
     code, bhxh_diff = divmod(code, 2)
-    exact, idsim = divmod(code, 9)
+    exact, idsim = divmod(code, N_ID_LEVELS)
     words = [_ID_PHRASE[exact], _ID_PHRASE[idsim]]
     if bhxh_diff:
         words.append("different BHXH codes")
     words += _name_phrase(name)
-    words += [_DOB_PHRASE[dob], _GENDER_PHRASE[gender], note]
+    words += [_DOB_PHRASE[dob], _GENDER_PHRASE[gender]]
+    words += [
+        _EVIDENCE_PHRASE["phone"].get(phone, ""),
+        _EVIDENCE_PHRASE["address"].get(address, ""),
+    ]
+    words.append(note)
     return "; ".join(w for w in words if w)
 
 
@@ -1059,15 +1297,23 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def _conflict(a: _Arrays, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """0 none; 1 different well-formed IDs and birth dates; 2 different IDs, one extract.
+    """0 none; 1 different well-formed IDs that cannot be one person; 2 different IDs, one
+    extract.
 
-    IDs one digit apart count as one ID mistyped, not as different IDs.
+    IDs one digit apart, or with two neighbouring digits swapped, count as one ID
+    mistyped. Different IDs cannot be one person when the birth dates differ, or when
+    both IDs are consistent with their own records and neither phone nor address ties
+    the two records.
     """
     ids = (a.id12[ia] >= 0) & (a.id12[ib] >= 0) & (a.id12[ia] != a.id12[ib])
-    ids &= _id_similarity(a, ia, ib) != ID_ONE
+    sim = _id_similarity(a, ia, ib)
+    ids &= ~np.isin(sim, _ID_NEAR)
     same_src = a.src[ia] == a.src[ib]
     dob_bad = ~np.isin(_dob_levels(a, ia, ib), _DOB_COMPATIBLE)
-    return np.select([ids & same_src, ids & dob_bad], [2, 1], 0).astype(np.int8)
+    pa_, pb_ = a.phone[ia], a.phone[ib]
+    tied = ((pa_ >= 0) & (pa_ == pb_)) | ((a.address[ia] >= 0) & (a.address[ia] == a.address[ib]))
+    two_people = (sim == ID_DIFF) & ~tied
+    return np.select([ids & same_src, ids & (dob_bad | two_people)], [2, 1], 0).astype(np.int8)
 
 
 def _guard(
@@ -1269,7 +1515,7 @@ def _pairs_frame(
 
 def _reasons(codes: np.ndarray, notes: np.ndarray) -> pd.Categorical:
     """Reason texts for (code, note) pairs, each distinct combination written once."""
-    note_text = ["", _VETO_NOTE, _GUARD_NOTE, _GUARD_SAME_NOTE, _WEAK_NOTE]
+    note_text = ["", _VETO_NOTE, _GUARD_NOTE, _GUARD_SAME_NOTE, _WEAK_NOTE, _APART_NOTE]
     inv, uniq = _factorize(codes * len(note_text) + notes)
     texts = [
         _reason_text(int(c) // len(note_text), note_text[int(c) % len(note_text)])
@@ -1302,21 +1548,33 @@ def link(
     stats: dict[str, object] = {"records": len(records)}
     records = records.reset_index(drop=True)
     a = _arrays(records, reference)
-    left, right = _candidates(a, stats)
+    same_as = _identical(a)
+    copies = np.flatnonzero(same_as != np.arange(a.n))
+    stats["identical_records"] = int(len(copies))
+    left, right = _candidates(a, stats, same_as == np.arange(a.n))
     stats["seconds_blocking"] = round(time.perf_counter() - started, 3)
     prior = offset(len(records))
     stats["offset_bits"] = round(prior, 2)
+    # Identical records are one person: each copy joins its first record unscored.
+    n_scored = len(left)
+    left = np.concatenate([left, same_as[copies]])
+    right = np.concatenate([right, copies])
     sc = _score(a, left, right, prior)
+    star = np.zeros(len(left), dtype=bool)
+    star[n_scored:] = True
+    sc.score[star] = 1.0
+    sc.veto[star] = sc.weak[star] = sc.apart[star] = False
     stats["seconds_scoring"] = round(time.perf_counter() - started, 3)
 
-    linked = (sc.score >= threshold) & ~sc.veto & ~sc.weak
-    band = (sc.score >= review_threshold) & ~sc.veto & ~linked
+    linked = (sc.score >= threshold) & ~sc.veto & ~sc.weak & ~sc.apart
+    band = (sc.score >= review_threshold) & ~sc.veto & ~sc.apart & ~linked
     band |= sc.veto & sc.shared & (sc.score >= review_threshold)
     li = np.flatnonzero(linked)
     labels, rejected = _guard(a, left[li], right[li], sc.score[li], sc.method[li])
     kept = li[rejected == 0]
     refused = li[rejected > 0]
     stats["guard_rejected"] = int(len(refused))
+    stats["kept_apart"] = int((sc.apart & (sc.score >= review_threshold)).sum())
 
     rv = np.sort(np.concatenate([np.flatnonzero(band), refused]))
     rv = rv[labels[left[rv]] != labels[right[rv]]]  # already one person through others

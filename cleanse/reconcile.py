@@ -47,7 +47,6 @@ import pyarrow.compute as pc
 from cleanse.errors import CleanseError
 from cleanse.link import METHODS, LinkResult, link, load_records
 from cleanse.read import Extract, check_distinct_names, open_extract
-from cleanse.reference import reference
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES
 from cleanse.write import FINDING_COLUMNS, run_header
 
@@ -86,6 +85,20 @@ RULE_ORDER = {code: i for i, code in enumerate(RECONCILE_ORDER)}
 RAW_FIELDS = ("id_number", "full_name", "dob", "gender", "benefit_status", "bhxh_code")
 COMPARED = ("full_name", "dob", "gender", "id_number")  # the order of mismatch findings
 REFERENCE_NOTE = {"vi": "khác dữ liệu đối chiếu", "en": "differs from the reference"}
+# Which side's value passes the single-file rules (see _Finder._valid_values).
+VALUE_NOTES = {
+    "vi": {
+        1: "giá trị của dữ liệu đối chiếu cũng không hợp lệ, không gợi ý",
+        2: "giá trị của bản ghi này đạt các kiểm tra một tệp, của bản ghi kia thì không",
+        3: "giá trị của bản ghi kia đạt các kiểm tra một tệp, của bản ghi này thì không",
+    },
+    "en": {
+        1: "the reference value is doubtful too (it fails the single-file checks); "
+        "nothing suggested",
+        2: "this record's value passes the single-file checks, the other record's does not",
+        3: "the other record's value passes the single-file checks, this record's does not",
+    },
+}
 
 
 @dataclass
@@ -180,7 +193,7 @@ def reconcile_extracts(
         is_ref = (records["kind"].astype(str) == "dancu").to_numpy()
     has_reference = reference is not None or bool(is_ref.any())
     day = (today or pd.Timestamp.today()).normalize()
-    found = _Finder(records, result, is_ref, has_reference, day.year * 100 + day.month)
+    found = _Finder(records, result, is_ref, has_reference, day.year * 100 + day.month, day)
     raw = _raw_values(extracts, records, found.needed())
     findings = found.findings(raw, lang)
     discrepancies = found.discrepancies(raw)
@@ -211,8 +224,10 @@ class _Finder:
         is_ref: np.ndarray,
         has_reference: bool,
         run_month: int,
+        today: pd.Timestamp | None = None,
     ) -> None:
         self.r = records
+        self.review = result.review
         self.n = n = len(records)
         self.pid = result.persons["person_id"].to_numpy(dtype=object)
         self.pcode = pd.factorize(result.persons["person_id"])[0].astype(np.int64)
@@ -226,6 +241,7 @@ class _Finder:
         first[1:] = self.pcode[order][1:] != self.pcode[order][:-1]
         self.anchor = np.empty(max(self.pcode.max() + 1, 0) if n else 0, dtype=np.int64)
         self.anchor[self.pcode[order][first]] = order[first]
+        self.valid = self._valid_values(today)
         parts = [
             self._person_duplicate(),
             self._unmatched() if has_reference else _none(),
@@ -260,51 +276,63 @@ class _Finder:
         return _frame(order[dup], group_first[dup], "person.duplicate", "")
 
     def _unmatched(self) -> pd.DataFrame:
+        """Records whose person holds no reference record and that have no lead to one
+        either: a record in a ``review`` pair with a person holding a reference record
+        has a counterpart, for an officer to confirm, so it is not "not in the data"."""
         held = np.zeros(self.anchor.size, dtype=bool)
         held[self.pcode[self.is_ref]] = True
-        idx = np.flatnonzero(~self.is_ref & ~held[self.pcode])
+        lead = np.zeros(self.n, dtype=bool)
+        if len(self.review):
+            left = self.review["left"].to_numpy(dtype=np.int64)
+            right = self.review["right"].to_numpy(dtype=np.int64)
+            lead[left[held[self.pcode[right]]]] = True
+            lead[right[held[self.pcode[left]]]] = True
+        idx = np.flatnonzero(~self.is_ref & ~held[self.pcode] & ~lead)
         return _frame(idx, np.full(idx.size, -1), "link.unmatched", "")
 
-    def _consistent_ids(self) -> np.ndarray:
-        """Records whose 12-digit ID is well-formed and agrees with the record itself: a
-        known province code, the gender/century digit and the birth-year digits matching
-        the record's gender and birth year where those are known (DOMAIN.md). An ID that
-        breaks one of these is a single-file error (``validate``): beside another ID it
-        is a ``link.field_mismatch``, not a ``link.id_conflict``."""
-        id12 = self.r["id12"]
-        has = id12.notna().to_numpy()
-        ok = np.zeros(self.n, dtype=bool)
-        idx = np.flatnonzero(has)
-        if not idx.size:
-            return ok
-        digits = id12.iloc[idx].astype(str)
-        place = digits.str.slice(0, 3)
-        g = digits.str.slice(3, 4).astype(int).to_numpy()
-        yy = digits.str.slice(4, 6).astype(int).to_numpy()
-        known = place.isin(sorted(reference().place_codes)).to_numpy()
-        year = self.r["dob_year"].astype("Int64").iloc[idx].fillna(-1).to_numpy(dtype=np.int64)
-        gender = self.r["gender_code"].astype("string").iloc[idx].fillna("").to_numpy()
-        century = 1900 + 100 * (g // 2)
-        year_ok = (year < 0) | ((year // 100 * 100 == century) & (year % 100 == yy))
-        g_male = g % 2 == 0
-        gender_ok = (gender == "") | ((gender == "M") == g_male)
-        ok[idx] = known & year_ok & gender_ok
-        return ok
+    def _valid_values(self, today: pd.Timestamp | None) -> dict[str, np.ndarray]:
+        """Per compared field, the records whose value passes the single-file rules: only
+        such a value is ever suggested (a birth date of 1877, an ID that fails
+        ``id.birth_year``, a garbled name or an unknown gender is not)."""
+        r = self.r
+        year = r["dob_year"].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+        day = (today or pd.Timestamp.today()).normalize()
+        dob_ord = (
+            year * 10000
+            + r["dob_month"].astype("Int64").fillna(1).to_numpy(dtype=np.int64) * 100
+            + r["dob_day"].astype("Int64").fillna(1).to_numpy(dtype=np.int64)
+        )
+        today_ord = day.year * 10000 + day.month * 100 + day.day
+        oldest = (day.year - 120) * 10000 + day.month * 100 + day.day
+        dob_ok = r["dob_ok"].to_numpy(dtype=bool) & (dob_ord <= today_ord) & (dob_ord >= oldest)
+        return {
+            "full_name": r["name_ok"].to_numpy(dtype=bool),
+            "dob": dob_ok,
+            "gender": r["gender_code"].notna().to_numpy(),
+            "id_number": r["id_consistent"].to_numpy(dtype=bool),
+        }
 
     def _id_conflict(self) -> pd.DataFrame:
         id12 = self.r["id12"]
-        self.consistent = self._consistent_ids()
-        has = self.consistent
+        # A well-formed ID that agrees with its own record (load_records' id_consistent).
+        # An ID that breaks that is a single-file error: beside another ID it is a
+        # link.field_mismatch, unless it is the ID of another person of the reference
+        # (a record carrying someone else's ID): that is a conflict.
+        self.consistent = self.r["id_consistent"].to_numpy(dtype=bool)
         codes = pd.factorize(id12)[0].astype(np.int64)  # -1 = none
+        ref_codes = np.unique(codes[self.is_ref & (codes >= 0)])
+        carried = (codes >= 0) & np.isin(codes, ref_codes)
+        has = self.consistent | carried
         m = self.anchor.size
         # The ID of each person's first reference record carrying one.
         ref_rec = np.full(m, -1, dtype=np.int64)
-        cand = np.flatnonzero(self.is_ref & has)
+        cand = np.flatnonzero(self.is_ref & self.consistent)
         cand = cand[np.lexsort((self.row[cand], self.src[cand]))][::-1]  # the first wins
         ref_rec[self.pcode[cand]] = cand
         ref_of = ref_rec[self.pcode]
         with_ref = has & (ref_of >= 0)
         hit = with_ref & (codes != codes[np.maximum(ref_of, 0)])
+        self.carried = hit & ~self.consistent
         rec_a = np.flatnonzero(hit)
         rel_a = ref_of[rec_a]
         # Persons without a reference ID: every record when two IDs meet in one person.
@@ -373,14 +401,30 @@ class _Finder:
         both12 = self.consistent[rec] & self.consistent[anc]
         xa, ya = col("id_any")
         xc, yc = col("cmnd9")
-        found["id_number"] = ~both12 & (_differ(xa, ya) | _differ(xc, yc))
+        carried = self.carried[rec]
+        found["id_number"] = ~both12 & ~carried & (_differ(xa, ya) | _differ(xc, yc))
         parts = []
         discs = []
         for name in COMPARED:
             hit = found[name]
             recs, ancs = rec[hit], anc[hit]
             out = _frame(recs, ancs, "link.field_mismatch", name)
-            out["suggest"] = np.where(self.is_ref[ancs], ancs, -1)
+            good_anc, good_rec = self.valid[name][ancs], self.valid[name][recs]
+            # The reference value is suggested only when it passes the single-file rules;
+            # without a reference, the other record's value when only it passes them.
+            suggest = np.where(self.is_ref[ancs], good_anc, good_anc & ~good_rec)
+            out["suggest"] = np.where(suggest, ancs, -1)
+            # 1: the reference value is doubtful too; 2: this record's value is the one
+            # the single-file rules accept; 3: the other record's is.
+            out["note"] = np.select(
+                [
+                    self.is_ref[ancs] & ~good_anc,
+                    ~self.is_ref[ancs] & good_rec & ~good_anc,
+                    ~self.is_ref[ancs] & good_anc & ~good_rec,
+                ],
+                [1, 2, 3],
+                0,
+            )
             parts.append(out)
             discs.append(pd.DataFrame({"field": name, "left": ancs, "right": recs}))
         # ID conflicts are discrepancies too (once per pair of records).
@@ -429,6 +473,8 @@ class _Finder:
         rec = f["record"].to_numpy(dtype=np.int64)
         rel = f["related"].to_numpy(dtype=np.int64)
         sug = f["suggest"].fillna(-1).to_numpy(dtype=np.int64)
+        note = f["note"].fillna(0).to_numpy(dtype=np.int64)
+        vs_ref = (rel >= 0) & self.is_ref[np.maximum(rel, 0)]
         rule = f["rule"].astype(str).to_numpy()
         fld = f["field"].astype(str).to_numpy()
         n = len(f)
@@ -452,7 +498,7 @@ class _Finder:
                 "field": pd.array([x or None for x in fld], dtype=_STRING),
                 "value": pd.array(value, dtype=_STRING),
                 "message": pd.array(
-                    _messages(rule, fld, sug >= 0, lang) if n else [], dtype=_STRING
+                    _messages(rule, fld, vs_ref, note, lang) if n else [], dtype=_STRING
                 ),
                 "suggestion": pd.array(suggestion, dtype=_STRING),
                 "related_source": pd.array(related_source, dtype=_STRING),
@@ -513,6 +559,7 @@ def _frame(record: np.ndarray, related: np.ndarray, rule: str, field: str) -> pd
             "rule": rule,
             "field": field,
             "suggest": np.full(len(record), -1, dtype=np.int64),
+            "note": np.zeros(len(record), dtype=np.int64),
         }
     )
 
@@ -524,12 +571,17 @@ def _differ(x: pd.Series, y: pd.Series) -> np.ndarray:
     return both & diff
 
 
-def _messages(rule: np.ndarray, fld: np.ndarray, vs_reference: np.ndarray, lang: str) -> list[str]:
+def _messages(
+    rule: np.ndarray, fld: np.ndarray, vs_reference: np.ndarray, note: np.ndarray, lang: str
+) -> list[str]:
     out = []
-    for code, name, ref in zip(rule, fld, vs_reference, strict=True):
+    for code, name, ref, k in zip(rule, fld, vs_reference, note, strict=True):
         text = RECONCILE_RULES[code].message(lang)
         if code == "link.field_mismatch":
-            text = f"{text}: {name}" + (f" ({REFERENCE_NOTE[lang]})" if ref else "")
+            notes = [REFERENCE_NOTE[lang]] if ref else []
+            if k:
+                notes.append(VALUE_NOTES[lang][int(k)])
+            text = f"{text}: {name}" + (f" ({'; '.join(notes)})" if notes else "")
         out.append(text)
     return out
 

@@ -157,7 +157,7 @@ def test_reference_option_names_the_reference(tmp_path: Path) -> None:
 
 
 def test_id_conflict_on_the_side_that_differs_from_the_reference(tmp_path: Path) -> None:
-    other = "001090654321"  # well-formed and consistent with Minh, but not his
+    other = "079090123456"  # well-formed and consistent with Minh, another place code
     files = {"dancu": [dancu(MINH)], "bhxh": [bhxh(with_(MINH, id=other))]}
     findings, _ = run(tmp_path, files)
     conflict = findings[findings["rule"] == "link.id_conflict"]
@@ -171,7 +171,7 @@ def test_id_conflict_on_the_side_that_differs_from_the_reference(tmp_path: Path)
 
 
 def test_id_conflict_on_both_records_without_a_reference(tmp_path: Path) -> None:
-    other = "001090654321"
+    other = "079090123456"
     files = {"bhxh": [bhxh(MINH)], "btxh": [btxh(with_(MINH, id=other))]}
     findings, _ = run(tmp_path, files)
     assert hits(findings, "link.id_conflict") == [
