@@ -8,7 +8,9 @@ run after run; reports sent up the chain carry person IDs that reveal nothing.
 The key is read from the file named by ``CLEANSE_KEY_FILE``, else from
 ``$XDG_CONFIG_HOME/cleanse/person-key`` (``~/.config/cleanse/person-key``), created with
 32 random bytes and mode 0600 on first use. Teams that want the same person IDs on
-several machines copy that file.
+several machines copy that file. A key that other users can read or change (group or
+other permission bits, or a link to such a file) is refused: whoever reads the key can
+turn person IDs back into ID numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -41,18 +44,51 @@ def _key(path: Path) -> bytes:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(secrets.token_bytes(32))
-        key = path.read_bytes()
     except FileExistsError:  # another run created it a moment ago
-        key = path.read_bytes()
+        pass
     except OSError as exc:
-        raise CleanseError(
-            f"cannot read or create the person-ID key: {exc.strerror or exc}",
-            path=str(path),
-            hint="set CLEANSE_KEY_FILE to a writable file",
-        ) from None
+        raise _unreadable(path, exc) from None
+    try:
+        with path.open("rb") as fh:
+            # The file opened, not the name: a link is judged by the file it leads to.
+            _check_private(path, os.fstat(fh.fileno()))
+            key = fh.read()
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     if len(key) < 16:
         raise CleanseError("the person-ID key is too short (under 16 bytes)", path=str(path))
     return key
+
+
+def _unreadable(path: Path, exc: OSError) -> CleanseError:
+    return CleanseError(
+        f"cannot read or create the person-ID key: {exc.strerror or exc}",
+        path=str(path),
+        hint="set CLEANSE_KEY_FILE to a writable file",
+    )
+
+
+def _check_private(path: Path, st: os.stat_result) -> None:
+    """Refuse a key file that other users may read or change, as ssh does for its keys."""
+    if os.name == "nt":
+        # Windows keeps access in ACLs, not in these mode bits (which it reports as
+        # readable by all): the check would refuse every key, so it is not made there.
+        return
+    mode = stat.S_IMODE(st.st_mode)
+    if not mode & 0o077:
+        return
+    who = "read" if mode & 0o044 else "change"
+    if path.is_symlink() or st.st_uid != os.getuid():
+        # chmod would change the file the link leads to (/etc/passwd, say): never advise it.
+        hint = "set CLEANSE_KEY_FILE to a key file of your own that only you can read (chmod 600)"
+    else:
+        hint = f"make it private: chmod 600 {path}"
+    raise CleanseError(
+        f"other users can {who} the person-ID key (mode {mode:04o}); whoever reads it can "
+        "turn person IDs back into ID numbers",
+        path=str(path),
+        hint=hint,
+    )
 
 
 def keyed_digest(text: str) -> str:
