@@ -19,12 +19,16 @@ from cleanse import __version__
 from cleanse.errors import CleanseError, ExitStatus, status_for
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
 from cleanse.normalise import parse_gender_codes
+from cleanse.terminal import can_show_vietnamese, for_rich, guard_streams, printable
 
 FORMATS = ("parquet", "csv", "xlsx")
+# What reconcile writes (SPEC §5), checked against its inputs before the run; the files
+# actually written are checked again before they are put in place.
+RECONCILE_TABLES = ("persons", "links", "review", "discrepancies", "findings")
 
 
 def _fail(message: str) -> None:
-    click.echo(f"cleanse: error: {message}", err=True)
+    click.echo(f"cleanse: error: {printable(message)}", err=True)
 
 
 class CleanseGroup(click.Group):
@@ -32,6 +36,7 @@ class CleanseGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         kwargs["standalone_mode"] = False
+        guard_streams()  # a console that cannot show Vietnamese gets it folded to ASCII
         # The arguments given (CliRunner, scripts), not those of the host process.
         argv = kwargs.get("args", args[0] if args else None)
         debug = "--debug" in (sys.argv[1:] if argv is None else argv)
@@ -278,7 +283,9 @@ def inspect(files: tuple[str, ...], as_json: bool, **kwargs: Any) -> int:
 
     reports = inspect_files(files, **reading_settings(kwargs))
     if as_json:
-        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+        # JSON escapes keep every letter where the console cannot show Vietnamese.
+        ascii_only = not can_show_vietnamese(sys.stdout)
+        click.echo(json.dumps(reports, ensure_ascii=ascii_only, indent=2))
     else:
         render_inspection(reports)
     return ExitStatus.OK
@@ -537,7 +544,7 @@ def sample(
         from cleanse.inspect import console
 
         console().print(
-            f"[bold]{count:,}[/] persons → {out_dir}: "
+            f"[bold]{count:,}[/] persons → {for_rich(out_dir)}: "
             + ", ".join(f"{k} {v:,}" for k, v in _counts(result).items())
         )
     return ExitStatus.OK
@@ -613,7 +620,7 @@ def history(jobs_file: str, chart: str | None, last: int) -> int:
     written = write_chart(
         table, Path(chart) if chart else (folder / CHART).resolve(), shared=settings.shared
     )
-    click.echo(f"chart: {written}", err=True)
+    click.echo(f"chart: {printable(written)}", err=True)
     return ExitStatus.OK
 
 

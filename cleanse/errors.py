@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from cleanse.terminal import printable
+
 
 class ExitStatus(IntEnum):
     """Process exit codes (SPEC §2)."""
@@ -45,7 +47,11 @@ class CleanseError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        """The single line shown to the user: where, what, how to fix it."""
+        """The single line shown to the user: where, what, how to fix it.
+
+        Control characters in any part (a file name holding a line break or an escape
+        sequence, a header read from a file) are escaped, so it stays one harmless line.
+        """
         where = []
         if self.path:
             where.append(self.path)
@@ -56,4 +62,4 @@ class CleanseError(Exception):
         text = ": ".join([", ".join(where), self.message]) if where else self.message
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return printable(text)

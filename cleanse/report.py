@@ -14,9 +14,9 @@ import pandas as pd
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cleanse.inspect import console
 from cleanse.mask import mask_id
 from cleanse.rules import ALL_RULES, RECONCILE_RULES, REGISTRY
+from cleanse.terminal import console, for_rich
 
 LABELS = {
     "vi": {
@@ -119,7 +119,7 @@ def render_summary(summary: dict[str, Any], lang: str, out_dir: str) -> None:
         files.add_column(t[col], justify="right" if col in ("rows", "findings") else "left")
     for inp in summary["inputs"]:
         kind = inp["kind"] + (f" ({t['reference']})" if inp.get("reference") else "")
-        files.add_row(inp["source"], kind, f"{inp['rows']:,}", f"{inp['findings']:,}")
+        files.add_row(for_rich(inp["source"]), kind, f"{inp['rows']:,}", f"{inp['findings']:,}")
     con.print(files)
     if rec:
         methods = ", ".join(f"{m} {n:,}" for m, n in rec["links_by_method"].items())
@@ -141,7 +141,7 @@ def render_summary(summary: dict[str, Any], lang: str, out_dir: str) -> None:
         f"{t['error']}: {counts['by_severity']['error']:,}  "
         f"{t['warning']}: {counts['by_severity']['warning']:,}  "
         f"{t['rows_with_errors']}: {counts['rows_with_errors']:,}  "
-        f"{t['written']} {out_dir}"
+        f"{t['written']} {for_rich(out_dir)}"
     )
 
 
