@@ -6,11 +6,13 @@ findings at or above it; 2 the run could not be done, with one line saying why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -40,6 +42,10 @@ class CleanseGroup(click.Group):
         # The arguments given (CliRunner, scripts), not those of the host process.
         argv = kwargs.get("args", args[0] if args else None)
         debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+        with _sigterm_stops():
+            self._run(debug, *args, **kwargs)
+
+    def _run(self, debug: bool, *args: Any, **kwargs: Any) -> None:
         try:
             code = super().main(*args, **kwargs)
         except CleanseError as exc:
@@ -63,6 +69,9 @@ class CleanseGroup(click.Group):
         except (KeyboardInterrupt, Interrupted):
             _fail("interrupted; earlier results are left as they were")
             sys.exit(130)
+        except Terminated:
+            _fail("stopped (SIGTERM); earlier results are left as they were")
+            sys.exit(128 + signal.SIGTERM)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except Exception as exc:
@@ -72,6 +81,32 @@ class CleanseGroup(click.Group):
             _fail(internal_error_line(exc))
             sys.exit(ExitStatus.ERROR)
         sys.exit(int(code) if isinstance(code, int) else ExitStatus.OK)
+
+
+class Terminated(BaseException):
+    """SIGTERM (kill, a service stopping, a cron time limit), raised where the run is."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """Let SIGTERM stop a run the way Ctrl-C does: its staging folder removed, one line.
+
+    Without it the process would die on the spot and leave the stage, with its personal
+    data, until the next run. Only the main thread can set a handler; others keep theirs.
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def internal_error_line(exc: BaseException) -> str:
@@ -306,11 +341,13 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     Example:
       cleanse validate bhxh.csv hotich.xlsx --out reports --format csv,xlsx
     """
-    from cleanse.output import staged_output
+    from cleanse.output import check_inputs, staged_output
     from cleanse.report import mask_findings, on_terminal, progress, render_summary
     from cleanse.validate import validate_files
-    from cleanse.write import write_summary, write_tables
+    from cleanse.write import result_files, write_summary, write_tables
 
+    out_dir, formats = kwargs["out_dir"], kwargs["formats"]
+    check_inputs(out_dir, files, result_files(["findings"], formats))
     show = on_terminal(kwargs["quiet"])
     today = kwargs["today"]
     with progress(show) as bar:
@@ -336,11 +373,11 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
         )
     findings = mask_findings(run.findings) if kwargs["mask"] else run.findings
     summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
-    with staged_output(kwargs["out_dir"], shared=kwargs["shared"]) as stage:
-        write_tables({"findings": findings}, stage, kwargs["formats"], summary=summary)
-        write_summary(summary, stage)
+    with staged_output(out_dir, shared=kwargs["shared"], inputs=files) as stage:
+        written = write_tables({"findings": findings}, stage, formats, summary=summary)
+        write_summary(summary, stage, files=written)
     if show:
-        render_summary(summary, kwargs["lang"], kwargs["out_dir"])
+        render_summary(summary, kwargs["lang"], out_dir)
     return exit_status(summary, kwargs["fail_on"])
 
 
@@ -379,7 +416,7 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
     Example:
       cleanse reconcile bhxh.csv btxh.csv hotich.csv --reference dancu.csv --out doi-chieu
     """
-    from cleanse.output import staged_output
+    from cleanse.output import check_inputs, staged_output
     from cleanse.reconcile import reconcile_files
     from cleanse.report import (
         mask_discrepancies,
@@ -388,11 +425,14 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
         progress,
         render_summary,
     )
-    from cleanse.write import write_summary, write_tables
+    from cleanse.write import result_files, write_summary, write_tables
 
     review = kwargs["review_threshold"]
     if review is not None and review > kwargs["threshold"]:
         raise click.BadParameter("--review-threshold must not exceed --threshold")
+    out_dir, formats = kwargs["out_dir"], kwargs["formats"]
+    inputs = [*files, kwargs["reference"]]
+    check_inputs(out_dir, inputs, result_files(RECONCILE_TABLES, formats))
     show = on_terminal(kwargs["quiet"])
     with progress(show) as bar:
         task = bar.add_task("reconcile", total=None) if bar is not None else None
@@ -417,11 +457,11 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
         tables["findings"] = mask_findings(tables["findings"])
         tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
     summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
-    with staged_output(kwargs["out_dir"], shared=kwargs["shared"]) as stage:
-        write_tables(tables, stage, kwargs["formats"], summary=summary)
-        write_summary(summary, stage)
+    with staged_output(out_dir, shared=kwargs["shared"], inputs=inputs) as stage:
+        written = write_tables(tables, stage, formats, summary=summary)
+        write_summary(summary, stage, files=written)
     if show:
-        render_summary(summary, kwargs["lang"], kwargs["out_dir"])
+        render_summary(summary, kwargs["lang"], out_dir)
     return exit_status(summary, kwargs["fail_on"])
 
 

@@ -1,7 +1,8 @@
 """Writing result tables as Parquet, CSV and one Excel workbook, and summary.json (SPEC §5).
 
-The writers fill a folder that ``cleanse.output.staged_output`` has made and later moves
-into place, so they never see the real ``--out`` and never leave half a file there. Every
+The writers fill a folder that ``cleanse.output.staged_output`` has made and later puts
+in place, so they never see the real ``--out`` and never leave half a file there; no
+temporary file of theirs goes anywhere else (Excel's are made inside that folder too). Every
 format gets the same columns in the same order. Text stays text everywhere: an ID such as
 ``001085012345`` is never turned into a number, and text that a spreadsheet would run as
 a formula is neutralised in CSV and Excel (OWASP's advice on CSV injection). Parquet keeps
@@ -16,8 +17,11 @@ import decimal
 import enum
 import json
 import math
+import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +32,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from cleanse.errors import CleanseError
 from cleanse.mask import mask_id
 
-if TYPE_CHECKING:  # openpyxl is imported only when an .xlsx is written
-    from openpyxl import Workbook
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+if TYPE_CHECKING:  # xlsxwriter is imported only when an .xlsx is written
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
 
 FORMATS = ("parquet", "csv", "xlsx")
 
@@ -110,6 +113,9 @@ def write_tables(
             ``write_summary`` for ``summary.json``).
         mask_columns: ``{table: [columns]}`` masked with ``mask_id`` in every format
             (``--mask``).
+
+    Raises ``OSError`` when a file cannot be written (a full disk): ``staged_output``
+    turns it into one line naming ``--out``.
     """
     chosen = list(dict.fromkeys(formats))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -119,37 +125,49 @@ def write_tables(
     prepared = {name: _prepare(name, df, masks.get(name, ())) for name, df in tables.items()}
     out = Path(out_dir)
     written: list[Path] = []
-    try:
-        for fmt in chosen:
-            if fmt == "xlsx":
-                written.append(_write_xlsx(prepared, out / REPORT_XLSX, summary))
-                continue
-            for name, table in prepared.items():
-                path = out / f"{name}.{fmt}"
-                if fmt == "parquet":
-                    pq.write_table(table, path)
-                else:
-                    _write_csv(table, path)
-                written.append(path)
-    except OSError as exc:
-        raise CleanseError(
-            f"cannot write the results: {exc.strerror or exc}", path=str(out)
-        ) from None
+    for fmt in chosen:
+        if fmt == "xlsx":
+            written.append(_write_xlsx(prepared, out / REPORT_XLSX, summary))
+            continue
+        for name, table in prepared.items():
+            path = out / f"{name}.{fmt}"
+            if fmt == "parquet":
+                pq.write_table(table, path)
+            else:
+                _write_csv(table, path)
+            written.append(path)
     return written
 
 
-def write_summary(summary: Mapping[str, Any], out_dir: Path) -> Path:
-    """Write ``summary.json``: UTF-8, keys sorted, numpy numbers, times and paths made plain."""
-    path = Path(out_dir) / SUMMARY_JSON
+def result_files(tables: Iterable[str], formats: Sequence[str]) -> list[str]:
+    """The names ``write_tables`` and ``write_summary`` give a run's files."""
+    chosen = list(dict.fromkeys(formats))
+    names = [f"{t}.{f}" for f in chosen if f != "xlsx" for t in tables]
+    if "xlsx" in chosen:
+        names.append(REPORT_XLSX)
+    return [*names, SUMMARY_JSON]
+
+
+def write_summary(
+    summary: Mapping[str, Any], out_dir: Path, *, files: Iterable[str | Path] | None = None
+) -> Path:
+    """Write ``summary.json``: UTF-8, keys sorted, numpy numbers, times and paths made plain.
+
+    ``files`` (the paths ``write_tables`` returned) are listed under ``files`` by their
+    names in ``out_dir``: the run's set of files, so that a folder can be seen to hold one
+    whole run and the next run knows which files were results. Raises ``OSError`` when the
+    file cannot be written.
+    """
+    folder = Path(out_dir)
+    path = folder / SUMMARY_JSON
+    plain = dict(summary)
+    if files is not None:
+        names = {Path(os.path.relpath(f, folder)).as_posix() for f in files}
+        plain["files"] = sorted(names - {SUMMARY_JSON})
     text = json.dumps(
-        json_safe(summary), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False
+        json_safe(plain), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False
     )
-    try:
-        path.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise CleanseError(
-            f"cannot write the summary: {exc.strerror or exc}", path=str(path)
-        ) from None
+    path.write_text(text + "\n", encoding="utf-8")
     return path
 
 
@@ -284,11 +302,16 @@ def _sheet_titles(name: str, count: int) -> list[str]:
 
 
 def _for_xlsx(table: pa.Table) -> pa.Table:
-    """Text neutralised, cleared of characters Excel refuses, cut to what a cell holds."""
+    """Text neutralised, cleared of characters Excel refuses, cut to what a cell holds.
+
+    Line ends become ``\n``, as any XML reader reads a carriage return (xlsxwriter would
+    keep it as ``_x000D_``, which only Excel turns back).
+    """
     columns = []
     for col in _for_spreadsheet(table).columns:
         if _is_text(col):
             col = pc.replace_substring_regex(col, _XLSX_ILLEGAL, "\ufffd")
+            col = pc.replace_substring_regex(col, "\r\n?", "\n")
             col = pc.utf8_slice_codeunits(col, 0, XLSX_MAX_CELL_CHARS)
         columns.append(col)
     return pa.table(columns, names=table.column_names)
@@ -303,64 +326,65 @@ def _width(header: str, col: pa.ChunkedArray) -> float:
     return float(min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH))
 
 
-def _start_sheet(ws: WriteOnlyWorksheet, table: pa.Table, widths: list[float]) -> None:
-    from openpyxl.cell.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+class _Styles:
+    """The few cell formats a report uses, made once per workbook."""
 
-    # Layout must be set before the first row: write-only sheets stream from there on.
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for col_name in table.column_names:
-        cell = WriteOnlyCell(ws, value=col_name)
-        cell.font = Font(bold=True)
-        cell.data_type = "s"
-        header.append(cell)
-    ws.append(header)
+    def __init__(self, wb: Workbook) -> None:
+        self.text = wb.add_format({"num_format": _TEXT_FORMAT})
+        self.bold = wb.add_format({"bold": True})
+        self.bold_text = wb.add_format({"bold": True, "num_format": _TEXT_FORMAT})
 
 
-def _rows(ws: WriteOnlyWorksheet, table: pa.Table) -> Iterator[list[Any]]:
-    """Rows for ``ws.append``: text as cells formatted ``@``, numbers as numbers."""
-    from openpyxl.cell.cell import WriteOnlyCell
+def _cell_writers(ws: Worksheet, table: pa.Table, styles: _Styles) -> list[Any]:
+    """One function per column that writes a value of it: text as text (format ``@``)."""
+    text = ws.write_string
+    number = ws.write_number
+    boolean = ws.write_boolean
+    fmt = styles.text
 
-    text_cells: list[Any] = []
+    def write_text(row: int, col: int, value: str) -> None:
+        if value:  # an empty text is an empty cell, as in the CSV
+            text(row, col, value, fmt)
+
+    def write_float(row: int, col: int, value: float) -> None:
+        if math.isfinite(value):
+            number(row, col, value)
+
+    writers: list[Any] = []
     for col in table.columns:
         if _is_text(col):
-            cell = WriteOnlyCell(ws)
-            cell.number_format = _TEXT_FORMAT
-            text_cells.append(cell)
+            writers.append(write_text)
+        elif pa.types.is_boolean(col.type):
+            writers.append(boolean)
+        elif pa.types.is_floating(col.type):
+            writers.append(write_float)
         else:
-            text_cells.append(None)
-    text_at = [(i, cell) for i, cell in enumerate(text_cells) if cell is not None]
-    for batch in table.to_batches(max_chunksize=65_536):
-        for values in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-            row = list(values)
-            for i, cell in text_at:
-                value = row[i]
-                if value is None or value == "":
-                    row[i] = None
-                    continue
-                # One styled cell per column is reused: append writes the row at once.
-                # Set the type after the value, or openpyxl makes "#N/A" an error cell.
-                cell.value = value
-                cell.data_type = "s"
-                row[i] = cell
-            yield row
+            writers.append(number)
+    return writers
 
 
-def _write_table_sheets(wb: Workbook, name: str, table: pa.Table) -> list[str]:
+def _write_table_sheets(wb: Workbook, styles: _Styles, name: str, table: pa.Table) -> list[str]:
     per_sheet = XLSX_MAX_ROWS - 1
     count = max(1, math.ceil(table.num_rows / per_sheet))
     titles = _sheet_titles(name, count)
     widths = [_width(n, c) for n, c in zip(table.column_names, table.columns, strict=True)]
     for k, title in enumerate(titles):
-        ws = wb.create_sheet(title)
+        ws = wb.add_worksheet(title)
+        for i, width in enumerate(widths):
+            ws.set_column(i, i, width)
+        ws.freeze_panes(1, 0)
+        for i, col_name in enumerate(table.column_names):
+            ws.write_string(0, i, col_name, styles.bold)
         part = table.slice(k * per_sheet, per_sheet)
-        _start_sheet(ws, part, widths)
-        for row in _rows(ws, part):
-            ws.append(row)
+        writers = _cell_writers(ws, part, styles)
+        row = 1
+        # Rows in order, each flushed to disk once the next begins (constant_memory).
+        for batch in part.to_batches(max_chunksize=65_536):
+            for values in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                for i, value in enumerate(values):
+                    if value is not None:
+                        writers[i](row, i, value)
+                row += 1
     return titles
 
 
@@ -412,41 +436,64 @@ def _cell_text(value: Any) -> Any:
     return value
 
 
-def _write_summary_sheet(ws: WriteOnlyWorksheet, rows: Iterator[tuple[list[Any], bool]]) -> None:
-    from openpyxl.cell.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    ws.column_dimensions["A"].width = 28
-    for letter in "BCDEF":
-        ws.column_dimensions[letter].width = 18
-    for values, bold in rows:
-        cells = []
-        for value in values:
+def _write_summary_sheet(
+    ws: Worksheet, styles: _Styles, rows: Iterator[tuple[list[Any], bool]]
+) -> None:
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 5, 18)
+    for r, (values, bold) in enumerate(rows):
+        for c, value in enumerate(values):
             if isinstance(value, str):
-                value = neutralise_text(re.sub(_XLSX_ILLEGAL, "\ufffd", value))
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-                cell.number_format = _TEXT_FORMAT
-            if bold:
-                cell.font = Font(bold=True)
-            cells.append(cell)
-        ws.append(cells)
+                text = neutralise_text(re.sub(_XLSX_ILLEGAL, "\ufffd", value))
+                text = re.sub("\r\n?", "\n", text)
+                if text:
+                    ws.write_string(r, c, text, styles.bold_text if bold else styles.text)
+            elif isinstance(value, bool):
+                ws.write_boolean(r, c, value, styles.bold if bold else None)
+            elif isinstance(value, int | float) and math.isfinite(value):
+                ws.write_number(r, c, value, styles.bold if bold else None)
 
 
 def _write_xlsx(
     tables: Mapping[str, pa.Table], path: Path, summary: Mapping[str, Any] | None
 ) -> Path:
-    from openpyxl import Workbook
+    import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
 
-    wb = Workbook(write_only=True)
-    summary_ws = wb.create_sheet(SUMMARY_SHEET)  # first sheet: what a reader opens to
-    sheets: dict[str, tuple[int, list[str]]] = {}
-    for name, table in tables.items():
-        titles = _write_table_sheets(wb, name, _for_xlsx(table))
-        sheets[name] = (table.num_rows, titles)
-    _write_summary_sheet(summary_ws, _summary_rows(summary or {}, sheets))
-    wb.save(path)
+    # xlsxwriter keeps each sheet's rows, and later the parts of the zip, in temporary
+    # files. They hold IDs and names, so they go in a folder inside the one we write in
+    # (the staging folder), never in TMPDIR: a killed run leaves them only where the next
+    # run removes its stage. constant_memory writes each row out as the next begins.
+    tmp = Path(tempfile.mkdtemp(prefix=".xlsx-", dir=path.parent))
+    try:
+        wb = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "tmpdir": str(tmp),
+                # Text stays text: never guessed into a number, a formula or a link.
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "nan_inf_to_errors": True,
+            },
+        )
+        styles = _Styles(wb)
+        summary_ws = wb.add_worksheet(SUMMARY_SHEET)  # first sheet: what a reader opens to
+        sheets: dict[str, tuple[int, list[str]]] = {}
+        for name, table in tables.items():
+            titles = _write_table_sheets(wb, styles, name, _for_xlsx(table))
+            sheets[name] = (table.num_rows, titles)
+        _write_summary_sheet(summary_ws, styles, _summary_rows(summary or {}, sheets))
+        try:
+            wb.close()
+        except FileCreateError as exc:  # xlsxwriter's wrapper of the OSError (disk full)
+            cause = exc.args[0] if exc.args else None
+            if isinstance(cause, OSError):
+                raise cause from None
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return path
 
 

@@ -722,6 +722,7 @@ def test_closed_or_literal_quotes_are_read(tmp_path: Path, last: str):
     _, summary = _validate_ok(tmp_path, path)
     assert summary["inputs"][0]["rows"] == len(ROWS) + 1
 
+
 # --- issue 14: inputs never overwritten, names escaped, consoles, headers not quoted -------
 
 
@@ -888,3 +889,63 @@ def test_inspect_cuts_long_text_in_unknown_headers(tmp_path: Path):
     )
     result = run("inspect", str(path))
     assert "0123456789" not in result.stdout and "no header found" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "reconcile"])
+def test_an_output_never_overwrites_an_input(tmp_path: Path, command: str):
+    # The input is named like an output and lies in --out: refused before anything is
+    # read or written, the input byte for byte as it was.
+    out = tmp_path / "out"
+    name = "findings.csv" if command == "validate" else "links.csv"
+    path = _extract_in(out, name)
+    other = _extract_in(tmp_path, "khac.csv")
+    args = [command, str(path), *([str(other)] if command == "reconcile" else [])]
+    before = snapshot(out)
+    line = error_line(run(*args, "--out", str(out), "--format", "csv"))
+    assert line == (
+        f"cleanse: error: {path}: an output would overwrite this input ({name} in the "
+        f"output folder) (write the results elsewhere with --out, or move the input out "
+        f"of {out}; nothing was written)"
+    )
+    assert snapshot(out) == before
+    # Written as Parquet only, the results leave findings.csv alone: the run goes on.
+    result = run(*args, "--out", str(out), "--format", "parquet")
+    assert result.exit_code in (0, 1), result.output
+    assert path.read_text(encoding="utf-8") == TEXT
+
+
+def test_an_input_reached_through_a_link_is_known(tmp_path: Path):
+    out = tmp_path / "out"
+    real = _extract_in(out, "findings.csv")
+    link = tmp_path / "du-lieu.csv"
+    link.symlink_to(real)
+    line = error_line(run("validate", str(link), "--out", str(out), "--format", "csv"))
+    assert "an output would overwrite this input" in line and str(link) in line
+    assert real.read_text(encoding="utf-8") == TEXT
+
+
+def test_a_reference_inside_out_is_an_input_too(tmp_path: Path):
+    out = tmp_path / "out"
+    reference = _extract_in(out, "persons.csv")
+    other = _extract_in(tmp_path, "khac.csv")
+    args = ["reconcile", str(other), str(other), "--reference", str(reference)]
+    line = error_line(run(*args, "--out", str(out), "--format", "csv"))
+    assert "an output would overwrite this input (persons.csv" in line
+    assert reference.read_text(encoding="utf-8") == TEXT
+
+
+def test_a_full_disk_names_the_output_folder_not_the_stage(tmp_path: Path, monkeypatch):
+    # A real write that fails (not a mock after the writes): the line names --out.
+    import pyarrow.parquet
+
+    path = _extract_in(tmp_path, "tot.csv")
+    out = tmp_path / "out"
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pyarrow.parquet, "write_table", full)
+    line = error_line(run("validate", str(path), "--out", str(out)))
+    assert line.startswith(f"cleanse: error: {out}: cannot write the results: No space left")
+    assert ".cleanse-stage" not in line and "free some space" in line
+    assert_no_output(out)

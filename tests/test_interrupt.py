@@ -1,16 +1,19 @@
 """A run killed while it writes its results leaves the earlier ones whole (SPEC §5).
 
 Each run is a real process. To make the kill land while the results are being written,
-not before or after, the process runs ``cleanse`` with one hook added: once every table
-is in the temporary folder, and before ``summary.json`` and the move into ``--out``, it
-says so in a marker file and waits. The test then sends SIGKILL or SIGINT.
+not before or after, the process runs ``cleanse`` with one hook added: at a chosen step
+(every table in the staging folder, before ``summary.json``; the Excel workbook half
+written; the first file renamed into ``--out``) it says so in a marker file and waits.
+The test then sends SIGKILL, SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -26,14 +29,35 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 HOOK = """
 import os, sys, time
 marker = os.environ.get("CLEANSE_TEST_WRITING")
-if marker:
+step = os.environ.get("CLEANSE_TEST_STEP", "summary")
+def wait(where):
+    open(marker, "w").write(str(where))
+    time.sleep(60)
+if marker and step == "summary":
     import cleanse.write as w
     real = w.write_summary
-    def write_summary(summary, out_dir):
-        open(marker, "w").write(str(out_dir))
-        time.sleep(60)
-        return real(summary, out_dir)
+    def write_summary(summary, out_dir, **kwargs):
+        wait(out_dir)
+        return real(summary, out_dir, **kwargs)
     w.write_summary = write_summary
+if marker and step == "xlsx":
+    # Every table sheet written, their rows in xlsxwriter's temporary files.
+    import cleanse.write as w
+    real_sheet = w._write_summary_sheet
+    def summary_sheet(ws, *args):
+        wait(os.path.dirname(ws.row_data_filename))
+        return real_sheet(ws, *args)
+    w._write_summary_sheet = summary_sheet
+if marker and step == "rename":
+    import cleanse.output as o
+    real_replace = os.replace
+    class Os:
+        def __getattr__(self, name):
+            return getattr(os, name)
+        def replace(self, src, dest):
+            real_replace(src, dest)
+            wait(os.path.dirname(src))
+    o.os = Os()
 sys.argv[0] = "cleanse"
 from cleanse.cli import main
 main()
@@ -52,12 +76,22 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def start(folder: Path, command: str, marker: Path | None) -> subprocess.Popen[bytes]:
+def start(
+    folder: Path,
+    command: str,
+    marker: Path | None,
+    step: str = "summary",
+    formats: str = "csv,parquet",
+) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.pop("CLEANSE_TEST_WRITING", None)
     if marker is not None:
         env["CLEANSE_TEST_WRITING"] = str(marker)
-    args = [*COMMANDS[command], "--out", "OUT", "--today", "2026-11-20", "--format", "csv,parquet"]
+    env["CLEANSE_TEST_STEP"] = step
+    # A TMPDIR of the test's own, to see that nothing is left in it.
+    env["TMPDIR"] = str(folder / "tmp")
+    (folder / "tmp").mkdir(exist_ok=True)
+    args = [*COMMANDS[command], "--out", "OUT", "--today", "2026-11-20", "--format", formats]
     return subprocess.Popen(
         [sys.executable, "-c", HOOK, *args],
         cwd=folder,
@@ -67,38 +101,54 @@ def start(folder: Path, command: str, marker: Path | None) -> subprocess.Popen[b
     )
 
 
-def run(folder: Path, command: str) -> subprocess.CompletedProcess[bytes]:
-    proc = start(folder, command, None)
+def run(
+    folder: Path, command: str, formats: str = "csv,parquet"
+) -> subprocess.CompletedProcess[bytes]:
+    proc = start(folder, command, None, formats=formats)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err.decode()  # the samples have findings
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def kill_while_writing(folder: Path, command: str, sig: int) -> tuple[int, str, str]:
+def kill_while_writing(
+    folder: Path, command: str, sig: int, step: str = "summary", formats: str = "csv,parquet"
+) -> tuple[int, str, str]:
     """Start a run, wait until it is writing, send ``sig``; return code, stderr, stage."""
     marker = folder / "writing"
-    proc = start(folder, command, marker)
+    marker.unlink(missing_ok=True)
+    proc = start(folder, command, marker, step, formats)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not marker.exists() or not marker.read_text():
             assert proc.poll() is None, proc.communicate()[1].decode()
             assert time.monotonic() < deadline, "the run never started writing"
             time.sleep(0.02)
-        stage = marker.read_text()
-        assert Path(stage).parent == folder and any(Path(stage).iterdir())
+        where = folder / marker.read_text()
+        stage = where if where.name.startswith(".cleanse-stage.") else where.parent
+        assert stage.parent == folder / "OUT" and any(stage.iterdir())
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return proc.returncode, err.decode(), Path(stage).name
+    return proc.returncode, err.decode(), stage.name
 
 
 def beside(folder: Path) -> list[str]:
     """What the output's parent holds besides the inputs."""
-    inputs = {*COMMANDS["reconcile"], "writing"}
+    inputs = {*COMMANDS["reconcile"], "writing", "tmp"}
     return sorted(p.name for p in folder.iterdir() if p.name not in inputs)
+
+
+def stages(folder: Path) -> list[str]:
+    """The staging folders inside OUT."""
+    return sorted(p.name for p in (folder / "OUT").iterdir() if p.name.startswith("."))
+
+
+def results(folder: Path) -> object:
+    """What OUT holds, staging folders left aside."""
+    return [e for e in snapshot(folder / "OUT") if not e[0].startswith(".")]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -107,13 +157,14 @@ def test_sigkill_while_writing_leaves_the_earlier_results(folder: Path, command:
     before = snapshot(folder / "OUT")
     code, _, stage = kill_while_writing(folder, command, signal.SIGKILL)
     assert code == -signal.SIGKILL
-    assert snapshot(folder / "OUT") == before  # same files, same bytes, nothing added
-    # A killed process cannot clean up: its temporary folder stays beside OUT...
-    assert beside(folder) == sorted(["OUT", stage])
-    assert stage.startswith(".OUT.") and stage.endswith(".tmp")
+    assert results(folder) == before  # same files, same bytes, nothing added
+    # A killed process cannot clean up: its staging folder stays inside OUT (owner only)...
+    assert stages(folder) == [stage] and stage.startswith(".cleanse-stage.")
+    assert stat.S_IMODE((folder / "OUT" / stage).stat().st_mode) == 0o700
+    assert beside(folder) == ["OUT"]
     # ...until the next run writing to OUT, which removes it and publishes as usual.
     run(folder, command)
-    assert beside(folder) == ["OUT"]
+    assert stages(folder) == []
     after = dict(snapshot(folder / "OUT"))  # type: ignore[call-overload]
     assert after.keys() == dict(before).keys()  # type: ignore[call-overload]
     assert after["findings.csv"] == dict(before)["findings.csv"]  # type: ignore[call-overload]
@@ -126,17 +177,88 @@ def test_ctrl_c_while_writing_exits_130_and_leaves_the_earlier_results(folder: P
     code, err, _ = kill_while_writing(folder, command, signal.SIGINT)
     assert code == 130
     assert err == "cleanse: error: interrupted; earlier results are left as they were\n"
+    assert snapshot(folder / "OUT") == before  # the run removed its own staging folder
+    assert beside(folder) == ["OUT"]
+
+
+def test_sigterm_while_writing_exits_143_and_removes_the_stage(folder: Path):
+    run(folder, "validate")
+    before = snapshot(folder / "OUT")
+    code, err, _ = kill_while_writing(folder, "validate", signal.SIGTERM)
+    assert code == 143
+    assert err == "cleanse: error: stopped (SIGTERM); earlier results are left as they were\n"
     assert snapshot(folder / "OUT") == before
-    assert beside(folder) == ["OUT"]  # the run removed its own temporary folder
 
 
-def test_a_live_runs_temporary_folder_is_not_removed(folder: Path):
-    live = folder / f".OUT.{_HOST}.{os.getpid()}.abcdefgh.tmp"
+def test_sigkill_between_renames_leaves_no_summary(folder: Path):
+    # Killed after the first file is in place: a mix of old and new files, which the
+    # missing summary.json marks as no whole run. The next run makes the set whole.
+    run(folder, "validate")
+    before = dict(snapshot(folder / "OUT"))  # type: ignore[call-overload]
+    code, _, _ = kill_while_writing(folder, "validate", signal.SIGKILL, step="rename")
+    assert code == -signal.SIGKILL
+    names = {name for name, _ in results(folder)}  # type: ignore[attr-defined]
+    assert "summary.json" not in names
+    assert names == set(before) - {"summary.json"}
+    run(folder, "validate")
+    summary = json.loads((folder / "OUT" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["files"] == ["findings.csv", "findings.parquet"]
+    assert stages(folder) == []
+
+
+def _personal_values(folder: Path) -> list[bytes]:
+    """Some ID numbers of the inputs: what must not be left in a temporary file."""
+    import csv
+
+    with (folder / "bhxh.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    col = next(i for i, h in enumerate(rows[0]) if "định danh" in h.lower() or "cccd" in h.lower())
+    return [r[col].encode() for r in rows[1:40] if len(r[col]) == 12]
+
+
+def _files_holding(top: Path, values: list[bytes]) -> list[str]:
+    found = []
+    for p in top.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            data = p.read_bytes()
+            if any(v in data for v in values):
+                found.append(str(p.relative_to(top)))
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_kill_while_the_workbook_is_written_leaves_no_personal_data_behind(
+    folder: Path, command: str, sig: int
+):
+    # The workbook's rows sit in xlsxwriter's temporary files, inside the staging folder:
+    # never in TMPDIR. SIGTERM removes them with the stage; after SIGKILL they stay in the
+    # owner-only stage until the next run removes it.
+    values = _personal_values(folder)
+    assert values
+    code, _, stage = kill_while_writing(folder, command, sig, step="xlsx", formats="xlsx")
+    assert code == (143 if sig == signal.SIGTERM else -signal.SIGKILL)
+    assert list((folder / "tmp").rglob("*")) == []
+    if sig == signal.SIGTERM:
+        assert not (folder / "OUT").exists() or list((folder / "OUT").iterdir()) == []
+    else:
+        assert stages(folder) == [stage]
+        assert _files_holding(folder / "OUT", values)  # the test saw the rows where they are
+        assert all(f.startswith(stage + "/") for f in _files_holding(folder / "OUT", values))
+        run(folder, command, formats="csv")
+        assert stages(folder) == []
+    assert beside(folder) in (["OUT"], [])
+    assert list((folder / "tmp").rglob("*")) == []
+
+
+def test_a_live_runs_staging_folder_is_not_removed(folder: Path):
+    (folder / "OUT").mkdir()
+    live = folder / "OUT" / f".cleanse-stage.{_HOST}.{os.getpid()}.abcdefgh"
     live.mkdir()
-    other = folder / ".OUT.notapid.tmp"
+    other = folder / "OUT" / ".cleanse-stage.notapid"
     other.mkdir()
     run(folder, "validate")
-    assert beside(folder) == sorted(["OUT", live.name, other.name])
+    assert stages(folder) == sorted([live.name, other.name])
 
 
 def _dead_pid() -> int:
@@ -150,13 +272,28 @@ def _dead_pid() -> int:
     return int(done.stdout)
 
 
-def test_another_machines_temporary_folder_is_not_removed(folder: Path):
+def test_another_machines_staging_folder_is_not_removed(folder: Path):
     # On a network folder a process number of another machine means nothing here: its
     # stage is left to it, while this machine's dead one is removed.
     dead = _dead_pid()
-    theirs = folder / f".OUT.{'0' * 8 if _HOST != '0' * 8 else '1' * 8}.{dead}.abcdefgh.tmp"
-    ours = folder / f".OUT.{_HOST}.{dead}.abcdefgh.tmp"
+    (folder / "OUT").mkdir()
+    theirs = (
+        folder
+        / "OUT"
+        / f".cleanse-stage.{'0' * 8 if _HOST != '0' * 8 else '1' * 8}.{dead}.abcdefgh"
+    )
+    ours = folder / "OUT" / f".cleanse-stage.{_HOST}.{dead}.abcdefgh"
     theirs.mkdir()
     ours.mkdir()
     run(folder, "validate")
-    assert beside(folder) == sorted(["OUT", theirs.name])
+    assert stages(folder) == [theirs.name]
+
+
+def test_a_sibling_stage_of_an_earlier_version_is_removed(folder: Path):
+    # Before, the stage was a sibling of --out: a killed run of that version left one.
+    dead = _dead_pid()
+    old = folder / f".OUT.{_HOST}.{dead}.abcdefgh.tmp"
+    old.mkdir()
+    (old / "findings.csv").write_text("001085012345\n", encoding="utf-8")
+    run(folder, "validate")
+    assert beside(folder) == ["OUT"]

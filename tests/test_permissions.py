@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import shutil
 import stat
@@ -158,3 +159,79 @@ def test_history_chart_has_the_modes_of_the_results(folder: Path, settings: str,
     assert mode(chart) == file_mode
     assert mode(chart.parent) == (0o750 if settings else 0o700)
     assert not [p for p in chart.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+# --- the output folder is the user's: written into, never replaced ----------------------------
+
+
+def _other_group() -> int | None:
+    candidates = [g for g in os.getgroups() if g != os.getegid()]
+    if os.geteuid() == 0:
+        candidates += [g.gr_gid for g in grp.getgrall() if g.gr_gid != os.getegid()]
+    return candidates[0] if candidates else None
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("extra", [[], ["--shared"]], ids=["default", "shared"])
+def test_a_team_folder_keeps_its_mode_group_and_inode(
+    folder: Path, command: str, extra: list[str], monkeypatch: pytest.MonkeyPatch
+):
+    # The team's folder (setgid 2775, group staff) was turned into a 0700 folder of the
+    # user's own group, locking the team out. Now it stays as it is, twice over.
+    group = _other_group()
+    if group is None:
+        pytest.skip("this user belongs to one group only")
+    team = folder / "to-lam-sach"
+    team.mkdir()
+    os.chown(team, -1, group)
+    team.chmod(0o2775)
+    before = team.stat()
+    monkeypatch.chdir(folder)
+    for _ in range(2):
+        result = CliRunner().invoke(cli, [*COMMANDS[command], "--out", str(team), *extra])
+        assert result.exit_code in (0, 1), result.output
+    after = team.stat()
+    assert stat.S_IMODE(after.st_mode) == 0o2775
+    assert (after.st_uid, after.st_gid, after.st_ino) == (before.st_uid, group, before.st_ino)
+    file_mode = 0o640 if extra else 0o600
+    assert {("file", file_mode)} == modes_under(team) - {("dir", 0o2775)}
+    assert {p.stat().st_gid for p in team.iterdir()} == {group}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_out_dot_from_inside_the_folder_in_a_read_only_parent(
+    folder: Path, command: str, monkeypatch: pytest.MonkeyPatch
+):
+    # `cd ket-qua && cleanse validate ../bhxh.csv --out .`, where the parent folder may
+    # not be written: the results appear, the shell's folder is still its folder, and
+    # nothing is written beside it.
+    parent = folder / "chung"
+    out = parent / "ket-qua"
+    out.mkdir(parents=True)
+    inode = out.stat().st_ino
+    parent.chmod(0o555)
+    try:
+        monkeypatch.chdir(out)
+        args = [a if a.startswith("-") else f"../../{a}" for a in COMMANDS[command]]
+        args[0] = command
+        if "--reference" in args:
+            args[args.index("--reference") + 1] = "../../dancu.csv"
+        for _ in range(2):
+            result = CliRunner().invoke(cli, [*args, "--out", "."])
+            assert result.exit_code in (0, 1), result.output
+        assert os.stat(os.getcwd()).st_ino == inode
+        assert sorted(os.listdir(parent)) == ["ket-qua"]
+        assert "summary.json" in os.listdir(".")
+    finally:
+        parent.chmod(0o755)
+
+
+def test_a_long_output_folder_name(folder: Path, monkeypatch: pytest.MonkeyPatch):
+    # 240 characters: the old sibling's name (.NAME.HOST.PID.RANDOM.tmp) went past 255.
+    out = folder / ("ket-qua-" + "x" * 232)
+    monkeypatch.chdir(folder)
+    for _ in range(2):
+        result = CliRunner().invoke(cli, [*COMMANDS["validate"], "--out", str(out)])
+        assert result.exit_code == 1, result.output
+    assert (out / "summary.json").exists()
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
