@@ -355,31 +355,44 @@ def parse_dates(
 
 MALE, FEMALE = "M", "F"
 
-# Folded spellings (accents, case and spaces removed) that name a gender.
+# Folded spellings (accents, case and spaces removed) of the values SPEC §1 accepts:
+# Nam/Nữ in any case or accent, M/F, male/female.
 _GENDER_WORDS: dict[str, str] = {
     "nam": MALE,
-    "namgioi": MALE,
     "m": MALE,
     "male": MALE,
-    "trai": MALE,
-    "contrai": MALE,
     "nu": FEMALE,
-    "nugioi": FEMALE,
     "f": FEMALE,
     "female": FEMALE,
-    "gai": FEMALE,
-    "congai": FEMALE,
 }
+# Other words whose meaning is plain (Trai, Con gái, Nữ giới, Đàn ông, Phụ nữ): still
+# gender.invalid, but the SPEC value they mean is suggested. They never give a gender
+# code, so no ID rule or link is decided on a guess. Ông/Bà are left out: folded, "ba"
+# is also the southern word for father.
+_GENDER_PLAIN: dict[str, str] = {
+    **dict.fromkeys(("trai", "contrai", "betrai", "namgioi", "gioinam", "phainam", "danong"), MALE),
+    **dict.fromkeys(("man", "boy"), MALE),
+    **dict.fromkeys(
+        ("gai", "congai", "begai", "nugioi", "gioinu", "phainu", "danba", "phunu"), FEMALE
+    ),
+    **dict.fromkeys(("woman", "girl"), FEMALE),
+}
+# The value a suggestion shows for a gender code.
+GENDER_WORDS = {MALE: "Nam", FEMALE: "Nữ"}
 
 DEFAULT_GENDER_CODES: dict[str, str] = {"1": MALE, "2": FEMALE}
 
 
 def parse_gender_codes(spec: str) -> dict[str, str]:
-    """Read a numeric code table such as ``"0=Nam,1=Nữ"`` into ``{"0": "M", "1": "F"}``."""
+    """Read a numeric code table such as ``"0=Nam,1=Nữ"`` into ``{"0": "M", "1": "F"}``.
+
+    The user states the meaning here, so a plain word (``1=Trai``) is taken as well.
+    """
+    words = {**_GENDER_PLAIN, **_GENDER_WORDS}
     table: dict[str, str] = {}
     for item in filter(None, (p.strip() for p in spec.split(","))):
         code, sep, word = item.partition("=")
-        gender = _GENDER_WORDS.get(fold_scalar(word))
+        gender = words.get(fold_scalar(word))
         if not sep or not code.strip().isdigit() or gender is None:
             raise ValueError(f"gender code {item!r} is not CODE=Nam or CODE=Nữ")
         table[code.strip()] = gender
@@ -392,31 +405,36 @@ def parse_gender(values: pd.Series, codes: Mapping[str, str] | None = None) -> p
     """Read genders from words (Nam/Nữ, M/F, male/female) and from a numeric code table.
 
     A number is read only under ``codes`` (default 1 = Nam, 2 = Nữ), because systems
-    differ (1/2, 0/1). Returns ``gender_code`` (``M``, ``F`` or NA) and ``gender_invalid``
-    (a value is there but is not recognised).
+    differ (1/2, 0/1). Returns ``gender_code`` (``M``, ``F`` or NA), ``gender_invalid``
+    (a value is there but is not one of these) and ``gender_suggestion`` (``Nam`` or
+    ``Nữ`` where an invalid word plainly means one: Trai, Con gái, Phụ nữ; else NA).
     """
-    table = dict(_GENDER_WORDS)
+    # One marker per folded value: "M"/"F" read, "?Nam"/"?Nữ" invalid with a plain
+    # meaning, "?" invalid (a value that is there, unlike a blank, and means nothing plain).
+    table = {k: f"?{GENDER_WORDS[v]}" for k, v in _GENDER_PLAIN.items()}
+    table.update(_GENDER_WORDS)
     table.update({k: v for k, v in (codes or DEFAULT_GENDER_CODES).items()})
     index = _index(values)
     keys = pa.array(list(table), pa.string())
-    codes = pa.array(list(table.values()), pa.string())
+    markers = pa.array(list(table.values()), pa.string())
 
     def lookup(arr: pa.Array) -> pa.Array:
         folded = _fold_values(arr)
         found = pc.index_in(pc.replace_substring_regex(folded, r"[^a-z0-9]", ""), value_set=keys)
-        # "?" or "-" is a value that is there and unrecognised, not a blank: it gets the
-        # marker "?", which no code is.
         unknown = pc.and_(pc.is_valid(folded), pc.is_null(found))
-        return pc.if_else(unknown, pa.scalar("?"), pc.take(codes, found))
+        return pc.if_else(unknown, pa.scalar("?"), pc.take(markers, found))
 
     # A gender column holds a handful of distinct values: look each up once.
     found = by_value(to_arrow(values), lookup, always=True)
-    invalid = pc.fill_null(pc.equal(found, "?"), False)
+    invalid = pc.fill_null(pc.starts_with(found, "?"), False)
     code = pc.if_else(invalid, pa.scalar(None, pa.string()), found)
+    plain = pc.fill_null(pc.and_(invalid, pc.not_equal(found, "?")), False)
+    suggestion = pc.if_else(plain, pc.utf8_slice_codeunits(found, 1), pa.scalar(None, pa.string()))
     return pd.DataFrame(
         {
             "gender_code": _text_series(code, index),
             "gender_invalid": np.asarray(invalid.to_numpy(zero_copy_only=False), dtype=bool),
+            "gender_suggestion": _text_series(suggestion, index),
         },
         index=index,
     )

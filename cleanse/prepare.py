@@ -56,11 +56,11 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
     """Return the chunk with parsed columns added (raw columns untouched).
 
     ``id_*`` and ``bhxh_*`` from the ID columns, ``dob_*`` and ``death_date_*`` from the
-    dates, ``gender_code``/``gender_invalid``, ``name_clean`` (cleaned, canonical tone
-    marks) and ``name_key`` (folded) from the name, ``{field}_blank`` for the fields of
-    :data:`CLEANED` the file has, and ``{field}_mojibake``/``{field}_repaired`` for its
-    other text fields. A field the file lacks gives all-NA companions, so rules need no
-    special cases.
+    dates, ``gender_code``/``gender_invalid``/``gender_suggestion`` from the gender,
+    ``name_clean`` (cleaned, canonical tone marks) and ``name_key`` (folded) from the
+    name, ``{field}_blank`` for the fields of :data:`CLEANED` the file has, and
+    ``{field}_mojibake``/``{field}_repaired`` for its other text fields. A field the
+    file lacks gives all-NA companions, so rules need no special cases.
     """
     n = len(frame)
     index = frame.index

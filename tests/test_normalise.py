@@ -163,6 +163,56 @@ def test_date_columns_are_named_by_prefix_and_keep_the_index():
 def test_gender_is_read(value: str, code: str):
     got = one_gender(value)
     assert (got["gender_code"], bool(got["gender_invalid"])) == (code, False)
+    assert pd.isna(got["gender_suggestion"])
+
+
+@pytest.mark.parametrize(
+    ("value", "meant"),
+    [
+        pytest.param("Trai", "Nam", id="Trai"),
+        pytest.param("Gái", "Nữ", id="Gái"),
+        pytest.param("trai", "Nam", id="trai-lower"),
+        pytest.param("gai", "Nữ", id="gai-unaccented"),
+        pytest.param("GÁI", "Nữ", id="GÁI"),
+        pytest.param("Con trai", "Nam", id="Con-trai"),
+        pytest.param("Con gái", "Nữ", id="Con-gái"),
+        pytest.param("con  gai", "Nữ", id="con-gai-spaced"),
+        pytest.param("Bé trai", "Nam", id="Bé-trai"),
+        pytest.param("Nam giới", "Nam", id="Nam-giới"),
+        pytest.param("Nữ giới", "Nữ", id="Nữ-giới"),
+        pytest.param("Đàn ông", "Nam", id="Đàn-ông"),
+        pytest.param("Đàn bà", "Nữ", id="Đàn-bà"),
+        pytest.param("Phụ nữ", "Nữ", id="Phụ-nữ"),
+        pytest.param("Phu nu", "Nữ", id="Phu-nu-unaccented"),
+        pytest.param("woman", "Nữ", id="woman"),
+    ],
+)
+def test_gender_word_outside_the_spec_is_invalid_with_its_meaning(value: str, meant: str):
+    """SPEC §1: only Nam/Nữ, M/F, male/female are valid; a word whose meaning is plain is
+    invalid, with the SPEC value suggested, and gives no gender code (nothing is decided
+    on a guess)."""
+    got = one_gender(value)
+    assert pd.isna(got["gender_code"])
+    assert bool(got["gender_invalid"]) is True
+    assert got["gender_suggestion"] == meant
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("Khác", id="khac-other"),
+        pytest.param("x", id="x"),
+        pytest.param("?", id="question-mark"),
+        pytest.param("3", id="3"),
+        pytest.param("Nam/Nữ", id="both"),
+        pytest.param("Bà", id="ba-also-father-in-the-south"),
+        pytest.param("Ông", id="ong"),
+    ],
+)
+def test_gender_without_a_plain_meaning_gets_no_suggestion(value: str):
+    got = one_gender(value)
+    assert bool(got["gender_invalid"]) is True
+    assert pd.isna(got["gender_suggestion"])
 
 
 @pytest.mark.parametrize(
@@ -213,6 +263,7 @@ def test_gender_code_table_replaces_the_default():
         pytest.param("0=Nam,1=Nữ", {"0": "M", "1": "F"}, id="0-1"),
         pytest.param("1=nam, 2=NU", {"1": "M", "2": "F"}, id="any-case-and-spaces"),
         pytest.param("1=Nam,2=Nữ,", {"1": "M", "2": "F"}, id="trailing-comma"),
+        pytest.param("1=Trai,2=Gái", {"1": "M", "2": "F"}, id="plain-words-stated-by-the-user"),
     ],
 )
 def test_gender_code_table_is_read(spec: str, table: dict[str, str]):
@@ -415,6 +466,7 @@ def test_parse_gender_never_marks_a_value_valid_and_invalid(values: list[str | N
     out = parse_gender(series(*values))
     assert len(out) == len(values)
     assert not (out["gender_code"].notna() & out["gender_invalid"]).any()
+    assert not (out["gender_suggestion"].notna() & ~out["gender_invalid"]).any()
 
 
 @PROPERTY

@@ -49,6 +49,24 @@ CASES = [
     ("dob out of range: year checks skipped", "001086012345", "12/05/1880", "Nam", []),
     ("missing gender: gender part skipped", "001185012345", "12/05/1985", "", []),
     ("unrecognised gender: gender part skipped", "001185012345", "12/05/1985", "X", []),
+    # A word outside SPEC §1 is gender.invalid even when its meaning is plain (Trai =
+    # Nam): no ID rule is decided on that guess, whether the ID agrees with it or not.
+    ("guessed gender, odd digit: gender part skipped", "001185012345", "12/05/1985", "Trai", []),
+    ("guessed gender, even digit", "001085012345", "12/05/1985", "Trai", []),
+    (
+        "guessed gender: the century part still runs",
+        "001285012345",
+        "12/05/1985",
+        "Trai",
+        ["id.gender_century"],
+    ),
+    (
+        "guessed gender: zeros restored without it",
+        "1185012345",
+        "12/05/1985",
+        "Trai",
+        ["id.leading_zeros"],
+    ),
     ("missing dob: century and year skipped", "001285012345", "", "Nam", []),
 ]
 

@@ -69,6 +69,9 @@ CASES = [
     ("gender Khác", {"gender": "Khác"}, ["gender.invalid"]),
     ("gender 3 under the default table", {"gender": "3"}, ["gender.invalid"]),
     ("gender NỮ", {"gender": "NỮ"}, []),
+    ("gender Trai: a word outside SPEC §1", {"gender": "Trai"}, ["gender.invalid"]),
+    ("gender Nữ giới: a word outside SPEC §1", {"gender": "Nữ giới"}, ["gender.invalid"]),
+    ("gender male", {"gender": "male"}, []),
     ("gender empty is field.missing's business", {"gender": ""}, []),
     ("name in capitals", {"full_name": "NGUYỄN VĂN AN"}, []),
     ("name without accents", {"full_name": "Nguyen Van An"}, []),
@@ -95,6 +98,29 @@ CASES = [
 @pytest.mark.parametrize(("values", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_person_rules(values: dict[str, str], expected: list[str]) -> None:
     assert _fired(**values) == expected
+
+
+@pytest.mark.parametrize(
+    ("gender", "suggestion"),
+    [
+        ("Trai", "Nam"),
+        ("Con gái", "Nữ"),
+        ("Đàn ông", "Nam"),
+        ("Phụ nữ", "Nữ"),
+        ("gai", "Nữ"),
+        ("Khác", None),
+        ("x", None),
+        ("?", None),
+    ],
+)
+def test_gender_invalid_suggests_the_plain_meaning(gender: str, suggestion: str | None) -> None:
+    frame = pd.DataFrame({"gender": [gender]}, dtype=pd.StringDtype("pyarrow"))
+    chunk = prepare(frame)
+    rule = REGISTRY["gender.invalid"]
+    assert rule.check is not None and rule.suggest is not None
+    assert bool(rule.check(chunk, CTX).iloc[0]) is True
+    got = rule.suggest(chunk, CTX).iloc[0]
+    assert (None if pd.isna(got) else got) == suggestion
 
 
 def test_every_rule_here_fires_somewhere() -> None:

@@ -32,16 +32,26 @@ def name_invalid_mask(chunk: pd.DataFrame) -> pd.Series:
     return (bad & _name_checkable(chunk)).astype(bool)
 
 
+def _gender_meant(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Nam or Nữ where the word plainly means it (Trai, Con gái, Phụ nữ); else NA."""
+    return chunk["gender_suggestion"]
+
+
 @rule(
     "gender.invalid",
     severity="error",
     field="gender",
     needs=("gender",),
-    vi="giới tính không nhận ra được",
-    en="gender value not recognised",
+    suggest=_gender_meant,
+    vi="giới tính không nhận ra được; đề xuất Nam hoặc Nữ khi từ rõ nghĩa (Trai → Nam)",
+    en="gender value not recognised; Nam or Nữ suggested where its meaning is plain (Trai → Nam)",
 )
 def gender_invalid(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Flag gender values that are neither words for Nam/Nữ nor a code in the table."""
+    """Flag gender values other than Nam/Nữ, M/F, male/female or a code in the table.
+
+    Words with a plain meaning (Trai, Gái, Nữ giới) are invalid too: the form asks for
+    Nam or Nữ, which is suggested.
+    """
     return chunk["gender_invalid"].astype(bool)
 
 
