@@ -252,6 +252,9 @@ def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:
     out["value"] = _col(found, "value")
     messages = {c: r.message(lang) for c, r in REGISTRY.items()}
     msg = rule.map(messages).astype("string")
+    for code, r in REGISTRY.items():
+        for name, *_ in r.variants:  # a finding naming another field has its own text
+            msg = msg.mask(((rule == code) & (fld == name)).fillna(False), r.message(lang, name))
     missing = rule == "field.missing"
     out["message"] = msg.where(~missing, msg + ": " + out["field"].fillna(""))
     out["suggestion"] = _col(found, "suggestion")

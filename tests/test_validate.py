@@ -163,6 +163,7 @@ def case(
 
 NFD_NAME = unicodedata.normalize("NFD", "Nguyễn Văn An")
 ID1, ID2 = BASE[0]["id_number"], BASE[1]["id_number"]
+BOOK2 = "0187654321"  # a second BHXH book for the person of row 1
 
 RULE_CASES = [
     # id.missing
@@ -242,6 +243,23 @@ RULE_CASES = [
         [hit(1, "gender.invalid")],
         {1: {"id_number": "001185012345", "gender": "Khác"}},
     ),
+    # Trai means Nam, but it is not a SPEC value: no ID rule is decided on the guess,
+    # neither when the 4th digit disagrees with it (1, female) nor when it agrees (0).
+    case(
+        "id.gender_century-quiet-guessed-gender-disagrees",
+        [hit(1, "gender.invalid", suggestion="Nam")],
+        {1: {"id_number": "001185012345", "gender": "Trai"}},
+    ),
+    case(
+        "id.gender_century-quiet-guessed-gender-agrees",
+        [hit(1, "gender.invalid", suggestion="Nam")],
+        {1: {"gender": "Trai"}},
+    ),
+    case(
+        "id.gender_century-fires-century-beside-a-guessed-gender",
+        [hit(1, "id.gender_century"), hit(1, "gender.invalid", suggestion="Nam")],
+        {1: {"id_number": "001285012345", "gender": "Trai"}},
+    ),
     # id.birth_year
     case("id.birth_year-fires", [hit(1, "id.birth_year")], {1: {"id_number": "001086012345"}}),
     case("id.birth_year-quiet-year-only-dob", [hit(1, "dob.partial")], {1: {"dob": "1985"}}),
@@ -288,6 +306,24 @@ RULE_CASES = [
         "id.duplicate-quiet-same-person",
         [hit(4, "record.duplicate", "", related=1)],
         {4: {"_from": 1}},
+    ),
+    # One person with two BHXH books is one person: a record.duplicate, no id.duplicate.
+    case(
+        "id.duplicate-quiet-same-person-two-bhxh-books",
+        [hit(4, "record.duplicate", "bhxh_code", related=1)],
+        {4: {"_from": 1, "bhxh_code": BOOK2}},
+        "bhxh",
+    ),
+    case(
+        "id.duplicate-fires-other-person-beside-two-bhxh-books",
+        [
+            hit(1, "id.duplicate", related=3),
+            hit(3, "id.duplicate", related=1),
+            hit(4, "id.duplicate", related=1),
+            hit(4, "record.duplicate", "bhxh_code", related=1),
+        ],
+        {3: {"id_number": ID1}, 4: {"_from": 1, "bhxh_code": BOOK2}},
+        "bhxh",
     ),
     # bhxh.format
     case(
@@ -395,6 +431,37 @@ RULE_CASES = [
     case("gender.invalid-fires-X", [hit(1, "gender.invalid")], {1: {"gender": "X"}}),
     case("gender.invalid-fires-3", [hit(1, "gender.invalid")], {1: {"gender": "3"}}),
     case("gender.invalid-fires-question-mark", [hit(1, "gender.invalid")], {1: {"gender": "?"}}),
+    # Words outside SPEC §1 with a plain meaning: the SPEC value is suggested.
+    case(
+        "gender.invalid-fires-trai",
+        [hit(1, "gender.invalid", suggestion="Nam")],
+        {1: {"gender": "Trai"}},
+    ),
+    case(
+        "gender.invalid-fires-gai-unaccented",
+        [hit(2, "gender.invalid", suggestion="Nữ")],
+        {2: {"gender": "gai"}},
+    ),
+    case(
+        "gender.invalid-fires-con-gai",
+        [hit(2, "gender.invalid", suggestion="Nữ")],
+        {2: {"gender": "Con gái"}},
+    ),
+    case(
+        "gender.invalid-fires-nam-gioi",
+        [hit(3, "gender.invalid", suggestion="Nam")],
+        {3: {"gender": "Nam giới"}},
+    ),
+    case(
+        "gender.invalid-fires-phu-nu",
+        [hit(2, "gender.invalid", suggestion="Nữ")],
+        {2: {"gender": "Phụ nữ"}},
+    ),
+    case(
+        "gender.invalid-fires-dan-ong",
+        [hit(1, "gender.invalid", suggestion="Nam")],
+        {1: {"gender": "Đàn ông"}},
+    ),
     case("gender.invalid-quiet-words", [], {1: {"gender": "NAM"}, 2: {"gender": "nu"}}),
     case("gender.invalid-quiet-letters", [], {1: {"gender": "M"}, 2: {"gender": "F"}}),
     case("gender.invalid-quiet-english", [], {1: {"gender": "male"}, 2: {"gender": "Female"}}),
@@ -551,6 +618,73 @@ RULE_CASES = [
         [hit(4, "record.duplicate", "", related=3)],
         {4: {"_from": 3}},
         "hotich",
+    ),
+    # One person (same ID, name, birth date, gender) with two BHXH codes: two books to
+    # merge, on the later row, naming bhxh_code.
+    case(
+        "record.duplicate-fires-two-bhxh-books",
+        [hit(4, "record.duplicate", "bhxh_code", related=1)],
+        {4: {"_from": 1, "bhxh_code": BOOK2}},
+        "bhxh",
+    ),
+    case(
+        "record.duplicate-fires-two-bhxh-books-id-lost-its-zeros",
+        [
+            hit(4, "id.leading_zeros", suggestion=ID1),
+            hit(4, "record.duplicate", "bhxh_code", related=1),
+        ],
+        {4: {"_from": 1, "id_number": "1085012345", "bhxh_code": BOOK2}},
+        "bhxh",
+    ),
+    case(
+        "record.duplicate-fires-copy-then-second-book",
+        [
+            hit(4, "record.duplicate", "", related=1),
+            hit(5, "record.duplicate", "bhxh_code", related=1),
+        ],
+        {4: {"_from": 1}, 5: {"_from": 1, "bhxh_code": BOOK2}},
+        "bhxh",
+    ),
+    case(
+        "record.duplicate-fires-second-book-then-its-copy",
+        [
+            hit(4, "record.duplicate", "bhxh_code", related=1),
+            hit(5, "record.duplicate", "bhxh_code", related=1),
+        ],
+        {4: {"_from": 1, "bhxh_code": BOOK2}, 5: {"_from": 1, "bhxh_code": BOOK2}},
+        "bhxh",
+    ),
+    case(
+        "record.duplicate-fires-bhxh-code-one-typo-apart-is-a-copy",
+        [hit(4, "record.duplicate", "", related=1)],
+        {4: {"_from": 1, "bhxh_code": "0112345679"}},
+        "bhxh",
+    ),
+    # Since 08/2025 the ID stands for the BHXH code: the ID in the code column beside the
+    # old code is one book, and the rows are a plain copy.
+    case(
+        "record.duplicate-fires-id-in-the-bhxh-column-is-one-book",
+        [hit(4, "record.duplicate", "", related=1)],
+        {4: {"_from": 1, "bhxh_code": ID1}},
+        "bhxh",
+    ),
+    case(
+        "record.duplicate-quiet-two-bhxh-books-without-id",
+        [hit(4, "id.missing")],
+        {4: {"_from": 1, "id_number": "", "bhxh_code": BOOK2}},
+        "bhxh",
+    ),
+    case(
+        "record.duplicate-quiet-two-bhxh-books-other-id",
+        [],
+        {4: {"_from": 1, "id_number": "001085999999", "bhxh_code": BOOK2}},
+        "bhxh",
+    ),
+    case(
+        "record.duplicate-quiet-two-bhxh-books-id-one-typo-apart",
+        [],
+        {4: {"_from": 1, "id_number": "001085012346", "bhxh_code": BOOK2}},
+        "bhxh",
     ),
     case(
         "record.duplicate-quiet-namesake-other-day",
@@ -714,6 +848,48 @@ def test_chunked_run_finds_duplicates_across_chunk_boundaries(tmp_path: Path):
             hit(3, "id.duplicate", related=1),
             hit(4, "record.duplicate", "", related=2),
         ], chunk
+
+
+def test_two_bhxh_books_across_chunk_boundaries(tmp_path: Path):
+    # Rows 1 and 4 are one person with two books; row 5 is a copy of row 4, row 6 a
+    # third book: chunks of 1 and 2 rows give what one chunk gives.
+    path = write_extract(
+        tmp_path,
+        "bhxh",
+        {
+            4: {"_from": 1, "bhxh_code": BOOK2},
+            5: {"_from": 1, "bhxh_code": BOOK2},
+            6: {"_from": 1, "bhxh_code": "0100000001"},
+        },
+    )
+    for chunk in ("1", "2", "1000"):
+        out = tmp_path / f"out{chunk}"
+        validate(path, "--out", out, "--chunk-rows", chunk)
+        assert compact(read_findings(out)) == [
+            hit(4, "record.duplicate", "bhxh_code", related=1),
+            hit(5, "record.duplicate", "bhxh_code", related=1),
+            hit(6, "record.duplicate", "bhxh_code", related=1),
+        ], chunk
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("vi", "cùng một người có hai sổ BHXH (mã khác nhau): cần gộp sổ"),
+        ("en", "one person with two BHXH books (different codes): the books are to be merged"),
+    ],
+)
+def test_two_bhxh_books_say_the_books_are_to_be_merged(tmp_path: Path, lang: str, text: str):
+    path = write_extract(tmp_path, "bhxh", {4: {"_from": 2}, 5: {"_from": 1, "bhxh_code": BOOK2}})
+    validate(path, "--out", tmp_path / "out", "--lang", lang)
+    findings = read_findings(tmp_path / "out")
+    assert findings[["row", "field", "value", "message", "related_row"]].values.tolist() == [
+        ["4", "", "", REGISTRY["record.duplicate"].message(lang), "2"],
+        ["5", "bhxh_code", BOOK2, text, "1"],
+    ]
+    assert REGISTRY["record.duplicate"].message(lang, "bhxh_code") == text
+    validate(path, "--out", tmp_path / "masked", "--mask")
+    assert read_findings(tmp_path / "masked")["value"].tolist() == ["", "018****321"]
 
 
 # --- exit codes --------------------------------------------------------------------------

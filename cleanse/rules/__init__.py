@@ -36,9 +36,14 @@ class Rule:
     check: RuleFunc | None  # None for whole-file rules that run outside the row pass
     suggest: RuleFunc | None = None  # the suggested value, aligned like ``check``'s result
     scope: str = "row"  # "row": a check per chunk; "file": collected over the whole file
+    # (field, vi, en): the message of a finding that names this field instead of ``field``
+    variants: tuple[tuple[str, str, str], ...] = ()
 
-    def message(self, lang: str) -> str:
-        """The rule's message in ``vi`` or ``en``."""
+    def message(self, lang: str, field: str | None = None) -> str:
+        """The rule's message in ``vi`` or ``en`` (a variant's, for a finding naming ``field``)."""
+        for name, vi, en in self.variants:
+            if field is not None and name == field:
+                return vi if lang == "vi" else en
         return self.vi if lang == "vi" else self.en
 
 
@@ -85,11 +90,23 @@ class Context:
         return cls(today_ord=ordinal, oldest_ord=ordinal - 120 * 10000, required=required)
 
 
-def file_rule(code: str, *, severity: str, field: str, vi: str, en: str) -> None:
-    """Register a whole-file rule (duplicates): its findings come from a collector."""
+def file_rule(
+    code: str,
+    *,
+    severity: str,
+    field: str,
+    vi: str,
+    en: str,
+    variants: tuple[tuple[str, str, str], ...] = (),
+) -> None:
+    """Register a whole-file rule (duplicates): its findings come from a collector.
+
+    ``variants`` are ``(field, vi, en)``: a finding of the rule that names that field
+    carries that message (one person with two BHXH books is a ``record.duplicate``).
+    """
     if code in REGISTRY:
         raise ValueError(f"rule {code} registered twice")
-    REGISTRY[code] = Rule(code, severity, field, (), vi, en, None, None, "file")
+    REGISTRY[code] = Rule(code, severity, field, (), vi, en, None, None, "file", variants)
 
 
 def rule(

@@ -3,7 +3,8 @@
 These rules see the whole file, so each chunk gives compact keys (numbers and 64-bit
 hashes, a few dozen bytes a row) to a collector that reports at the end. A person is
 described by the folded name, the birth date and the gender (plus the event in civil-status
-files, where one person has a birth and a marriage row).
+files, where one person has a birth and a marriage row). One person on two rows with one
+ID and two BHXH codes holds two BHXH books: a ``record.duplicate`` naming ``bhxh_code``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ file_rule(
     field="",
     vi="cùng một người xuất hiện trên nhiều dòng (báo ở các dòng sau dòng đầu)",
     en="the same person on more than one row (reported after the first)",
+    variants=(
+        (
+            "bhxh_code",
+            "cùng một người có hai sổ BHXH (mã khác nhau): cần gộp sổ",
+            "one person with two BHXH books (different codes): the books are to be merged",
+        ),
+    ),
 )
 
 
@@ -274,12 +282,30 @@ def _close_numbers_vec(a: np.ndarray, a_len: np.ndarray, b: np.ndarray, b_len: n
     return missing | ((a_len == b_len) & ((diff <= 1) | swapped))
 
 
+def _book(keys: pd.DataFrame) -> np.ndarray:
+    """The BHXH code that names a book: -1 where absent, malformed, or the row's own
+    12-digit ID, which since 08/2025 stands for the code (DOMAIN.md §3), not a book."""
+    code = keys["bhxh"].to_numpy()
+    own_id = (
+        (keys["bhxh_len"].to_numpy() == 12)
+        & (keys["id_len"].to_numpy() == 12)
+        & (code == keys["id"].to_numpy())
+    )
+    return np.where(own_id, -1, code)
+
+
 def _same_person(keys: pd.DataFrame) -> pd.DataFrame:
     """Later rows of a person already seen: same name, birth date and gender (all known),
-    and IDs (and BHXH codes) equal, missing on one side, or one typo apart."""
+    and IDs (and BHXH codes) equal, missing on one side, or one typo apart.
+
+    A later row with the same well-formed ID but another BHXH code is the same person
+    with a second BHXH book: a ``record.duplicate`` naming ``bhxh_code`` (books to be
+    merged), with the row's code as its value.
+    """
     person = ["name", "dob", "gender", "event"]
     known = keys[(keys["name"] != 0) & (keys["dob"] != 0) & (keys["gender"] != 0)]
     known = known[known.duplicated(person, keep=False)].sort_values("row", ignore_index=True)
+    known["book"] = _book(known)
     group = known.groupby(person, sort=False).ngroup().to_numpy()
     size = np.bincount(group)[group] if len(group) else np.zeros(0, dtype=np.int64)
     # Most signatures are shared by two rows (at a million rows, many are two different
@@ -287,40 +313,58 @@ def _same_person(keys: pd.DataFrame) -> pd.DataFrame:
     two = known[size == 2]
     order = np.argsort(group[size == 2], kind="stable")
     first, second = two.iloc[order[0::2]], two.iloc[order[1::2]]
-    close = _close_numbers_vec(
-        first["id"].to_numpy(),
-        first["id_len"].to_numpy(),
-        second["id"].to_numpy(),
-        second["id_len"].to_numpy(),
-    ) & _close_numbers_vec(
-        first["bhxh"].to_numpy(),
+    a_id, b_id = first["id"].to_numpy(), second["id"].to_numpy()
+    a_len, b_len = first["id_len"].to_numpy(), second["id_len"].to_numpy()
+    close = _close_numbers_vec(a_id, a_len, b_id, b_len) & _close_numbers_vec(
+        first["book"].to_numpy(),
         first["bhxh_len"].to_numpy(),
-        second["bhxh"].to_numpy(),
+        second["book"].to_numpy(),
         second["bhxh_len"].to_numpy(),
     )
-    out_rows = second["row"].to_numpy()[close].tolist()
-    related = first["row"].to_numpy()[close].tolist()
-    # Three or more rows: each is compared with the earlier rows not already reported.
+    # Not close with the same ID: the BHXH codes differ, so it is one person's two books.
+    books = ~close & (a_id >= 0) & (a_id == b_id) & (a_len == b_len)
+    same = close | books
+    out_rows = second["row"].to_numpy()[same].tolist()
+    related = first["row"].to_numpy()[same].tolist()
+    is_book = books[same].tolist()
+    # Three or more rows: each is compared with the earlier rows not already reported,
+    # first for a copy, then for the same ID with another book.
     for _, rows in known[size > 2].groupby(person, sort=False):
         seen: list[tuple[int, int, int, int, int]] = []
         for row, ident, ident_len, code, code_len in rows[
-            ["row", "id", "id_len", "bhxh", "bhxh_len"]
+            ["row", "id", "id_len", "book", "bhxh_len"]
         ].itertuples(index=False):
-            for earlier in seen:
-                if _close_numbers(ident, ident_len, earlier[1], earlier[2]) and _close_numbers(
-                    code, code_len, earlier[3], earlier[4]
-                ):
-                    out_rows.append(row)
-                    related.append(earlier[0])
-                    break
-            else:
+            match = next(
+                (
+                    e
+                    for e in seen
+                    if _close_numbers(ident, ident_len, e[1], e[2])
+                    and _close_numbers(code, code_len, e[3], e[4])
+                ),
+                None,
+            )
+            second_book = match is None and ident >= 0
+            if second_book:
+                match = next((e for e in seen if (ident, ident_len) == (e[1], e[2])), None)
+            if match is None:
                 seen.append((row, ident, ident_len, code, code_len))
+                continue
+            out_rows.append(row)
+            related.append(match[0])
+            is_book.append(second_book)
+    book = np.asarray(is_book, dtype=bool)
+    rows_out = np.asarray(out_rows, dtype=np.int64)
+    # The value of a second book is its code (keys are in row order: a lookup by row).
+    value = np.full(len(book), pd.NA, dtype=object)
+    if book.any():
+        at = np.searchsorted(keys["row"].to_numpy(), rows_out[book])
+        value[book] = _digits(keys["bhxh"].to_numpy()[at], keys["bhxh_len"].to_numpy()[at])
     return pd.DataFrame(
         {
-            "row": np.asarray(out_rows, dtype=np.int64),
+            "row": rows_out,
             "rule": "record.duplicate",
-            "field": "",
-            "value": pd.NA,
+            "field": np.where(book, "bhxh_code", ""),
+            "value": value,
             "related_row": np.asarray(related, dtype=np.int64),
         }
     )
