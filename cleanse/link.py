@@ -162,7 +162,10 @@ W_OTHER_DIFF = -3.0
 # Supporting evidence: the same phone number, the same address (folded: house number,
 # street and ward compared), or nearly the same address (one typo, a word missing).
 W_PHONE_SAME, W_PHONE_DIFF = 6.0, -0.5
-W_ADDRESS_SAME, W_ADDRESS_NEAR, W_ADDRESS_DIFF = 5.0, 3.0, -1.0
+# The same address weighs by how common it is (a house in a street: the most; a village
+# shared by hundreds: less), between these bounds.
+W_ADDRESS_SAME_MIN, W_ADDRESS_SAME_MAX = 3.0, 10.0
+W_ADDRESS_NEAR, W_ADDRESS_DIFF = 3.0, -1.0
 M_TOKEN = 0.95  # m of an agreeing name part
 W_REORDER = -2.0
 W_SUR_TYPO, W_SUR_DIFF = -2.0, -9.7
@@ -397,16 +400,20 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     use_b = pa.array(bgood & ~good)
     id12 = pc.if_else(use_b, bdigits, id12)
     id_any = pc.if_else(use_b, bdigits, id_any)
-    # An ID consistent with its own record: its gender/century digit and birth-year
-    # digits agree with the record's gender and birth year where those are known. Two
+    # An ID consistent with its own record: a province code, and its gender/century digit
+    # and birth-year digits agree with the record's gender and birth year where those are
+    # known. Two
     # different consistent IDs are two people (a mistyped ID rarely stays consistent).
     chosen = structure(_str_series(id12, index))
     gender_code = prep["gender_code"].astype("string")
     year = prep["dob_year"].astype("Int64")
     g_ok = gender_code.isna() | (gender_code == chosen["gender"])
     y_ok = year.isna() | ((year // 100 * 100 == chosen["century"]) & (year % 100 == chosen["yy"]))
+    # A foreign prefix (100 or more) is well-formed but still to be confirmed
+    # (id.foreign_code): not consistent, so beside another ID it is a mismatch.
     consistent = (
         np.asarray(pc.is_valid(id12).to_numpy(zero_copy_only=False), dtype=bool)
+        & chosen["place_known"].to_numpy(dtype=bool)
         & g_ok.to_numpy(dtype=bool, na_value=False)
         & y_ok.to_numpy(dtype=bool, na_value=False)
     )
@@ -601,6 +608,7 @@ class _Arrays:
     phone: np.ndarray  # int64, -1 = none
     address: np.ndarray  # codes of the folded address (-1 = none)
     address_vocab: np.ndarray
+    w_address: np.ndarray  # agreement weight per address code
 
 
 def _token_hash(names: pd.Series) -> np.ndarray:
@@ -622,6 +630,15 @@ def _token_hash(names: pd.Series) -> np.ndarray:
     salt = rng.integers(1, 2**63, size=len(enc.dictionary), dtype=np.uint64)
     np.add.at(out, parent, salt[idx])
     return out
+
+
+def _address_weights(codes: np.ndarray, size: int) -> np.ndarray:
+    """``log2(0.9 / tf)`` per address, within the bounds: a rare address says more."""
+    counts = np.bincount(codes[codes >= 0], minlength=size).astype(float)
+    tf = counts / max(counts.sum(), 1.0)
+    with np.errstate(divide="ignore"):
+        w = np.log2(0.9 / np.maximum(tf, 1e-12))
+    return np.clip(w, W_ADDRESS_SAME_MIN, W_ADDRESS_SAME_MAX)
 
 
 def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
@@ -689,6 +706,7 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
         phone=_int_ids(records["phone"]),
         address=address,
         address_vocab=address_vocab,
+        w_address=_address_weights(address, len(address_vocab)),
     )
 
 
@@ -1086,6 +1104,8 @@ class _Scores:
 
 
 def _tf(weights: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    if not len(weights):
+        return np.zeros(len(codes))
     return np.where(codes >= 0, weights[np.maximum(codes, 0)], 0.0)
 
 
@@ -1162,7 +1182,8 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
     phone = np.select([(pl < 0) | (pr < 0), pl == pr], [0, 1], 2).astype(np.int64)
     w += np.array([0.0, W_PHONE_SAME, W_PHONE_DIFF])[phone]
     address = _address_levels(a, left, right).astype(np.int64)
-    w += np.array([0.0, W_ADDRESS_SAME, W_ADDRESS_NEAR, W_ADDRESS_DIFF])[address]
+    w += np.array([0.0, 0.0, W_ADDRESS_NEAR, W_ADDRESS_DIFF])[address]
+    w += np.where(address == 1, _tf(a.w_address, a.address[left]), 0.0)
 
     # Birth date and gender.
     dob = _dob_levels(a, left, right)
@@ -1203,7 +1224,11 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
                 table[level] = weight
             part_w = table[lvl] + np.where(lvl == P_EQ, _tf(tfw, codes[lc]), 0.0)
             w_name[comp] += part_w
-        veto[comp] = levels["given"] == P_DIFF
+        # The twins guard. Behind one national ID or BHXH code a clearly different given
+        # name is a twin's or another person's record carrying that number: a person
+        # decides (review). A generic extract's own number (other_id) knows no twins:
+        # there the score decides.
+        veto[comp] = (levels["given"] == P_DIFF) & ~(o_same[comp] & ~id_same[comp])
         name_lvl[comp] = 3 + levels["surname"] * 25 + levels["middle"] * 5 + levels["given"]
     w += w_name
 

@@ -320,8 +320,15 @@ class _Finder:
         # (a record carrying someone else's ID): that is a conflict.
         self.consistent = self.r["id_consistent"].to_numpy(dtype=bool)
         codes = pd.factorize(id12)[0].astype(np.int64)  # -1 = none
-        ref_codes = np.unique(codes[self.is_ref & (codes >= 0)])
-        carried = (codes >= 0) & np.isin(codes, ref_codes)
+        # Carried: the ID of a reference record of another person.
+        k = max(int(codes.max()) + 1 if self.n else 0, 1)
+        held = np.flatnonzero(self.is_ref & (codes >= 0))
+        lo = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+        hi = np.full(k, -1, dtype=np.int64)
+        np.minimum.at(lo, codes[held], self.pcode[held])
+        np.maximum.at(hi, codes[held], self.pcode[held])
+        c = np.maximum(codes, 0)
+        carried = (codes >= 0) & (hi[c] >= 0) & ((lo[c] != self.pcode) | (hi[c] != self.pcode))
         has = self.consistent | carried
         m = self.anchor.size
         # The ID of each person's first reference record carrying one.

@@ -129,7 +129,8 @@ def test_one_id_and_a_given_name_one_edit_off_link(tmp_path: Path, typed: str) -
 
 
 def test_one_id_and_a_clearly_different_given_name_stay_for_review(tmp_path: Path) -> None:
-    """Sen and Sương share an ID: someone should look, but they are not linked."""
+    """Sen and Sương share an ID: a twin's record or another person's carrying the
+    number. Someone should look, but they are not linked."""
     tables = reconcile(
         tmp_path,
         {"dancu": [dancu(*SEN)], "bhxh": [bhxh(SEN[0], "NGUYỄN THỊ SƯƠNG", *SEN[2:])]},
@@ -137,6 +138,15 @@ def test_one_id_and_a_clearly_different_given_name_stay_for_review(tmp_path: Pat
     assert not same_person(tables, ("dancu.csv", 1), ("bhxh.csv", 1))
     assert len(tables["review"]) == 1
     assert "link.unmatched" not in rules_on(tables, "bhxh.csv", 1)  # the review row leads
+
+
+def test_one_id_with_another_name_and_date_is_not_linked(tmp_path: Path) -> None:
+    """The ID alone, with name and birth date both clearly different, is not one person."""
+    tables = reconcile(
+        tmp_path,
+        {"dancu": [dancu(*SEN)], "bhxh": [bhxh(SEN[0], "NGUYỄN THỊ SƯƠNG", "11/12/1991", "Nữ")]},
+    )
+    assert not same_person(tables, ("dancu.csv", 1), ("bhxh.csv", 1))
 
 
 def test_short_given_names_one_letter_apart_without_a_shared_number_stay_apart(
@@ -264,6 +274,8 @@ def test_a_record_carrying_another_persons_id_links_to_its_own_person(tmp_path: 
 
 
 def test_unmatched_only_without_any_counterpart(tmp_path: Path) -> None:
+    """A BHXH record sharing the reference ID under another given name is in review:
+    that lead is a counterpart."""
     tables = reconcile(
         tmp_path,
         {
@@ -274,6 +286,7 @@ def test_unmatched_only_without_any_counterpart(tmp_path: Path) -> None:
             ],
         },
     )
+    assert len(tables["review"]) == 1
     assert "link.unmatched" not in rules_on(tables, "bhxh.csv", 1)
     assert rules_on(tables, "bhxh.csv", 2) == ["link.unmatched"]
 
