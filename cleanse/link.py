@@ -845,6 +845,53 @@ def _identical(a: _Arrays) -> np.ndarray:
     return np.where(same, rep, np.arange(a.n, dtype=np.int64))
 
 
+def _near_other_pairs(other: np.ndarray, vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pairs of records whose person numbers (other_id) are one edit apart.
+
+    The deletion neighbourhood: two values one substitution, insertion, deletion or
+    swap apart share a value with one character deleted. Blocked on the distinct
+    numbers, then each pair of numbers gives every pair of their records.
+    """
+    empty = np.empty(0, dtype=np.int64)
+    codes = np.flatnonzero(np.bincount(other[other >= 0], minlength=len(vocab)) > 0)
+    if len(codes) < 2:
+        return empty, empty, 0
+    values = pa.array(vocab[codes].tolist(), pa.string())
+    width = int(pc.max(pc.utf8_length(values)).as_py() or 0)
+    owners, keys = [], []
+    for k in range(width):
+        cut = pc.binary_join_element_wise(
+            pc.utf8_slice_codeunits(values, 0, k), pc.utf8_slice_codeunits(values, k + 1), ""
+        )
+        cut = pc.if_else(pc.greater(pc.utf8_length(values), k), cut, pa.nulls(len(values), pa.string()))
+        owners.append(np.arange(len(codes)))
+        keys.append(cut)
+    owners.append(np.arange(len(codes)))
+    keys.append(values)  # a deletion on one side only meets the other's whole value
+    owner = np.concatenate(owners)
+    key = pc.dictionary_encode(pa.chunked_array(keys)).combine_chunks()
+    kcodes = np.asarray(pc.fill_null(key.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    x, y, skipped, _ = _block_pairs(kcodes, CAP_EXACT)
+    vx, vy = codes[owner[x]], codes[owner[y]]
+    pair = _distinct(np.minimum(vx, vy) * np.int64(len(vocab)) + np.maximum(vx, vy))
+    vx, vy = pair // len(vocab), pair % len(vocab)
+    keep = vx != vy
+    vx, vy = vx[keep], vy[keep]
+    # Records of each number, then every record of one with every record of the other.
+    order = np.argsort(other, kind="stable")
+    sorted_codes = other[order]
+    start_x = np.searchsorted(sorted_codes, vx, "left")
+    count_x = np.searchsorted(sorted_codes, vx, "right") - start_x
+    start_y = np.searchsorted(sorted_codes, vy, "left")
+    count_y = np.searchsorted(sorted_codes, vy, "right") - start_y
+    sizes = count_x * count_y
+    which = np.repeat(np.arange(len(vx)), sizes)
+    k = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    left = order[start_x[which] + k // count_y[which]]
+    right = order[start_y[which] + k % count_y[which]]
+    return left, right, skipped
+
+
 def _candidates(
     a: _Arrays, stats: dict[str, object], rep: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -913,12 +960,26 @@ def _candidates(
         name, key, cap, probe = task
         if name == "id_near":
             return _near_id_pairs(only_rep(a.id_any))
+        if name == "other_near":
+            return _near_other_pairs(only_rep(a.other.astype(np.int64)), a.other_vocab)
         left, right, sk, _ = _block_pairs(only_rep(key), cap, probe, held)
         return left, right, sk
 
     # The passes are numpy sorts and index arithmetic, which release the GIL: two run
     # at a time, and their pairs are kept in pass order.
     passes.insert(3, ("id_near", a.id_any, 0, None))
+    if (a.other >= 0).any():
+        passes.insert(5, ("other_near", a.id_any, 0, None))
+    if (a.address >= 0).any():
+        # The same address and surname, or address and given name: a person whose birth
+        # date is missing or wrong, or whose name has a typo in the other part.
+        n_addr = len(a.address_vocab) + 1
+        passes.append(
+            ("address_surname", _combine((a.address, n_addr), (a.sur, n_sur)), CAP_NAME, None)
+        )
+        passes.append(
+            ("address_given", _combine((a.address, n_addr), (a.given, n_given)), CAP_NAME, None)
+        )
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cleanse-block") as pool:
         for (name, *_), found in zip(passes, pool.map(block, passes), strict=True):
             keep(name, *found)
@@ -1101,6 +1162,11 @@ class _Scores:
     weak: np.ndarray  # no shared number, no birth date, no near ID: names alone
     apart: np.ndarray  # different IDs consistent with their records, no evidence against
     reason: np.ndarray  # a code for _reason_text (without the note)
+    w: np.ndarray  # the evidence in bits, before the prior
+    number: np.ndarray  # a shared well-formed ID, BHXH code or other_id
+    dob: np.ndarray  # birth-date level
+    name: np.ndarray  # 1 equal, 2 reordered, 3 compared by part, 0 missing
+    parts: dict[str, np.ndarray]  # surname/middle/given level (P_EQ when names are equal)
 
 
 def _tf(weights: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -1130,8 +1196,8 @@ def _near_codes(
 def _address_levels(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """0 missing, 1 the same folded address, 2 nearly the same, 3 different.
 
-    Nearly: the same words but one (a ward or province left out), or one typo in a
-    word, with the house number and street of both present and equal.
+    Nearly: the same words but some (a ward or province left out), or a few typos (an
+    edit similarity of 85 % or more), with the same numbers (house number, hamlet).
     """
     ca, cb = a.address[left], a.address[right]
     lvl = np.zeros(len(left), dtype=np.int8)
@@ -1144,7 +1210,7 @@ def _address_levels(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarr
         ua = a.address_vocab[uniq // size].tolist()
         ub = a.address_vocab[uniq % size].tolist()
         subset = process.cpdist(ua, ub, scorer=fuzz.token_set_ratio, workers=-1) >= 100
-        typo = process.cpdist(ua, ub, scorer=OSA.distance, workers=-1) <= 1
+        typo = process.cpdist(ua, ub, scorer=fuzz.ratio, workers=-1) >= 85
         # Numbers (house number, hamlet) must agree: "12 Lê Lợi" is not "21 Lê Lợi".
         nums_a = [" ".join(w for w in t.split() if w.isdigit()) for t in ua]
         nums_b = [" ".join(w for w in t.split() if w.isdigit()) for t in ub]
@@ -1228,9 +1294,25 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
         # name is a twin's or another person's record carrying that number: a person
         # decides (review). A generic extract's own number (other_id) knows no twins:
         # there the score decides.
-        veto[comp] = (levels["given"] == P_DIFF) & ~(o_same[comp] & ~id_same[comp])
+        generic = (o_same | o_near)[comp] & ~id_same[comp]
+        veto[comp] = (levels["given"] == P_DIFF) & ~generic
         name_lvl[comp] = 3 + levels["surname"] * 25 + levels["middle"] * 5 + levels["given"]
+        # Surname and given name swapped, with a typo (Jared Meaney / Meaney Jard).
+        crossed = _crossed(a, lc, rc) & (levels["surname"] == P_DIFF)
+        if crossed.any():
+            at = comp[crossed]
+            w_name[at] = whole[at] + W_REORDER + W_GIVEN_TYPO
+            name_lvl[at] = 2
+            veto[at] = False
+            for part in levels:
+                levels[part][crossed] = P_TYPO
     w += w_name
+    parts = {part: np.full(len(left), P_NONE, dtype=np.int8) for part in _PART_WEIGHT}
+    for part, codes in (("surname", a.sur), ("middle", a.mid), ("given", a.given)):
+        present = (codes[left] >= 0) & (codes[right] >= 0)
+        parts[part][(full_eq | reorder) & present] = P_EQ
+        if len(comp):
+            parts[part][comp] = levels[part]
 
     score = 1.0 / (1.0 + np.exp2(-(w - prior)))
     reason = exact.astype(np.int64)
@@ -1258,7 +1340,73 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
         weak=weak,
         apart=apart,
         reason=reason,
+        w=w,
+        number=id12_same | bhxh_same | o_same,
+        dob=dob,
+        name=name_lvl,
+        parts=parts,
     )
+
+
+def _crossed(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Each side's surname within one edit of the other's given name, and the reverse."""
+    out = np.zeros(len(left), dtype=bool)
+    sl, gr = a.sur[left], a.given[right]
+    gl, sr = a.given[left], a.sur[right]
+    ok = np.flatnonzero((sl >= 0) & (gr >= 0) & (gl >= 0) & (sr >= 0))
+    if not len(ok):
+        return out
+    x = process.cpdist(
+        a.sur_vocab[sl[ok]].tolist(), a.given_vocab[gr[ok]].tolist(), scorer=OSA.distance
+    )
+    y = process.cpdist(
+        a.given_vocab[gl[ok]].tolist(), a.sur_vocab[sr[ok]].tolist(), scorer=OSA.distance
+    )
+    out[ok] = (x <= 1) & (y <= 1)
+    return out
+
+
+# The disagreement levels whose weights are learnt from the input itself (below): how
+# often two records of one person disagree there differs from system to system.
+U_DISAGREE = 0.9  # how often two different people disagree on a part, roughly
+M_PSEUDO = 500.0  # the default weight counts as this many pairs
+MIN_TRAINING = 200
+
+
+def _calibrated(sc: _Scores, prior: float, scored: np.ndarray) -> np.ndarray:
+    """Scores with the disagreement weights estimated from pairs that are one person
+    beyond doubt, as Splink estimates m from a deterministic rule.
+
+    Name parts learn from pairs sharing a number and their full birth date; the birth
+    date learns from pairs sharing a number and their name. Each weight becomes
+    ``log2(m / u)``, where m is the share of disagreeing training pairs, smoothed towards
+    the default by ``M_PSEUDO`` pairs, and stays within 2 bits below and 4 bits above
+    its default, and below -1: a disagreement never counts for a link, and a noisy
+    input never makes one nearly free. Only ``scored`` pairs teach (not the copies
+    of identical records). With fewer than ``MIN_TRAINING`` pairs, nothing changes.
+    """
+    delta = np.zeros(len(sc.w))
+    sure = sc.number & scored
+
+    def learn(levels: np.ndarray, level: int, default: float, among: np.ndarray) -> None:
+        n = int(among.sum())
+        if n < MIN_TRAINING:
+            return
+        k = int((among & (levels == level)).sum())
+        m_default = U_DISAGREE * 2.0**default
+        m = (k + M_PSEUDO * m_default) / (n + M_PSEUDO)
+        learnt = float(np.clip(np.log2(m / U_DISAGREE), default - 2.0, min(default + 4.0, -1.0)))
+        delta[levels == level] += learnt - default
+
+    by_date = sure & (sc.dob == D_EXACT)
+    for part, weights in _PART_WEIGHT.items():
+        levels = sc.parts[part]
+        learn(levels, P_DIFF, weights[P_DIFF], by_date & (levels != P_NONE))
+    by_name = sure & (sc.name == 1)
+    dated = by_name & (sc.dob != D_NONE)
+    learn(sc.dob, D_DIFFERENT, W_DOB["different"], dated)
+    learn(sc.dob, D_SAME_YEAR, W_DOB["same_year"], dated)
+    return 1.0 / (1.0 + np.exp2(-(sc.w + delta - prior)))
 
 
 def _name_phrase(level: int) -> list[str]:
@@ -1587,6 +1735,7 @@ def link(
     sc = _score(a, left, right, prior)
     star = np.zeros(len(left), dtype=bool)
     star[n_scored:] = True
+    sc.score = _calibrated(sc, prior, ~star)
     sc.score[star] = 1.0
     sc.veto[star] = sc.weak[star] = sc.apart[star] = False
     stats["seconds_scoring"] = round(time.perf_counter() - started, 3)
