@@ -863,14 +863,17 @@ def _near_other_pairs(other: np.ndarray, vocab: np.ndarray) -> tuple[np.ndarray,
         cut = pc.binary_join_element_wise(
             pc.utf8_slice_codeunits(values, 0, k), pc.utf8_slice_codeunits(values, k + 1), ""
         )
-        cut = pc.if_else(pc.greater(pc.utf8_length(values), k), cut, pa.nulls(len(values), pa.string()))
+        none = pa.nulls(len(values), pa.string())
+        cut = pc.if_else(pc.greater(pc.utf8_length(values), k), cut, none)
         owners.append(np.arange(len(codes)))
         keys.append(cut)
     owners.append(np.arange(len(codes)))
     keys.append(values)  # a deletion on one side only meets the other's whole value
     owner = np.concatenate(owners)
     key = pc.dictionary_encode(pa.chunked_array(keys)).combine_chunks()
-    kcodes = np.asarray(pc.fill_null(key.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    kcodes = np.asarray(
+        pc.fill_null(key.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
     x, y, skipped, _ = _block_pairs(kcodes, CAP_EXACT)
     vx, vy = codes[owner[x]], codes[owner[y]]
     pair = _distinct(np.minimum(vx, vy) * np.int64(len(vocab)) + np.maximum(vx, vy))
