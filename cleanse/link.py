@@ -24,7 +24,16 @@ month as an unordered pair, so that a day/month swap keeps its key.
 8   surname + middle + year + ``{d,m}``   a typo in the given name                       1000
 9   name words in any order + date        swapped name order                             1000
 10  surname + given + year, probes only   a year-only, month/year or 01/01 birth date    5000
+11  generic number (``other_id``)         exact join on a generic extract's own number     50
+12  ``other_id`` with one character cut   a number one edit off (deletion neighbourhood)   50
+13  folded address + surname              a wrong or missing birth date, given typo        50
+14  folded address + given name           a wrong or missing birth date, surname typo      50
 ==  ====================================  ==========================================  =====
+
+Identical records (the same numbers, name, birth date, gender, phone and address, with
+a number or a full birth date among them) are linked to the first of them without
+scoring, and only that first one takes part in the passes: a block of copies of one
+person is one person, whatever its size.
 
 Passes 4 and 4b block the distinct IDs (an ID on many records costs nothing there), then
 pair every record of one ID with every record of the other. Pass 10 pairs only *probe*
@@ -53,11 +62,14 @@ weights (bits):
 - Identifiers: a shared ID (well-formed 12 digits, or the same malformed 12 digits), old
   CMND or BHXH code weighs **P**: decisive with any agreeing field but not alone (a
   shared number with nothing else agreeing scores 0.5), so an exact join is *confirmed*
-  by the name or the birth date. 12-digit IDs that differ in one digit **P - 6**, only in
-  the place code (first three digits) **P - 7**, in two digits **P - 9**; that differ more,
-  both well-formed **-4** (mild: the chaining guard below handles the dangerous case),
-  one malformed **-2**; different BHXH codes **-3**. A 9-digit CMND beside a 12-digit ID
-  is not compared.
+  by the name or the birth date. 12-digit IDs that differ in one digit, or in two
+  neighbouring digits swapped, **P - 6**, only in the place code (first three digits)
+  **P - 7**, in two digits **P - 9**; that differ more, both well-formed and *consistent*
+  (a province code, the gender/century and birth-year digits agreeing with their own
+  record) **-4** and kept apart (below), one inconsistent or malformed **-2**; different
+  BHXH codes **-3**. A generic extract's ``other_id`` weighs like an ID: equal **P**, one
+  edit off **P - 6**, different **-3**. A 9-digit CMND beside a 12-digit ID is not
+  compared.
 - Name, term-frequency adjusted: equal folded names score the sum of the agreement weights
   of their surname, middle names (as one value, "" when there are none) and given name,
   each ``log2(0.95 / tf)`` where ``tf`` is the value's share of the records, smoothed
@@ -75,6 +87,17 @@ weights (bits):
   month, different day +1.1; same day and month, different year (century typo) +0.9;
   same year only -1.9; different -7.6.
 - Gender: equal +1, different -5.6.
+- Supporting evidence: the same phone +6, different -0.5; the same folded address
+  (house number, street and ward compared) by its share of the records,
+  ``log2(0.9 / tf)`` between 3 bits (a village) and 10 (one house); nearly the same
+  (words left out, or an edit similarity of 85 % or more, with the same numbers) +3;
+  different -1.
+- Learnt weights: how often one person's two records disagree on a name part or a
+  birth date differs between systems. The weights of "surname / middle / given name
+  different" and "birth date different / same year only" are estimated from the pairs
+  sharing a number (and their birth date, or their name): ``log2(m / 0.9)``, m smoothed
+  towards the default by 500 pairs, within 2 bits below and 4 above the default and
+  below -1 (``_calibrated``).
 
 Examples with the prior frequencies (P = 12, up to 4,096 records / P = 20.4, 1.4 million
 records): Nguyễn Văn An (10.7 bits), same date and gender, no ID: 0.99996 / 0.986; the
@@ -85,15 +108,23 @@ Thresholds: a pair is linked when its score is at least ``threshold`` (0.85); pa
 ``review_threshold`` (0.70) up to the threshold go to the ``review`` table and are never
 linked. Three rules come on top of the score:
 
-- *Given names clearly differ* (not equal, not one letter off, not the same words in
+- *Given names clearly differ* (not equal, not one edit off, not the same words in
   another order): never linked, whatever the score (twins share a surname, middle name
   and birth date). Such a pair goes to review only when it shares an ID, CMND or BHXH
-  code (someone should look at a shared number), else it is dropped.
+  code (someone should look at a shared number), else it is dropped. With a shared
+  well-formed ID or BHXH code, or an ID one digit or one swap away, and a compatible
+  birth date and gender, a given name one edit off is a typo at any length (Sen/Sn):
+  one number, one person. Behind a generic ``other_id`` (equal or one edit off) the
+  score decides: such numbers know no twins.
+- *Different consistent IDs*: two records whose well-formed IDs differ (more than a
+  typo) and each agree with their own record are two people, never linked nor
+  reviewed, unless the same phone or address ties them.
 - *Names alone*: a pair with no shared number, no near ID and no birth date to compare is
   never linked; it goes to review when it scores high enough.
 - *Chaining guard*: links are components (persons), and a person never holds two
-  records with different well-formed IDs (more than one digit apart) whose birth dates
-  differ (neither equal, nor swapped, nor compatible through an imprecise date), nor two
+  records with different well-formed IDs (more than one digit or one swap apart) whose
+  birth dates differ (neither equal, nor swapped, nor compatible through an imprecise
+  date) or that are both consistent with no phone or address tying them, nor two
   records of one extract with different well-formed IDs. Components that would break
   this are rebuilt greedily from their strongest link down (ties: ``id`` before ``bhxh``
   before ``fuzzy``), skipping any link that would join conflicting records; skipped
