@@ -7,9 +7,12 @@ result into the tables of SPEC §5 (``persons``, ``links``, ``review``, ``discre
 - ``person.duplicate``: every record of an extract after the first record (by row) of
   that extract in the same person; ``related_*`` is that first record.
 - ``link.unmatched`` (only when there is a reference): every record of a non-reference
-  extract whose person holds no reference record.
-- ``link.id_conflict``: a record whose well-formed ID differs from the ID of its person's
-  reference record (``related_*`` = that record, the suggestion its ID); for a person
+  extract whose person holds no reference record and that is in no ``review`` pair with
+  a person who does (that pair is its lead).
+- ``link.id_conflict``: a record whose well-formed ID, consistent with its own record
+  (``id_consistent`` of ``load_records``) or the ID of another reference person (a
+  record carrying someone else's ID), differs from the ID of its person's reference
+  record (``related_*`` = that record, the suggestion its ID); for a person
   without a reference record carrying an ID, every record with a well-formed ID when the
   person holds two or more of them (``related_*`` = the first record with another ID).
 - ``link.field_mismatch``: each record is compared with its person's *anchor* (the first
@@ -21,7 +24,11 @@ result into the tables of SPEC §5 (``persons``, ``links``, ``review``, ``discre
   are ``link.id_conflict`` instead; a 9-digit CMND beside a 12-digit ID is not
   compared). The finding sits on the compared record, never on the anchor, so with a
   reference it names the side that disagrees with the reference; the suggestion is the
-  reference value. One finding and one ``discrepancies`` row per field.
+  reference value, only when it passes the single-file rules itself (a birth date in
+  range, a name neither garbled nor invalid, a known gender, a consistent ID), else the
+  message says the reference is doubtful too. Without a reference, the message says
+  which record's value the single-file rules accept, and that value is suggested. One
+  finding and one ``discrepancies`` row per field.
 - ``vital.deceased_active``: a person with a death registration (hộ tịch khai tử) or a
   death date in any extract, whose BTXH or BHXH record is active (``active`` of
   ``load_records``) while the run's month (``today``) is after the month of death;
