@@ -80,7 +80,7 @@ def _check_private(path: Path, st: os.stat_result) -> None:
     who = "read" if mode & 0o044 else "change"
     if path.is_symlink() or st.st_uid != os.getuid():
         # chmod would change the file the link leads to (/etc/passwd, say): never advise it.
-        hint = "set CLEANSE_KEY_FILE to a key file of your own that only you can read (chmod 600)"
+        hint = "set CLEANSE_KEY_FILE to a key file of your own, made private with chmod 600"
     else:
         hint = f"make it private: chmod 600 {path}"
     raise CleanseError(
