@@ -215,6 +215,7 @@ def reconcile_extracts(
     summary = _summarise(
         extracts, rows, tables, result, started, reference, is_ref, records, threshold, review
     )
+    summary["notes"] = _linking_notes(result.stats, lang)
     return ReconcileRun(tables, findings, summary)
 
 
@@ -686,6 +687,26 @@ def _pairs(records: pd.DataFrame, result: LinkResult, pairs: pd.DataFrame) -> pd
         }
     )
     return out[LINK_COLUMNS]
+
+
+SKIPPED_NOTE = {
+    "vi": "liên kết đã bỏ qua {blocks:,} khối quá lớn, gồm {records:,} bản ghi: các bản ghi "
+    "này chỉ được so theo các khóa khác, nên có thể còn người trùng chưa liên kết "
+    "(chi tiết: summary.json, reconcile.linking)",
+    "en": "linking skipped {blocks:,} over-large block(s) holding {records:,} record(s): "
+    "those records were compared through other keys only, so some duplicates may be "
+    "left unlinked (details: summary.json, reconcile.linking)",
+}
+
+
+def _linking_notes(stats: Mapping[str, Any], lang: str) -> list[str]:
+    """Notes for the terminal and the report: where linking gave up (SPEC §4)."""
+    skipped = stats.get("blocks_skipped") or {}
+    blocks = int(sum(skipped.values())) if isinstance(skipped, Mapping) else 0
+    records = int(stats.get("records_in_skipped_blocks") or 0)
+    if not blocks:
+        return []
+    return [SKIPPED_NOTE[lang].format(blocks=blocks, records=records)]
 
 
 def _summarise(

@@ -127,6 +127,8 @@ def render_summary(summary: dict[str, Any], lang: str, out_dir: str) -> None:
             f"{t['persons']}: {rec['persons']:,}  {t['links']}: {rec['links']:,} ({methods})  "
             f"{t['review']}: {rec['review']:,}  {t['discrepancies']}: {rec['discrepancies']:,}"
         )
+    for note in summary.get("notes") or []:
+        con.print(f"[yellow]{for_rich(note)}[/]")
     counts = summary["counts"]
     rules = Table(title_justify="left")
     for col in ("rule", "severity", "count", "meaning"):

@@ -8,6 +8,7 @@ reference values, and blocks of identical records.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -364,3 +365,30 @@ def test_identical_names_alone_are_not_one_person(tmp_path: Path) -> None:
     records = load_records([open_extract(p, source="btxh") for p in paths])
     result = link(records)
     assert result.persons["person_id"].nunique() == 3
+
+
+def test_a_skipped_block_is_said_with_its_records(tmp_path: Path) -> None:
+    """Sixty different records on one ID: the block is over the cap; the run says so."""
+    rows = [bhxh(TUAN[0], TUAN[1], f"{d % 28 + 1:02d}/{d // 28 + 1:02d}/1985", "Nam")
+            for d in range(60)]  # fmt: skip
+    paths = write(tmp_path, {"dancu": [dancu(*TUAN)], "bhxh": rows})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["reconcile", *map(str, paths), "--out", str(out), "--lang", "en", "--format", "csv"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code in (0, 1), result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["reconcile"]["linking"]["records_in_skipped_blocks"] == 61
+    (note,) = summary["notes"]
+    assert "61 record(s)" in note
+
+
+def test_no_skipped_block_no_note(tmp_path: Path) -> None:
+    paths = write(tmp_path, {"dancu": [dancu(*TUAN)], "bhxh": [bhxh(*TUAN)]})
+    out = tmp_path / "out"
+    CliRunner().invoke(
+        cli, ["reconcile", *map(str, paths), "--out", str(out)], catch_exceptions=False
+    )
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["notes"] == []
