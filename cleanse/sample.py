@@ -143,6 +143,8 @@ RATES = {
     "deceased_active_bhxh": 0.10,  # of dead people in bhxh
     "deceased_active_btxh": 0.20,  # of dead people in btxh
     "id_conflict": 0.003,  # of bhxh rows
+    "homonym": 0.001,  # pairs per person: one name, birth date and ward, two people
+    "homonym_death": 0.10,  # of homonym pairs: one of the two has died
     "upper": 0.90,  # bhxh names in capitals
     "no_accents": 0.05,  # bhxh, btxh
     "tone_style": 0.02,
@@ -443,6 +445,8 @@ class _People:
     active_bhxh: np.ndarray  # dead but still active in bhxh
     active_btxh: np.ndarray
     id_conflict: np.ndarray
+    homonym: np.ndarray  # the other person of a homonym pair, -1 for everyone else
+    kept_active: np.ndarray  # the living one of a pair whose other one died: active in bhxh
     special: np.ndarray  # any reconcile story: rows stay untouched
     kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     parts: dict[str, np.ndarray] = field(default_factory=dict)
@@ -456,21 +460,53 @@ class _People:
     text: dict[str, pa.Array] = field(default_factory=dict)
 
 
+def _homonym_pairs(
+    rng: np.random.Generator, gender: np.ndarray, mask: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Up to k disjoint pairs (a, b) of people where mask is true, both of one gender."""
+    first, second = [], []
+    for g, kg in ((0, k - k // 2), (1, k // 2)):
+        idx = rng.permutation(_pick(rng, mask & (gender == g), 2 * kg))
+        half = len(idx) // 2
+        first.append(idx[:half])
+        second.append(idx[half : 2 * half])
+    return np.concatenate(first), np.concatenate(second)
+
+
 def _draw_people(rng: np.random.Generator, n: int, as_of: date) -> _People:
     """Genders, birth and death dates, and who is in which extract."""
     today = _day(as_of)
     gender = rng.integers(0, 2, n).astype(np.int8)
     age = rng.choice(101, size=n, p=_age_p())
     dob = today - 1 - np.floor((age + rng.random(n)) * 365.2425).astype(np.int64)
+
+    # Homonyms: pairs of people of one gender born on the same day (``_name_people``
+    # gives them one common name, ``_describe_people`` one ward). In some pairs, of
+    # people aged 62+, one has died and the other still draws a pension.
+    age = _age(dob, today)
+    pairs = max(4, round(RATES["homonym"] * n))
+    old_pairs = max(2, round(RATES["homonym_death"] * pairs))
+    died, kept = _homonym_pairs(rng, gender, (age >= 62) & (age <= 95), old_pairs)
+    taken = np.zeros(n, dtype=bool)
+    taken[died] = taken[kept] = True
+    hom_a, hom_b = _homonym_pairs(
+        rng, gender, (age >= 18) & (age <= 90) & ~taken, pairs - len(died)
+    )
+    hom_a, hom_b = np.concatenate([died, hom_a]), np.concatenate([kept, hom_b])
+    dob[hom_b] = dob[hom_a]
+    homonym = np.full(n, -1, dtype=np.int64)
+    homonym[hom_a], homonym[hom_b] = hom_b, hom_a
+    is_hom = homonym >= 0
     year = _ymd(dob)[0]
     age = _age(dob, today)
 
     # Deaths: 1.5 %, weighted towards the old; babies (under 3) do not die.
-    n_dead = round(RATES["dead"] * n)
+    n_dead = max(round(RATES["dead"] * n) - len(died), 0)
     weight = 0.3 + (age / 20.0) ** 4
-    dead_idx = _weighted_pick(rng, age >= 3, weight, n_dead)
+    dead_idx = _weighted_pick(rng, (age >= 3) & ~is_hom, weight, n_dead)
     dead = np.zeros(n, dtype=bool)
     dead[dead_idx] = True
+    dead[died] = True
     hi = _first_of_month(np.array([today]), -2)[0]  # as_of − 2 months
     lo = np.maximum(_add_years(np.array([today]), -5)[0], dob + 366)
     death = np.full(n, -1, dtype=np.int64)
@@ -483,6 +519,13 @@ def _draw_people(rng: np.random.Generator, n: int, as_of: date) -> _People:
     u = rng.random(n)
     bhxh_role[(age_ref >= 18) & (age_ref < 60) & (u < RATES["bhxh_participant"])] = 1
     bhxh_role[(age_ref >= 60) & (u < RATES["bhxh_pensioner"])] = 2
+    # The living one of a pair with a death draws a pension; the first other pair are
+    # both insured, so that one BHXH extract holds both of them.
+    bhxh_role[kept] = 2
+    both = np.concatenate([hom_a[len(died) : len(died) + 1], hom_b[len(died) : len(died) + 1]])
+    bhxh_role[both] = np.where(age_ref[both] >= 60, 2, 1)
+    kept_active = np.zeros(n, dtype=bool)
+    kept_active[kept] = True
 
     btxh_type = np.zeros(n, dtype=np.int8)
     u = rng.random(n)
@@ -506,7 +549,7 @@ def _draw_people(rng: np.random.Generator, n: int, as_of: date) -> _People:
     event[(event == 0) & ~dead & (age >= 20) & (age < 40) & (u < RATES["marriage"])] = 3
 
     in_bx = (bhxh_role > 0) | (btxh_type > 0)
-    pool = ~dead & in_bx & (event == 0)
+    pool = ~dead & in_bx & (event == 0) & ~is_hom
     unref_idx = _pick(
         rng, pool, _count(RATES["unreferenced"] / max(pool.mean(), 1e-9), int(pool.sum()), 3)
     )
@@ -514,16 +557,16 @@ def _draw_people(rng: np.random.Generator, n: int, as_of: date) -> _People:
     unreferenced[unref_idx] = True
 
     active_bhxh = np.zeros(n, dtype=bool)
-    pool = dead & (bhxh_role > 0)
+    pool = dead & (bhxh_role > 0) & ~is_hom
     active_bhxh[_pick(rng, pool, _count(RATES["deceased_active_bhxh"], int(pool.sum()), 2))] = 1
     active_btxh = np.zeros(n, dtype=bool)
-    pool = dead & (btxh_type > 0) & ~active_bhxh
+    pool = dead & (btxh_type > 0) & ~active_bhxh & ~is_hom
     active_btxh[_pick(rng, pool, _count(RATES["deceased_active_btxh"], int(pool.sum()), 2))] = 1
 
     id_conflict = np.zeros(n, dtype=bool)
-    pool = (bhxh_role > 0) & ~dead & ~unreferenced
+    pool = (bhxh_role > 0) & ~dead & ~unreferenced & ~is_hom
     id_conflict[_pick(rng, pool, max(3, round(RATES["id_conflict"] * pool.sum())))] = True
-    special = unreferenced | active_bhxh | active_btxh | id_conflict
+    special = unreferenced | active_bhxh | active_btxh | id_conflict | is_hom
 
     # Year-only / month-year births: 10 % of people born before 1950, topped up so that
     # every extract shows at least three.
@@ -550,6 +593,8 @@ def _draw_people(rng: np.random.Generator, n: int, as_of: date) -> _People:
         active_bhxh=active_bhxh,
         active_btxh=active_btxh,
         id_conflict=id_conflict,
+        homonym=homonym,
+        kept_active=kept_active,
         special=special,
     )
 
@@ -615,6 +660,22 @@ def _draw_names(rng: np.random.Generator, p: _People) -> None:
 
 
 _PARTS = ("surname", "middle", "middle2", "given", "min_surname")
+
+
+def _common_names(rng: np.random.Generator, p: _People, idx: np.ndarray) -> None:
+    """Common Kinh names for the people idx: Nguyễn, Trần or Lê, then Văn or Thị, then a
+    given name (Nguyễn Văn Anh): the names that homonyms have."""
+    top = ["Nguyễn", "Trần", "Lê"]
+    p.kind[idx] = _KINH
+    p.parts["surname"][idx] = [
+        _SURNAMES.index(top[i])
+        for i in rng.choice(3, size=len(idx), p=_norm([nm.SURNAMES[v] for v in top]))
+    ]
+    p.parts["middle"][idx] = np.where(
+        p.gender[idx] == 1, _MIDDLE.index("Thị", len(nm.MIDDLE_MALE)), _MIDDLE.index("Văn")
+    )
+    p.parts["middle2"][idx] = -1
+    _draw_given(rng, p, idx)
 
 
 @cache
@@ -811,6 +872,10 @@ def _name_people(rng: np.random.Generator, p: _People) -> None:
     many ``Nguyễn Thị``) gets new middle names, later a new surname too.
     """
     _draw_names(rng, p)
+    # One of each homonym pair gets a common name here; the other takes it at the end.
+    hom_a = np.flatnonzero((p.homonym >= 0) & (p.homonym > np.arange(p.n)))
+    hom_b = p.homonym[hom_a]
+    _common_names(rng, p, hom_a)
     p.dob_text = _dob_text(p)
     n = p.n
     # Shown date: its first day and precision (12/1942 starts on a day that 1942 does too).
@@ -857,6 +922,9 @@ def _name_people(rng: np.random.Generator, p: _People) -> None:
             break
     else:  # pragma: no cover
         raise RuntimeError("could not make names unique")
+    for k in _PARTS:
+        p.parts[k][hom_b] = p.parts[k][hom_a]
+    p.kind[hom_b], p.new_style[hom_b], code[hom_b] = p.kind[hom_a], p.new_style[hom_a], code[hom_a]
     p.name = _assemble(p, np.arange(n))
     p.key_low, p.key_bits = low, checks[1][2]
     p.key = code << p.key_bits | shown
@@ -886,6 +954,7 @@ def _describe_people(rng: np.random.Generator, p: _People) -> None:
     digit = p.gender + 2 * (p.year >= 2000)
     head = place_int * 1000 + digit * 100 + p.year % 100
     ids = _unique_ints(rng, head, 1_000_000)
+    _part_homonym_ids(rng, p, ids)
     p.text["id_number"] = _digits(ids, 12)
     # A second, well-formed ID for the id-conflict people: same gender, century and year.
     conflict = np.flatnonzero(p.id_conflict)
@@ -897,12 +966,10 @@ def _describe_people(rng: np.random.Generator, p: _People) -> None:
     )
     p.text["bhxh_code"] = _digits(_unique_ints(rng, place_int % 100, 100_000_000), 10)
     p.text["cmnd"] = _digits(_unique_ints(rng, place_int % 100, 10_000_000), 9)
-    p.text["phone"] = _digits(
-        np.array([3, 5, 7, 8, 9])[rng.integers(0, 5, n)] * 100_000_000
-        + rng.integers(0, 100_000_000, n),
-        10,
+    phone = np.array([3, 5, 7, 8, 9])[rng.integers(0, 5, n)] * 100_000_000 + rng.integers(
+        0, 100_000_000, n
     )
-    p.text["phone"] = pc.if_else(pa.array(rng.random(n) < 0.1), "", p.text["phone"])
+    no_phone = rng.random(n) < 0.1
 
     # Where they live now: the (2025) province of their birth registration, or a big city.
     new_names = sorted({v[0] for v in ref.provinces_2025.values()})
@@ -913,28 +980,89 @@ def _describe_people(rng: np.random.Generator, p: _People) -> None:
     labels = [("Thành phố " if c in nm.CITIES else "Tỉnh ") + c for c in new_names]
     is_city = np.isin(prov, [new_names.index(c) for c in nm.CITIES])
     urban = rng.random(n) < np.where(is_city, 0.8, 0.3)
+    stem = rng.integers(0, len(nm.WARD_STEMS), n)
+    number = rng.integers(1, 200, n)
+    small = rng.integers(1, 25, n)
+    road = rng.integers(0, len(nm.STREETS), n)
+    on_street = rng.random(n) < 0.6
+    _house_homonyms(rng, p, (prov, urban, stem, number, small, road, on_street), phone, no_phone)
+
+    p.text["phone"] = pc.if_else(pa.array(no_phone), "", _digits(phone, 10))
     ward = pc.binary_join_element_wise(
-        _take(["Xã", "Phường"], urban.astype(np.int64)),
-        _take(nm.WARD_STEMS, rng.integers(0, len(nm.WARD_STEMS), n)),
-        " ",
+        _take(["Xã", "Phường"], urban.astype(np.int64)), _take(nm.WARD_STEMS, stem), " "
     )
-    number = pa.array(rng.integers(1, 200, n)).cast(pa.string())
-    small = pa.array(rng.integers(1, 25, n)).cast(pa.string())
     street = pc.binary_join_element_wise(
-        "Số ", number, " đường ", _take(nm.STREETS, rng.integers(0, len(nm.STREETS), n)), ""
+        "Số ", pa.array(number).cast(pa.string()), " đường ", _take(nm.STREETS, road), ""
     )
+    small_text = pa.array(small).cast(pa.string())
     line = pc.if_else(
         pa.array(urban),
         pc.if_else(
-            pa.array(rng.random(n) < 0.6),
+            pa.array(on_street),
             street,
-            pc.binary_join_element_wise("Tổ dân phố ", small, ""),
+            pc.binary_join_element_wise("Tổ dân phố ", small_text, ""),
         ),
-        pc.binary_join_element_wise("Thôn ", small, ""),
+        pc.binary_join_element_wise("Thôn ", small_text, ""),
     )
     province = _take(labels, prov)
     p.text["ward"], p.text["province"] = ward, province
     p.text["address"] = pc.binary_join_element_wise(line, ward, province, ", ")
+
+
+def _house_homonyms(
+    rng: np.random.Generator,
+    p: _People,
+    place: tuple[np.ndarray, ...],
+    phone: np.ndarray,
+    no_phone: np.ndarray,
+) -> None:
+    """The second of each homonym pair lives in the first's ward (province, ward type
+    and name), at another address line; both have phone numbers, not the same one.
+
+    place: (province, urban, ward stem, house number, tổ/thôn number, street, on a
+    street) per person, changed in place.
+    """
+    prov, urban, stem, number, small, road, on_street = place
+    b = np.flatnonzero((p.homonym >= 0) & (p.homonym < np.arange(p.n)))
+    a = p.homonym[b]
+    prov[b], urban[b], stem[b] = prov[a], urban[a], stem[a]
+    no_phone[a] = no_phone[b] = False
+
+    def line(i: np.ndarray) -> np.ndarray:  # the address line as one number
+        kind = np.where(urban[i], np.where(on_street[i], 0, 1), 2)
+        return kind * 100_000 + np.where(kind == 0, number[i] * 100 + road[i], small[i])
+
+    while len(same := b[line(b) == line(a)]):
+        number[same] = rng.integers(1, 200, len(same))
+        small[same] = rng.integers(1, 25, len(same))
+        road[same] = rng.integers(0, len(nm.STREETS), len(same))
+    while len(same := b[phone[b] == phone[a]]):
+        phone[same] = 9 * 100_000_000 + rng.integers(0, 100_000_000, len(same))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Equal, or one character replaced, or two adjacent characters transposed."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) != 2:
+        return len(diff) <= 1
+    i, j = diff
+    return j == i + 1 and a[i] == b[j] and a[j] == b[i]
+
+
+def _part_homonym_ids(rng: np.random.Generator, p: _People, ids: np.ndarray) -> None:
+    """Re-draw the ID of the second of a homonym pair while it is one typo from the
+    first's: the two must not look like one person with a mistyped ID (SPEC §3)."""
+    taken = np.sort(ids)
+    for b in np.flatnonzero((p.homonym >= 0) & (p.homonym < np.arange(p.n))):
+        a = int(p.homonym[b])
+        while _one_edit(f"{ids[a]:012d}", f"{ids[b]:012d}"):
+            new = ids[b] // 1_000_000 * 1_000_000 + int(rng.integers(0, 1_000_000))
+            at = int(np.searchsorted(taken, new))
+            if at == len(taken) or taken[at] != new:
+                ids[b] = new
+                taken = np.sort(ids)
 
 
 # --- extracts ------------------------------------------------------------------------
@@ -1184,6 +1312,7 @@ def _build_extracts(rng: np.random.Generator, p: _People, as_of: date) -> list[_
     who = np.flatnonzero(p.bhxh_role > 0)
     role = p.bhxh_role[who]
     alive_stop = rng.random(len(who)) < np.where(role == 1, 0.05, 0.01)
+    alive_stop &= ~p.kept_active[who]
     stopped = (p.dead[who] & ~p.active_bhxh[who]) | (~p.dead[who] & alive_stop)
     status = np.where(role == 1, 0, 1) + 2 * stopped
     make(
@@ -1852,7 +1981,7 @@ def write_samples(
         as_of: the extracts' date: nobody is born after it, deaths end 2 months before.
         error_rate: share of rows per rule and extract that get an injected error
             (at least 3 rows each); 0 injects none (the people model still gives
-            partial birth dates, old CMND numbers and the reconcile cases).
+            partial birth dates, old CMND numbers, homonyms and the reconcile cases).
 
     Returns:
         ``{file name relative to out_dir: data rows}`` for the seven files.

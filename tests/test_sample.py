@@ -241,16 +241,71 @@ def duplicate_rules(kind: str, df: pd.DataFrame, person: list[str]) -> dict:
                 for i in members:
                     others = [j for j in members if person[j - 1] != person[i - 1]]
                     found[(i, rule, col)] = str(others[0])
-    seen: dict[str, int] = {}
+    # One person on two rows: one name, birth date and gender, and IDs that are equal,
+    # missing on one side or one typo apart (two people of one name and birth date
+    # carry unrelated IDs). Two BHXH codes on the rows: two books of one person.
+    seen: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     keys = name_key(df["full_name"]).fillna("").tolist()
-    for i, (k, d) in enumerate(zip(keys, df["dob"], strict=True), start=1):
-        if not k or not d:
+    ids = [re.sub(r"[ .\-]", "", v) for v in df["id_number"]]
+    codes = df["bhxh_code"].tolist() if "bhxh_code" in df else [""] * len(df)
+    for i, (k, d, g) in enumerate(zip(keys, df["dob"], df["gender"], strict=True), start=1):
+        if not k or not d or fold(g) not in ("nam", "nu"):
             continue
-        if (k, d) in seen:
-            found[(i, "record.duplicate", "")] = str(seen[(k, d)])
-        else:
-            seen[(k, d)] = i
+        first = next((j for j in seen[(k, d, g)] if one_typo(ids[j - 1], ids[i - 1])), None)
+        if first is None:
+            seen[(k, d, g)].append(i)
+            continue
+        books = codes[i - 1] and codes[first - 1] and codes[i - 1] != codes[first - 1]
+        found[(i, "record.duplicate", "bhxh_code" if books else "")] = str(first)
     return found
+
+
+def one_typo(a: str, b: str) -> bool:
+    """Equal, empty on one side, or one digit replaced or two adjacent digits swapped."""
+    if not a or not b or a == b:
+        return True
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 1 or (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and (a[diff[0]], a[diff[1]]) == (b[diff[1]], b[diff[0]])
+    )
+
+
+def homonym_pairs(s: dict) -> set[frozenset]:
+    """The pairs of people that dân cư shows with one name, birth date and gender."""
+    dancu = s["files"][DANCU]
+    person = s["persons"].loc[s["persons"]["source"] == DANCU, "person"].tolist()
+    groups: dict[tuple, set] = defaultdict(set)
+    for name, d, g, p in zip(
+        dancu["full_name"], dancu["dob"], dancu["gender"], person, strict=True
+    ):
+        groups[(name, d, g)].add(p)
+    return {frozenset(v) for v in groups.values() if len(v) > 1}
+
+
+def lookups(s: dict) -> tuple[dict, dict]:
+    """(source, row) → person, and person → (row, record) of their dân cư row, for the
+    dân cư rows without any finding (a person's values as they are)."""
+    who = {(r.source, int(r.row)): r.person for r in s["persons"].itertuples()}
+    dancu = s["files"][DANCU]
+    dirty = set(s["truth"].loc[s["truth"]["source"] == DANCU, "row"].astype(int))
+    ref = {
+        who[(DANCU, i)]: (i, rec)
+        for i, rec in enumerate(dancu.to_dict("records"), 1)
+        if i not in dirty
+    }
+    return who, ref
+
+
+def truth_at(s: dict) -> dict[tuple[str, int], set[tuple[str, str, str, str]]]:
+    """(source, row) → {(rule, field, suggestion, related_row)} of the truth."""
+    out: dict[tuple[str, int], set] = defaultdict(set)
+    for r in s["truth"].itertuples():
+        out[(r.source, int(r.row))].add((r.rule, r.field, r.suggestion, r.related_row))
+    return out
 
 
 # --- tests ---------------------------------------------------------------------------------
@@ -433,7 +488,9 @@ def test_persons_cover_every_row_and_keys_are_unique(
         for k, d, g, p in zip(keys, df["dob"], df["gender"], mine["person"], strict=True):
             if k and d and parse_date(d)[0] != "invalid":
                 owners[(k, d, fold(g))].add(p)
-    assert all(len(v) == 1 for v in owners.values())
+    # Only the homonym pairs (two people of one name and birth date in dân cư) share one.
+    pairs = homonym_pairs(s)
+    assert all(len(v) == 1 or frozenset(v) in pairs for v in owners.values())
 
 
 @pytest.mark.parametrize("data", ["sample", "dense"])
@@ -545,11 +602,66 @@ def test_variations(data: str, request: pytest.FixtureRequest) -> None:
     assert bhxh_upper > 0.8 * len(files[BHXH])
 
 
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_homonyms(data: str, request: pytest.FixtureRequest) -> None:
+    """Pairs of people of one common name, birth date and gender in one ward, with
+    unrelated well-formed IDs: two persons, no duplicate finding; where one of them has
+    died, the other, still drawing a pension, is not deceased-active."""
+    s = request.getfixturevalue(data)
+    files, t = s["files"], s["truth"]
+    who, ref = lookups(s)
+    at = truth_at(s)
+    pairs = homonym_pairs(s)
+    assert len(pairs) >= 4
+    rows_of: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (source, row), p in who.items():
+        rows_of[p].append((source, row))
+    both_in_bhxh = died = 0
+    for pair in pairs:
+        a, b = (ref[p][1] for p in sorted(pair))
+        assert (a["ward"], a["province"]) == (b["ward"], b["province"])
+        assert a["address"] != b["address"] and a["id_number"] != b["id_number"]
+        assert not one_typo(a["id_number"], b["id_number"])
+        for rec in (a, b):
+            g = {"Nam": 0, "Nữ": 1}[rec["gender"]]
+            assert consistent(rec["id_number"], g, int(rec["dob"][-4:]))
+        assert a["full_name"].split(" ")[0] in ("Nguyễn", "Trần", "Lê")
+        assert a["full_name"].split(" ")[1] in ("Văn", "Thị")
+        rows = [x for p in pair for x in rows_of[p]]
+        for x in rows:  # left alone: no finding of any kind
+            assert not at[x], x
+        in_bhxh = [files[BHXH].iloc[r - 1] for src, r in rows if src == BHXH]
+        if len(in_bhxh) == 2:
+            both_in_bhxh += 1
+            assert in_bhxh[0]["phone"] and in_bhxh[0]["phone"] != in_bhxh[1]["phone"]
+            assert in_bhxh[0]["bhxh_code"] != in_bhxh[1]["bhxh_code"]
+        dead = {
+            p
+            for p in pair
+            for src, r in rows_of[p]
+            if src == HOTICH and files[HOTICH].iloc[r - 1]["event"] == "Khai tử"
+        }
+        if dead:
+            died += 1
+            (living,) = pair - dead
+            active = [
+                files[src].iloc[r - 1]["benefit_status"]
+                for src, r in rows_of[living]
+                if src in (BHXH, BTXH)
+            ]
+            assert any(v.startswith("Đang") for v in active)
+    assert both_in_bhxh >= 1 and died >= 2
+    assert "vital.deceased_active" in set(t["rule"])
+
+
 def test_error_rate_zero_injects_no_errors(tmp_path: Path) -> None:
     write_samples(tmp_path, persons=2000, seed=5, error_rate=0)
     truth = pd.read_csv(tmp_path / "truth/findings.csv", dtype=str, keep_default_na=False)
     model = {"dob.partial", "id.legacy", "link.unmatched", "vital.deceased_active"}
     assert set(truth["rule"]) == model | {"link.id_conflict"}
+    # Homonyms belong to the people model, not to the errors (no copied rows here).
+    dancu = read(tmp_path / DANCU)
+    assert dancu.duplicated(["full_name", "dob", "gender"]).sum() >= 4
 
 
 def test_arguments_are_checked(tmp_path: Path) -> None:
@@ -649,7 +761,10 @@ def test_name_codes_are_the_folded_names() -> None:
     dobs = p.dob_text.to_pylist()
     keys = [sample_module._key_code(p, (f, d)) for f, d in zip(folded, dobs, strict=True)]
     assert keys == p.key.tolist()
-    assert len(set(keys)) == p.n
+    pairs = int((p.homonym >= 0).sum()) // 2
+    assert pairs >= 30 and len(set(keys)) == p.n - pairs  # a homonym pair shares a key
+    hom = np.flatnonzero(p.homonym >= 0)
+    assert (p.key[hom] == p.key[p.homonym[hom]]).all()
     some = folded[0]
     for text in ("31/02/1950", "1/1/1950", "01/1950 ", "١٩٥٠", "", "00/1950", "0000"):
         assert sample_module._key_code(p, (some, text)) is None
@@ -665,6 +780,7 @@ def test_names_stay_unique_where_given_names_run_out() -> None:
     p.year = np.full(p.n, 1940)
     p.precision = np.full(p.n, 2, dtype=np.int8)
     p.precision[:100] = 1
+    p.homonym[:] = -1  # homonyms share a name on purpose; none here
     sample_module._name_people(rng, p)
     folded = sample_module._assemble(p, np.arange(p.n), folded=True).to_pylist()
     full = sample_module._dates(p.dob).to_pylist()
