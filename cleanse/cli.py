@@ -606,24 +606,16 @@ def batch(jobs_file: str, now: dt.datetime | None) -> int:
     """Run the validate and reconcile jobs of a TOML file, unattended (cron).
 
     Takes a lock, writes each job into a dated folder, compares it with the job's
-    previous run (changes) and logs one line per job, with the number of files it took.
-    Under cron it prints nothing unless something fails; on a terminal it shows a line
-    per job. Exits with the worst outcome of its jobs (0, 1 or 2).
+    previous run (changes) and logs one line per job. Prints nothing unless something
+    fails; exits with the worst outcome of its jobs (0, 1 or 2).
 
     \b
     Example (crontab, every night at 02:30):
       30 2 * * * cleanse batch /srv/lam-sach/jobs.toml
     """
-    from cleanse.batch import job_summary, load_jobs, run_batch
-    from cleanse.report import on_terminal
+    from cleanse.batch import load_jobs, run_batch
 
     result = run_batch(load_jobs(jobs_file), now=now)
-    if on_terminal(False):
-        from cleanse.terminal import console
-
-        for job in result.jobs:
-            if not job.error:
-                console().print(for_rich(job_summary(job)))
     for line in result.failures:
         _fail(line)
     return result.status
