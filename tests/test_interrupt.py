@@ -297,3 +297,57 @@ def test_a_sibling_stage_of_an_earlier_version_is_removed(folder: Path):
     (old / "findings.csv").write_text("001085012345\n", encoding="utf-8")
     run(folder, "validate")
     assert beside(folder) == ["OUT"]
+
+
+BATCH_JOBS = """
+[settings]
+log = "batch/batch.log"
+lock = "batch/batch.lock"
+history = "batch/history"
+
+[[job]]
+name = "doi-chieu"
+command = "reconcile"
+inputs = ["bhxh.csv", "btxh.csv", "hotich.csv"]
+reference = "dancu.csv"
+out = "batch/{job}/{date}"
+formats = ["xlsx"]
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_a_batch_killed_while_writing_a_workbook_leaves_nothing_in_tmpdir(folder: Path, sig: int):
+    (folder / "jobs.toml").write_text(BATCH_JOBS, encoding="utf-8")
+    (folder / "tmp").mkdir()
+    marker = folder / "writing"
+    env = dict(os.environ, CLEANSE_TEST_WRITING=str(marker), CLEANSE_TEST_STEP="xlsx")
+    env["TMPDIR"] = str(folder / "tmp")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOOK, "batch", "jobs.toml", "--now", "2026-11-20T02:30"],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() or not marker.read_text():
+            assert proc.poll() is None, proc.communicate()[1].decode()
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.02)
+        workbook_tmp = folder / marker.read_text()
+        assert any(workbook_tmp.iterdir())  # the rows are there, in the job's stage
+        proc.send_signal(sig)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert list((folder / "tmp").rglob("*")) == []
+    job = folder / "batch" / "doi-chieu"
+    if sig == signal.SIGTERM:
+        assert not workbook_tmp.exists()
+    else:
+        # Left in the job's owner-only stage, which the next batch run removes.
+        assert workbook_tmp.parent.parent == job
+        assert stat.S_IMODE(workbook_tmp.parent.stat().st_mode) == 0o700
