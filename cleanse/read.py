@@ -13,7 +13,9 @@ import csv
 import datetime as dt
 import mmap
 import os
+import stat
 import sys
+import warnings
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +110,8 @@ class Extract:
     # (device, inode, size, mtime) when opened: a file that changes while it is read
     # would give records of two different versions, so reading stops instead.
     identity: tuple[int, ...] | None = None
+    # xlsx: header -> (formulas without a value, records) among the first records.
+    uncalculated: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -229,6 +233,7 @@ def open_extract(
     ext.kind_detected = source is None
     if check:
         check_required(ext.columns, ext.kind, path=shown)
+    _check_calculated(ext, check)
     return ext
 
 
@@ -253,15 +258,57 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _read_head(p: Path, shown: str) -> tuple[bytes, tuple[int, ...]]:
-    if not p.exists():
-        raise CleanseError("no such file", path=shown)
-    if p.is_dir():
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is, in a user's words; None for a file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _refuse_not_regular(mode: int, shown: str) -> None:
+    """Refuse a pipe, a process substitution (``<(…)``, ``/dev/fd/63``), a device or a
+    socket. A file is read several times (sniffed, then read, again by reconcile and to
+    find a bad line), which a pipe cannot give; and opening a named pipe without a writer
+    waits for ever, which a cron job must never do."""
+    what = _not_regular(mode)
+    if what == "a folder":
         raise CleanseError("is a folder, not a file", path=shown)
+    if what is not None:
+        raise CleanseError(
+            f"is {what}, not a regular file",
+            path=shown,
+            hint="save the extract to a file first and pass that file",
+        )
+
+
+def _read_head(p: Path, shown: str) -> tuple[bytes, tuple[int, ...]]:
+    # os.stat, never open, first: opening a named pipe for reading blocks until a writer
+    # comes, and /dev/zero never ends.
     try:
-        with p.open("rb") as fh:
-            identity = _identity(os.fstat(fh.fileno()))
-            return fh.read(_HEAD_BYTES), identity
+        st = os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        raise CleanseError("no such file", path=shown) from None
+    except PermissionError:
+        raise CleanseError("no permission to read the file", path=shown) from None
+    except OSError as exc:
+        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+    _refuse_not_regular(st.st_mode, shown)
+    try:
+        # O_NONBLOCK: should the file be swapped for a pipe since the stat, opening it
+        # does not wait; the fstat below then refuses it.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            _refuse_not_regular(st.st_mode, shown)
+            return fh.read(_HEAD_BYTES), _identity(st)
     except PermissionError:
         raise CleanseError("no permission to read the file", path=shown) from None
     except OSError as exc:
@@ -290,13 +337,74 @@ def _sniff_format(p: Path, head: bytes, shown: str) -> str:
             path=shown,
             hint="unpack it and pass the files inside",
         )
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(_CFB_MAGIC):
+        if {"EncryptionInfo", "EncryptedPackage"} <= _cfb_names(p):
+            # Excel keeps a workbook saved with a password to open in an OLE2 container
+            # too, as an .xls would be: only the names of its streams tell them apart.
+            raise CleanseError(
+                "is a password-protected Excel file, which cannot be read",
+                path=shown,
+                hint="open it in Excel with its password and save a copy without one: "
+                "File > Info > Protect Workbook > Encrypt with Password, then clear it",
+            )
         raise CleanseError(
             "is an old Excel .xls file, which cannot be read",
             path=shown,
             hint="save it as .xlsx or CSV in Excel",
         )
     return "csv"
+
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file (.xls, .doc, …)
+_CFB_END = 0xFFFFFFFA  # sector numbers at or above this end a chain or mark a free sector
+
+
+def _cfb_names(p: Path) -> set[str]:
+    """The names in an OLE2 compound file's directory ([MS-CFB] 2.2, 2.6); an empty set
+    when the file is damaged. Bounded: a chain is never followed further than the file
+    has sectors, so a loop in a hostile file ends."""
+    try:
+        with p.open("rb") as fh:
+            header = fh.read(512)
+            if len(header) < 512:
+                return set()
+            size = 1 << int.from_bytes(header[30:32], "little")
+            if size not in (512, 4096):
+                return set()
+            count = os.fstat(fh.fileno()).st_size // size - 1
+
+            def sector(n: int) -> bytes:
+                fh.seek((n + 1) * size)  # the header takes the place of sector -1
+                return fh.read(size)
+
+            return _cfb_directory(header, sector, count)
+    except OSError:
+        return set()
+
+
+def _cfb_directory(header: bytes, sector: Any, count: int) -> set[str]:
+    def numbers(block: bytes) -> list[int]:
+        return [int.from_bytes(block[i : i + 4], "little") for i in range(0, len(block), 4)]
+
+    fat_sectors = [n for n in numbers(header[76:512]) if n < count]
+    difat, steps = int.from_bytes(header[68:72], "little"), 0
+    while difat < count and steps < count:  # FAT sectors beyond the header's 109
+        entries = numbers(sector(difat))
+        fat_sectors += [n for n in entries[:-1] if n < count]
+        difat, steps = (entries[-1] if entries else _CFB_END), steps + 1
+    fat: list[int] = []
+    for n in fat_sectors[: count + 1]:
+        fat += numbers(sector(n))
+    names: set[str] = set()
+    at, steps = int.from_bytes(header[48:52], "little"), 0
+    while at < count and steps < count:
+        block = sector(at)
+        for i in range(0, len(block) - 127, 128):
+            length = int.from_bytes(block[i + 64 : i + 66], "little")
+            if 2 <= length <= 64:
+                names.add(block[i : i + length - 2].decode("utf-16-le", "replace"))
+        at, steps = (fat[at] if at < len(fat) else _CFB_END), steps + 1
+    return names
 
 
 def _detect_encoding(head: bytes, shown: str) -> tuple[str, str]:
@@ -916,36 +1024,115 @@ def _check_unpacked_size(fh: BinaryIO, shown: str) -> None:
     fh.seek(0)
 
 
+# Rows read when a workbook is opened: the title lines and the header among the first
+# _HEADER_SCAN_LINES, and records below it to judge the columns (legacy fonts, formulas).
+_XLSX_HEAD_ROWS = _HEADER_SCAN_LINES + 200
+
+
 @contextlib.contextmanager
-def _workbook(p: Path, shown: str) -> Iterator[Any]:
-    """The workbook, read-only, opened from a file object (so that openpyxl does not
-    refuse a workbook whose name does not end in .xlsx), closed after use."""
-    import openpyxl
+def _quiet() -> Iterator[None]:
+    """Library warnings ("Workbook contains no default style, apply openpyxl's default")
+    never reach stderr: cron mails whatever a job prints there."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+class _LazyStrings:
+    """A workbook's shared strings, parsed only as far as a cell asks for.
+
+    openpyxl parses the whole table when it opens a workbook, which for a sheet of
+    unique values is most of the file (minutes, gigabytes); the rows read when opening
+    need only the first strings. Each string as openpyxl's ``read_string_table`` makes it.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
+        self._source = archive.open(name)
+        self._strings: list[str] = []
+        self._parsed = self._parse()
+
+    def _parse(self) -> Iterator[str]:
+        from openpyxl.cell.text import Text
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+        from openpyxl.xml.functions import iterparse
+
+        tag = f"{{{SHEET_MAIN_NS}}}si"
+        for _, node in iterparse(self._source):
+            if node.tag == tag:
+                text = Text.from_tree(node).content.replace("x005F_", "")
+                node.clear()
+                yield text
+
+    def __getitem__(self, index: int) -> str:
+        while len(self._strings) <= index:
+            try:
+                self._strings.append(next(self._parsed))
+            except StopIteration:
+                raise IndexError(index) from None
+        return self._strings[index]
+
+    def __len__(self) -> int:
+        return len(self._strings)
+
+    def close(self) -> None:
+        self._source.close()
+
+
+@contextlib.contextmanager
+def _workbook(p: Path, shown: str, *, data_only: bool = True) -> Iterator[Any]:
+    """The workbook, read-only, with its shared strings parsed lazily, opened from a file
+    object (so that openpyxl does not refuse a workbook whose name does not end in
+    .xlsx), closed after use. For the first rows only: records are read by calamine."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class Reader(ExcelReader):  # type: ignore[misc]
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                self.shared_strings = _LazyStrings(self.archive, part.PartName[1:])
 
     try:
         fh = p.open("rb")
     except OSError as exc:
         raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
-    with fh:
+    with fh, _quiet():
         _check_unpacked_size(fh, shown)
         try:
-            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            reader = Reader(fh, read_only=True, data_only=data_only)
+            reader.read()
         except _XLSX_DAMAGE as exc:
             raise _damaged_xlsx(exc, shown) from None
         try:
-            yield wb
+            yield reader.wb
         finally:
-            wb.close()
+            if isinstance(reader.shared_strings, _LazyStrings):
+                reader.shared_strings.close()
+            reader.wb.close()
 
 
 def _sheet(wb, sheet: str | None, shown: str):  # type: ignore[no-untyped-def]
     if sheet is None:
-        return wb.worksheets[0]
+        # The first sheet a user sees: a hidden one before it is a lookup table, an
+        # older copy or a template, never what Excel opens on.
+        visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        return (visible or wb.worksheets)[0]
     if sheet not in wb.sheetnames:
         raise CleanseError(
             f"has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}", path=shown
         )
     return wb[sheet]
+
+
+def _head_rows(ws: Any, count: int) -> list[list[object]]:
+    return [list(values) for values in ws.iter_rows(values_only=True, max_row=count)]
+
+
+def _is_formula(value: object) -> bool:
+    """A cell openpyxl read as a formula (with data_only=False)."""
+    if isinstance(value, str):
+        return value.startswith("=")
+    return type(value).__name__ in {"ArrayFormula", "DataTableFormula"}
 
 
 def _open_xlsx(
@@ -954,15 +1141,15 @@ def _open_xlsx(
     with _workbook(p, shown) as wb:
         try:
             ws = _sheet(wb, sheet, shown)
-            rows = []
-            for values in ws.iter_rows(values_only=True, max_row=_HEADER_SCAN_LINES):
-                rows.append([_cell_text(v) for v in values])
+            values = _head_rows(ws, _XLSX_HEAD_ROWS)
             title = ws.title
+            hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
         except _XLSX_DAMAGE as exc:
             raise _damaged_xlsx(exc, shown) from None
+    rows = [[_cell_text(v) for v in r] for r in values]
     if not any(any(c.strip() for c in r) for r in rows):
         raise CleanseError(f"sheet {title!r} is empty", path=shown)
-    header_at = _find_header(rows)
+    header_at = _find_header(rows[:_HEADER_SCAN_LINES])
     headers = list(rows[header_at])
     while headers and not headers[-1].strip():
         headers.pop()  # Excel reports trailing formatted-but-empty cells
@@ -970,57 +1157,191 @@ def _open_xlsx(
     _refuse_repeated_fields(headers, user_map, shown)
     columns = map_columns(headers, user_map, path=shown)
     ext = Extract(p, "xlsx", columns, "generic", True, sheet=title, header_line=header_at)
+    if title in hidden:
+        ext.notes.append(f"sheet {title!r} is hidden in the workbook")
+    others = [h for h in hidden if h != title]
+    if others:
+        ext.notes.append(
+            f"hidden sheet(s) not read: {', '.join(repr(h) for h in others)} "
+            "(read one with --sheet)"
+        )
     if header_at:
         ext.notes.append(f"{header_at} row(s) above the header skipped")
     _note_legacy(ext, legacy_columns, legacy_header, None)
+    ext.uncalculated = _uncalculated(p, shown, title, header_at, columns.headers, values)
     return ext
+
+
+def _uncalculated(
+    p: Path, shown: str, title: str, header_at: int, headers: Sequence[str], values: list
+) -> dict[str, tuple[int, int]]:
+    """Per header, (formulas without a value, records) among the first records read.
+
+    A program that writes formulas without calculating them (openpyxl, some exports)
+    leaves no value for a reader to take: Excel would show one after recalculating, but
+    the file holds none, so every check on that column would be wrong.
+    """
+    empty = [
+        [j for j, v in enumerate(r[: len(headers)]) if v is None or v == ""]
+        for r in values[header_at + 1 :]
+    ]
+    if not any(empty):
+        return {}
+    with _workbook(p, shown, data_only=False) as wb:
+        try:
+            formulas = _head_rows(wb[title], len(values))[header_at + 1 :]
+        except _XLSX_DAMAGE as exc:
+            raise _damaged_xlsx(exc, shown) from None
+    records = sum(1 for r in values[header_at + 1 :] if any(v not in (None, "") for v in r))
+    counts: dict[str, int] = {}
+    for cols, row in zip(empty, formulas, strict=False):
+        for j in cols:
+            if j < len(row) and _is_formula(row[j]):
+                counts[headers[j]] = counts.get(headers[j], 0) + 1
+    return {h: (n, max(records, n)) for h, n in counts.items()}
+
+
+def _check_calculated(ext: Extract, check: bool) -> None:
+    """Refuse a field's column that is mostly formulas without values (every check on it
+    would be wrong); note the others, and any column when not checking (``inspect``)."""
+    for header, (formulas, records) in ext.uncalculated.items():
+        field = ext.columns.fields.get(header)
+        if check and field is not None and formulas * 2 > records:
+            raise CleanseError(
+                f"holds formulas without values ({formulas} of the first {records} records): "
+                "the program that saved the file never calculated them",
+                path=str(ext.path),
+                column=header,
+                hint="open the file in Excel or LibreOffice, let it calculate, and save it again",
+            )
+        ext.notes.append(
+            f"column {header!r}: {formulas} of the first {records} records are formulas "
+            "without values, read as empty"
+        )
+
+
+def _calamine_text(value: object) -> str:
+    """A cell from calamine as :func:`_cell_text` gives openpyxl's.
+
+    calamine gives every number as a float; openpyxl an int where the file writes the
+    number without a point, as Excel writes whole numbers: those are digits up to 2**53,
+    the floats that are exact whole numbers.
+    """
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return _cell_text(value)
+
+
+def _calamine_damage() -> tuple[type[BaseException], ...]:
+    import python_calamine
+
+    return (python_calamine.CalamineError, *_XLSX_DAMAGE)
+
+
+@contextlib.contextmanager
+def _calamine_sheet(p: Path, shown: str, title: str | None) -> Iterator[Any]:
+    """The sheet, loaded by calamine (Rust): the records of a large workbook in seconds
+    where openpyxl took minutes. It holds the sheet's cells in memory while it is read."""
+    import python_calamine
+
+    try:
+        fh = p.open("rb")
+    except OSError as exc:
+        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+    with fh:
+        _check_unpacked_size(fh, shown)
+        try:
+            try:
+                wb = python_calamine.CalamineWorkbook.from_path(os.fspath(p))
+            except UnicodeEncodeError:  # a file name that is not UTF-8
+                wb = python_calamine.CalamineWorkbook.from_filelike(fh)
+            with wb:
+                yield wb.get_sheet_by_name(title) if title else wb.get_sheet_by_index(0)
+        except _calamine_damage() as exc:
+            raise _damaged_xlsx(exc, shown) from None  # type: ignore[arg-type]
+        except BaseException as exc:
+            # A panic in the Rust reader on a hostile file reaches Python as pyo3's
+            # PanicException, a BaseException: it is damage too, not a crash.
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise _damaged_xlsx(exc, shown) from None  # type: ignore[arg-type]
 
 
 def _xlsx_frames(ext: Extract) -> Iterator[pd.DataFrame]:
     shown = str(ext.path)
-    names = list(ext.columns.headers)
-    with _workbook(ext.path, shown) as wb:
-        yield from _sheet_frames(wb, ext, shown, names)
+    with _calamine_sheet(ext.path, shown, ext.sheet) as sheet:
+        yield from _sheet_frames(sheet, ext, shown, list(ext.columns.headers))
 
 
-def _sheet_frames(wb: Any, ext: Extract, shown: str, names: list[str]) -> Iterator[pd.DataFrame]:
+def _sheet_frames(sheet: Any, ext: Extract, shown: str, names: list[str]) -> Iterator[pd.DataFrame]:
     width = len(names)
-    try:
-        ws = _sheet(wb, ext.sheet, shown)
-        buffer: list[list[str]] = []
-        row_no = 0
-        for values in ws.iter_rows(min_row=ext.header_line + 2, values_only=True):
-            cells = [_cell_text(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue  # blank rows are not records
-            row_no += 1
-            if len(cells) > width:
-                extra = cells[width:]
-                if any(c.strip() for c in extra):
-                    raise CleanseError(
-                        f"has a value beyond the last headed column ({width})",
-                        path=shown,
-                        row=row_no,
-                        hint="give that column a header or delete the stray value",
-                    )
-                cells = cells[:width]
-            elif len(cells) < width:
-                cells += [""] * (width - len(cells))
-            buffer.append(cells)
-            if len(buffer) >= ext.chunk_rows:
-                yield _rows_frame(buffer, names)
-                buffer = []
-        if buffer:
-            yield _rows_frame(buffer, names)
-    except _XLSX_DAMAGE as exc:
-        raise _damaged_xlsx(exc, shown) from None
+    start = sheet.start  # (row, column) of the first cell calamine holds, 0-based
+    if start is None:
+        return
+    # calamine's rows count from the sheet's first row (blank ones above the table
+    # included), its columns from the table's first column.
+    pad = [""] * start[1]
+    chunk = _ChunkBuilder(names, ext.chunk_rows)
+    row_no = 0
+    for at, values in enumerate(sheet.iter_rows()):
+        if at <= ext.header_line:
+            continue
+        cells = pad + [v if type(v) is str else _calamine_text(v) for v in values]
+        if not any(c.strip() for c in cells):
+            continue  # blank rows are not records
+        row_no += 1
+        if len(cells) > width:
+            extra = cells[width:]
+            if any(c.strip() for c in extra):
+                raise CleanseError(
+                    f"has a value beyond the last headed column ({width})",
+                    path=shown,
+                    row=row_no,
+                    hint="give that column a header or delete the stray value",
+                )
+            cells = cells[:width]
+        elif len(cells) < width:
+            cells += [""] * (width - len(cells))
+        frame = chunk.add(cells)
+        if frame is not None:
+            yield frame
+    frame = chunk.finish()
+    if frame is not None:
+        yield frame
 
 
-def _rows_frame(rows: list[list[str]], names: list[str]) -> pd.DataFrame:
-    columns: list[tuple[str, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return pd.DataFrame(
-        {n: pd.array(list(c), dtype=_STRING) for n, c in zip(names, columns, strict=True)}
-    )
+class _ChunkBuilder:
+    """Rows of text into frames of ``size`` rows, turned into Arrow columns every few
+    thousand rows, so that a chunk never lives as millions of Python strings."""
+
+    _BATCH = 16_384
+
+    def __init__(self, names: list[str], size: int) -> None:
+        self.names, self.size = names, size
+        self.rows: list[list[str]] = []
+        self.pieces: list[list[pa.Array]] = []
+        self.count = 0
+
+    def add(self, cells: list[str]) -> pd.DataFrame | None:
+        self.rows.append(cells)
+        self.count += 1
+        if len(self.rows) >= self._BATCH:
+            self._flush()
+        return self.finish() if self.count >= self.size else None
+
+    def _flush(self) -> None:
+        if self.rows:
+            columns = list(zip(*self.rows, strict=True))
+            self.pieces.append([pa.array(c, pa.string()) for c in columns])
+            self.rows = []
+
+    def finish(self) -> pd.DataFrame | None:
+        self._flush()
+        if not self.pieces:
+            return None
+        columns = [pa.chunked_array([p[i] for p in self.pieces]) for i in range(len(self.names))]
+        self.pieces, self.count = [], 0
+        return _to_frame(pa.table(columns, names=self.names))
 
 
 # --- Parquet -------------------------------------------------------------------------

@@ -388,6 +388,206 @@ def test_unreadable_file_is_refused(tmp_path: Path):
     assert path.read_text(encoding="utf-8") == TEXT
 
 
+# --- what is not a regular file: refused at once, never waited on ------------------------
+
+
+def _cleanse(*args: str, **kwargs: Any) -> Any:
+    """The installed tool in a real process, with a deadline: a hang fails the test."""
+    import subprocess
+    import sys
+
+    from test_cli import subprocess_env
+
+    return subprocess.run(
+        [sys.executable, "-m", "cleanse", *args],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kwargs,
+    )
+
+
+def _one_refusal(done: Any, shown: str, what: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert done.stderr.splitlines() == [
+        f"cleanse: error: {shown}: is {what}, not a regular file "
+        "(save the extract to a file first and pass that file)"
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("command", ["validate", "inspect", "reconcile"])
+def test_named_pipe_without_a_writer_is_refused_at_once(tmp_path: Path, command: str):
+    # Opening a FIFO for reading waits for a writer: the run would never end (cron).
+    fifo = tmp_path / "ong.csv"
+    os.mkfifo(fifo)
+    good = tmp_path / "tot.csv"
+    good.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    args = {"validate": [str(fifo), "--out", str(out)], "inspect": [str(fifo)]}.get(
+        command, [str(good), str(fifo), "--out", str(out)]
+    )
+    _one_refusal(_cleanse(command, *args), str(fifo), "a pipe")
+    assert_no_output(out)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_named_pipe_with_a_writer_is_refused_and_never_read(tmp_path: Path):
+    import subprocess
+
+    fifo = tmp_path / "ong.csv"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"cat > '{fifo}'"], stdin=subprocess.PIPE)
+    try:
+        assert writer.stdin is not None
+        writer.stdin.write(TEXT.encode())
+        writer.stdin.flush()
+        _one_refusal(_cleanse("inspect", str(fifo)), str(fifo), "a pipe")
+        assert writer.poll() is None  # still waiting for a reader: nothing was read
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_process_substitution_is_refused(tmp_path: Path):
+    # What bash passes for <(cat extract.csv): /dev/fd/63, the read end of a pipe.
+    read, write = os.pipe()
+    try:
+        os.write(write, TEXT.encode())
+        shown = f"/dev/fd/{read}"
+        if not os.path.exists(shown):
+            pytest.skip("no /dev/fd here")
+        _one_refusal(_cleanse("inspect", shown, pass_fds=(read,)), shown, "a pipe")
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/urandom"])
+def test_character_device_is_refused(tmp_path: Path, device: str):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device} here")
+    out = tmp_path / "out"
+    _one_refusal(_cleanse("validate", device, "--out", str(out)), device, "a device")
+    assert_no_output(out)
+
+
+def test_socket_is_refused(tmp_path: Path):
+    import socket
+
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no unix sockets here")
+    path = tmp_path / "s.csv"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        line = error_line(run("inspect", str(path)))
+    assert "is a socket, not a regular file" in line
+
+
+# --- workbooks as they really come ---------------------------------------------------------
+
+
+def _protected_xlsx(tmp_path: Path) -> Path:
+    """A real workbook saved with a password to open (as Excel's File > Info does)."""
+    ooxml = pytest.importorskip("msoffcrypto.format.ooxml")
+    plain = _workbook(tmp_path, "plain.xlsx")
+    path = tmp_path / "mat-khau.xlsx"
+    with plain.open("rb") as src, path.open("wb") as out:
+        ooxml.OOXMLFile(src).encrypt("mật khẩu", out)
+    plain.unlink()
+    return path
+
+
+def _uncalculated_xlsx(tmp_path: Path) -> Path:
+    """IDs as formulas with no value kept: openpyxl, like some exports, writes formulas
+    and never calculates them."""
+    rows = [HEADER, *[[f'="{r[0]}"', *r[1:]] for r in ROWS]]
+    return write_xlsx(tmp_path / "cong-thuc.xlsx", {"Sheet": rows})
+
+
+WORKBOOKS_REFUSED = [
+    pytest.param(
+        _protected_xlsx, "is a password-protected Excel file", "without one", id="protected"
+    ),
+    pytest.param(
+        _uncalculated_xlsx,
+        "column 'Số định danh cá nhân': holds formulas without values (3 of the first 3",
+        "let it calculate",
+        id="formulas-without-values",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "says", "hint"), WORKBOOKS_REFUSED)
+@pytest.mark.parametrize("command", ["validate", "reconcile"])
+def test_workbook_refused_with_one_line(
+    tmp_path: Path, make: Callable[[Path], Path], says: str, hint: str, command: str
+):
+    path = make(tmp_path)
+    before = snapshot(path)
+    good = tmp_path / "tot.csv"
+    good.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    inputs = [str(path)] if command == "validate" else [str(good), str(path)]
+    line = error_line(run(command, *inputs, "--out", str(out)))
+    assert path.name in line and says in line and hint in line
+    assert snapshot(path) == before
+    assert_no_output(out)
+
+
+def test_uncalculated_formulas_are_noted_by_inspect(tmp_path: Path):
+    path = _uncalculated_xlsx(tmp_path)
+    result = run("inspect", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)[0]["notes"]
+    assert (
+        "column 'Số định danh cá nhân': 3 of the first 3 records are formulas without "
+        "values, read as empty"
+    ) in notes
+
+
+def test_uncalculated_formulas_in_a_passed_through_column_are_a_note(tmp_path: Path):
+    rows = [[*HEADER, "Tuổi"], *[[*r, "=2026-1990"] for r in ROWS]]
+    path = write_xlsx(tmp_path / "tuoi.xlsx", {"Sheet": rows})
+    _, summary = _validate_ok(tmp_path, path)
+    assert any("column 'Tuổi': 3 of the first 3" in n for n in summary["inputs"][0]["notes"])
+
+
+def _no_default_style_xlsx(tmp_path: Path) -> Path:
+    """A workbook whose styles name no cell style, as some exports write it: openpyxl
+    warns "Workbook contains no default style, apply openpyxl's default"."""
+    good = zipfile.ZipFile(_workbook(tmp_path, "goc.xlsx"))
+    path = tmp_path / "khong-kieu.xlsx"
+    styles = (
+        b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellXfs>'
+        b"</styleSheet>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in good.namelist():
+            zf.writestr(name, styles if name == "xl/styles.xml" else good.read(name))
+    return path
+
+
+def test_library_warnings_never_reach_stderr(tmp_path: Path):
+    import warnings
+
+    path = _no_default_style_xlsx(tmp_path)
+    import openpyxl
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        openpyxl.load_workbook(path, read_only=True).close()
+    assert any("default style" in str(w.message) for w in caught)  # the file does warn
+    out = tmp_path / "out"
+    done = _cleanse("validate", str(path), "--out", str(out), "--today", "2026-11-21")
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stderr == ""
+    done = _cleanse("inspect", str(path))
+    assert done.returncode == 0 and done.stderr == ""
+
+
 # --- Excel that unpacks to far more than it weighs ------------------------------------------
 
 

@@ -215,6 +215,106 @@ def test_xlsx_blank_rows_are_not_records(tmp_path: Path):
     assert pd.concat(c.rows for c in chunks).tolist() == [1, 2, 3]
 
 
+def _hidden_first_sheet(tmp_path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    lookup = wb.active
+    lookup.title = "Danh mục"
+    lookup.append(["Mã", "Tên"])
+    lookup.append(["01", "Hà Nội"])
+    lookup.sheet_state = "hidden"
+    data = wb.create_sheet("Dữ liệu")
+    for row in [HEADER, *ROWS]:
+        data.append(row)
+    old = wb.create_sheet("Bản cũ")
+    old.append(HEADER)
+    old.sheet_state = "veryHidden"
+    path = tmp_path / "an.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_xlsx_hidden_first_sheet_is_passed_over_and_noted(tmp_path: Path):
+    ext, frame = read_all(_hidden_first_sheet(tmp_path))
+    assert ext.sheet == "Dữ liệu"
+    assert records(frame) == ROWS
+    assert "hidden sheet(s) not read: 'Danh mục', 'Bản cũ' (read one with --sheet)" in ext.notes
+
+
+def test_xlsx_hidden_sheet_is_read_when_named(tmp_path: Path):
+    ext, frame = read_all(_hidden_first_sheet(tmp_path), sheet="Danh mục", check=False)
+    assert records(frame) == [["01", "Hà Nội"]]
+    assert "sheet 'Danh mục' is hidden in the workbook" in ext.notes
+    assert "hidden sheet(s) not read: 'Bản cũ' (read one with --sheet)" in ext.notes
+
+
+def test_xlsx_without_hidden_sheets_has_no_such_note(tmp_path: Path):
+    ext = open_extract(_workbook(tmp_path))
+    assert not [n for n in ext.notes if "hidden" in n]
+
+
+def test_xlsx_values_as_openpyxl_gave_them(tmp_path: Path):
+    # The records are read by calamine; each kind of cell reads as it did with openpyxl.
+    row = [
+        "0012", 1085012345, 7912345678.0, 1.5, 0.1, -3, 123456789012345, True, False,
+        dt.datetime(1990, 5, 12), dt.date(1985, 1, 1), dt.datetime(1990, 5, 12, 8, 30),
+        "  có dấu cách ", None, "Nữ",
+    ]  # fmt: skip
+    header = [f"Cột {i}" for i in range(len(row))]
+    path = write_xlsx(tmp_path / "kieu.xlsx", {"Sheet": [["Họ và tên", *header], ["A", *row]]})
+    _, frame = read_all(path, check=False)
+    assert records(frame)[0][1:] == [
+        "0012", "1085012345", "7912345678", "1.5", "0.1", "-3", "123456789012345", "TRUE",
+        "FALSE", "12/05/1990", "01/01/1985", "12/05/1990 08:30:00", "  có dấu cách ", "",
+        "Nữ",
+    ]  # fmt: skip
+
+
+def test_xlsx_table_away_from_the_corner_keeps_its_rows(tmp_path: Path):
+    # Data starting at C3: the first record is still row 1, the columns still line up.
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, values in enumerate([HEADER, *ROWS], start=3):
+        for c, value in enumerate(values, start=3):
+            ws.cell(r, c, value)
+    path = tmp_path / "lech.xlsx"
+    wb.save(path)
+    ext = open_extract(path)
+    chunk = next(ext.chunks())
+    assert ext.header_line == 2
+    assert records(chunk.frame) == [["", "", *r] for r in ROWS]
+    assert chunk.rows.tolist() == [1, 2, 3]
+
+
+def test_xlsx_large_shared_string_table_is_read_lazily_when_opening(tmp_path: Path, monkeypatch):
+    # Opening reads the first rows only: the shared strings behind later rows are never
+    # parsed (openpyxl parsed them all, twice, before the records were read again).
+    import xlsxwriter
+
+    import cleanse.read
+
+    path = tmp_path / "lon.xlsx"
+    with xlsxwriter.Workbook(path) as wb:  # shared strings, as Excel writes them
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, HEADER)
+        for i in range(3000):
+            ws.write_row(i + 1, 0, [f"0010850{i:05d}", f"Người {i}", "01/01/1990", "Nam"])
+    asked: list[int] = []
+    real = cleanse.read._LazyStrings.__getitem__
+
+    def spy(self: object, index: int) -> str:
+        asked.append(index)
+        return real(self, index)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cleanse.read._LazyStrings, "__getitem__", spy)
+    ext = open_extract(path)
+    assert max(asked) < 4 * (cleanse.read._XLSX_HEAD_ROWS + 1)
+    assert sum(len(c.frame) for c in ext.chunks()) == 3000
+
+
 # --- Parquet ------------------------------------------------------------------------------
 
 
@@ -377,6 +477,15 @@ def _truncated_parquet(tmp_path: Path) -> Path:
     return path
 
 
+def _protected_xlsx(tmp_path: Path) -> Path:
+    ooxml = pytest.importorskip("msoffcrypto.format.ooxml")
+    plain = _workbook(tmp_path)
+    path = tmp_path / "protected.xlsx"
+    with plain.open("rb") as src, path.open("wb") as out:
+        ooxml.OOXMLFile(src).encrypt("secret", out)
+    return path
+
+
 def _stray_value_xlsx(tmp_path: Path) -> Path:
     rows = [HEADER, ROWS[0], [*ROWS[1], None, RAGGED_NAME]]
     return write_xlsx(tmp_path / "extract.xlsx", {"Sheet": rows})
@@ -403,6 +512,7 @@ BAD_INPUTS = [
         id="old-excel-xls",
     ),
     pytest.param(_zip, {}, [], "zip", id="zip-not-xlsx"),
+    pytest.param(_protected_xlsx, {}, [], "password-protected", id="password-protected-xlsx"),
     pytest.param(_truncated_xlsx, {}, [], "damaged", id="truncated-xlsx"),
     pytest.param(_corrupt_sheet_xlsx, {}, [], "damaged", id="corrupt-sheet-xlsx"),
     pytest.param(_truncated_parquet, {}, [], "damaged", id="truncated-parquet"),
