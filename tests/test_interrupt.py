@@ -207,13 +207,14 @@ def test_sigkill_between_renames_leaves_no_summary(folder: Path):
 
 
 def _personal_values(folder: Path) -> list[bytes]:
-    """Some ID numbers of the inputs: what must not be left in a temporary file."""
-    import csv
+    """The 12-digit ID numbers of the inputs: what must not be left in a temporary file."""
+    import re
 
-    with (folder / "bhxh.csv").open(encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
-    col = next(i for i, h in enumerate(rows[0]) if "định danh" in h.lower() or "cccd" in h.lower())
-    return [r[col].encode() for r in rows[1:40] if len(r[col]) == 12]
+    found: set[bytes] = set()
+    for name in COMMANDS["reconcile"]:
+        if name.endswith(".csv"):
+            found |= set(re.findall(rb"(?<![0-9])[0-9]{12}(?![0-9])", (folder / name).read_bytes()))
+    return sorted(found)
 
 
 def _files_holding(top: Path, values: list[bytes]) -> list[str]:
