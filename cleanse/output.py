@@ -219,8 +219,10 @@ def staged_output(
         stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}.{_HOST}.{os.getpid()}.", dir=out))
     except OSError as exc:
         _remove_empty(made)
+        # An existing folder this user may not write into is not one it failed to create.
+        what = "write into" if out.is_dir() and not made else "create"
         raise CleanseError(
-            f"cannot create the output folder: {exc.strerror or exc}", path=str(out)
+            f"cannot {what} the output folder: {exc.strerror or exc}", path=str(out)
         ) from None
     done = False
     try:

@@ -435,3 +435,22 @@ def _dead_pid() -> int:
         text=True,
     )
     return int(done.stdout)
+
+
+def test_a_folder_that_cannot_be_written_into_is_named_as_such(
+    earlier: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # As root a read-only folder is still writable: the refusal is simulated.
+    import cleanse.output
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cleanse.output.tempfile, "mkdtemp", refuse)
+    before = snapshot(earlier)
+    with pytest.raises(CleanseError) as caught, staged_output(earlier):
+        pass
+    assert caught.value.line() == (
+        f"{earlier}: cannot write into the output folder: Permission denied"
+    )
+    assert snapshot(earlier) == before
