@@ -685,6 +685,37 @@ def test_ten_thousand_columns_are_read(tmp_path: Path):
     assert (code, summary["counts"]) == (control, control_summary["counts"])
 
 
+_REPORT_END: list[list[object]] = [
+    ["Tổng cộng", None, None, "3 người"],
+    [None, None, "Hà Nội, ngày 05 tháng 11 năm 2026"],
+    ["Người lập biểu", None, "Thủ trưởng đơn vị"],
+    ["(Ký, ghi rõ họ tên)", None, "(Ký tên, đóng dấu)"],
+    ["Phạm Văn Lập", None, "Vũ Văn Trưởng"],
+]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_report_footer_gives_no_findings(tmp_path: Path, fmt: str):
+    # The lines under a ward's table were read as five records: id.missing, dob.missing,
+    # gender.missing... for each. Now the findings are those of the table alone.
+    rows = [["DANH SÁCH CÔNG DÂN"], HEADER, *ROWS]
+    if fmt == "xlsx":
+        path = write_xlsx(tmp_path / "bao-cao.xlsx", {"Sheet": [*rows, *_REPORT_END]})
+        control = write_xlsx(tmp_path / "bang.xlsx", {"Sheet": rows})
+    else:
+        # Saved as CSV by Excel: each line as wide as the table.
+        cells = [[("" if c is None else str(c)) for c in [*r, None][:4]] for r in _REPORT_END]
+        path = tmp_path / "bao-cao.csv"
+        path.write_text(csv_text([HEADER, *ROWS, *cells]), encoding="utf-8")
+        control = tmp_path / "bang.csv"
+        control.write_text(TEXT, encoding="utf-8")
+    code, summary = _validate_ok(tmp_path, path)
+    control_code, control_summary = _validate_ok(tmp_path, control)
+    assert (code, summary["counts"]) == (control_code, control_summary["counts"])
+    assert summary["inputs"][0]["rows"] == len(ROWS)
+    assert any("report footer" in note for note in summary["inputs"][0]["notes"])
+
+
 def test_repeated_header_of_no_field_is_kept_numbered(tmp_path: Path):
     # README: repeated headers are kept, numbered; only a field's header given twice is
     # refused (which column holds the data is for the user to say).

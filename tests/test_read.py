@@ -315,6 +315,109 @@ def test_xlsx_large_shared_string_table_is_read_lazily_when_opening(tmp_path: Pa
     assert sum(len(c.frame) for c in ext.chunks()) == 3000
 
 
+# --- report footers under the table ---------------------------------------------------
+
+WIDE = [*HEADER, "Địa chỉ", "Ghi chú"]
+WIDE_ROWS = [[*r, "Xã Thử Nghiệm", ""] for r in ROWS]
+# How a ward's report ends: totals, a place and date line, signature blocks (one title
+# past the table's last column), what to write there, the signers' names.
+FOOTER: list[list[object]] = [
+    ["Tổng cộng: 3 người", None, None, None, None, None],
+    [],
+    [None, None, None, None, "Hà Nội, ngày 05 tháng 11 năm 2026"],
+    ["Người lập biểu", None, "Kế toán", None, None, None, "Thủ trưởng đơn vị"],
+    ["(Ký, ghi rõ họ tên)", None, "(Ký, họ tên)", None, "(Ký tên, đóng dấu)"],
+    [],
+    ["Phạm Văn Lập", None, "Đỗ Thị Toán", None, "Vũ Văn Trưởng"],
+]
+
+
+def _table(frame: pd.DataFrame) -> list[list[str]]:
+    """The records in the table's own columns (a CSV may carry an empty one more)."""
+    return [r[: len(WIDE)] for r in records(frame)]
+
+
+def _footer_xlsx(
+    tmp_path: Path, rows: list[list[object]] = WIDE_ROWS, footer: list[list[object]] = FOOTER
+) -> Path:
+    sheet = [["DANH SÁCH CÔNG DÂN"], WIDE, *rows, *footer]
+    return write_xlsx(tmp_path / "bao-cao.xlsx", {"Sheet": sheet})
+
+
+def _footer_csv(
+    tmp_path: Path, rows: list[list[object]] = WIDE_ROWS, footer: list[list[object]] = FOOTER
+) -> Path:
+    # As Excel saves a sheet as CSV: every line as wide as the widest (a signature
+    # title past the table's last column gives the header an empty seventh field).
+    lines = [[("" if c is None else str(c)) for c in r] for r in [WIDE, *rows, *footer]]
+    width = max(len(r) for r in lines)
+    path = tmp_path / "bao-cao.csv"
+    path.write_text(csv_text([r + [""] * (width - len(r)) for r in lines]), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("make", [_footer_xlsx, _footer_csv], ids=["xlsx", "csv"])
+def test_report_footer_is_skipped_and_noted(tmp_path: Path, make: Callable[..., Path]):
+    ext, frame = read_all(make(tmp_path))
+    assert _table(frame) == WIDE_ROWS
+    unit = "row(s)" if ext.format == "xlsx" else "line(s)"
+    # xlsx skips blank rows as it reads; a CSV line of commas is a footer line too.
+    count = 5 if ext.format == "xlsx" else 7
+    assert (
+        f"{count} {unit} under the table skipped as a report footer (totals, date, signatures)"
+        in ext.notes
+    )
+
+
+@pytest.mark.parametrize("make", [_footer_xlsx, _footer_csv], ids=["xlsx", "csv"])
+def test_report_footer_across_chunks(tmp_path: Path, make: Callable[..., Path]):
+    rows = WIDE_ROWS * 3
+    chunks = list(open_extract(make(tmp_path, rows), chunk_rows=2).chunks())
+    assert [len(c.frame) for c in chunks] == [2, 2, 2, 2, 1]
+    assert [c.first_row for c in chunks] == [1, 3, 5, 7, 9]
+    assert _table(pd.concat(c.frame for c in chunks)) == rows
+
+
+@pytest.mark.parametrize("make", [_footer_xlsx, _footer_csv], ids=["xlsx", "csv"])
+@pytest.mark.parametrize(
+    "last",
+    [
+        pytest.param(["001085012348", "Tổng Văn Cộng", "02/03/1980", "Nam"], id="name-tong-cong"),
+        pytest.param(["001085012348", "Tổng", "1980", "Nam"], id="name-tong"),
+        pytest.param(["", "Công", "02/03/1980", "Nữ"], id="name-cong-no-id"),
+        pytest.param(["001085012348", "Kế Toán", "", "Nam"], id="name-ke-toan-no-date"),
+    ],
+)
+def test_a_person_named_like_a_footer_is_a_record(
+    tmp_path: Path, make: Callable[..., Path], last: list[str]
+):
+    # A real record has an ID or a birth date: it is never taken for a footer line, even
+    # as the last row of a file without a footer.
+    rows = [*WIDE_ROWS, [*last, "Xã Thử Nghiệm", ""]]
+    ext, frame = read_all(make(tmp_path, rows, []))  # the last row of the file
+    assert records(frame)[-1][:4] == last
+    assert not [n for n in ext.notes if "footer" in n]
+    ext, frame = read_all(make(tmp_path, rows))  # the last row above a footer
+    assert _table(frame) == rows
+
+
+def test_footer_words_with_records_after_them_are_records(tmp_path: Path):
+    # "Cộng" mid-table (a village subtotal) is not the end of the table: kept, not noted.
+    rows = [WIDE_ROWS[0], ["Cộng", "", "", "", "", "1"], *WIDE_ROWS[1:]]
+    path = tmp_path / "giua.csv"
+    path.write_text(csv_text([WIDE, *rows]), "utf-8")
+    ext, frame = read_all(path)
+    assert records(frame) == rows
+    assert not [n for n in ext.notes if "footer" in n]
+
+
+def test_a_stray_value_in_a_record_is_still_an_error_after_a_footer_word(tmp_path: Path):
+    rows = [[*WIDE_ROWS[0]], ["Tổng cộng", None, None, None, None, None, "x"], WIDE_ROWS[1]]
+    path = write_xlsx(tmp_path / "lac.xlsx", {"Sheet": [WIDE, *rows]})
+    with pytest.raises(CleanseError, match="row 2: has a value beyond the last headed column"):
+        read_all(path)
+
+
 # --- Parquet ------------------------------------------------------------------------------
 
 
