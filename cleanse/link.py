@@ -640,6 +640,7 @@ class _Arrays:
     address: np.ndarray  # codes of the folded address (-1 = none)
     address_vocab: np.ndarray
     w_address: np.ndarray  # agreement weight per address code
+    address_numbers: np.ndarray  # per address code, a code of its numbers (house, hamlet)
 
 
 def _token_hash(names: pd.Series) -> np.ndarray:
@@ -661,6 +662,17 @@ def _token_hash(names: pd.Series) -> np.ndarray:
     salt = rng.integers(1, 2**63, size=len(enc.dictionary), dtype=np.uint64)
     np.add.at(out, parent, salt[idx])
     return out
+
+
+def _numbers_of(vocab: np.ndarray) -> np.ndarray:
+    """A code per address of the words in it that are numbers ("so 12 ... 3" -> "12 3")."""
+    if not len(vocab):
+        return np.zeros(0, dtype=np.int64)
+    text = pa.array(vocab.tolist(), pa.string())
+    # Words holding anything but digits go; what is left is the address's numbers.
+    nums = pc.replace_substring_regex(text, r"(^| )[^ ]*[^0-9 ][^ ]*", "")
+    codes, _ = pd.factorize(np.asarray(pc.utf8_trim_whitespace(nums).to_pylist(), dtype=object))
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _address_weights(codes: np.ndarray, size: int) -> np.ndarray:
@@ -704,7 +716,10 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
     else:
         ref = src == reference
     other, other_vocab = _codes(records["other_id"])
-    address, address_vocab = _codes(records["address_key"])
+    # Addresses are nearly all distinct: factorised, not made a categorical.
+    address_codes, address_uniques = pd.factorize(records["address_key"])
+    address = np.asarray(address_codes, dtype=np.int32)
+    address_vocab = np.asarray(address_uniques, dtype=object)
     return _Arrays(
         n=n,
         src=src,
@@ -738,6 +753,7 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
         address=address,
         address_vocab=address_vocab,
         w_address=_address_weights(address, len(address_vocab)),
+        address_numbers=_numbers_of(address_vocab),
     )
 
 
@@ -1246,9 +1262,7 @@ def _address_levels(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarr
         subset = process.cpdist(ua, ub, scorer=fuzz.token_set_ratio, workers=-1) >= 100
         typo = process.cpdist(ua, ub, scorer=fuzz.ratio, workers=-1) >= 85
         # Numbers (house number, hamlet) must agree: "12 Lê Lợi" is not "21 Lê Lợi".
-        nums_a = [" ".join(w for w in t.split() if w.isdigit()) for t in ua]
-        nums_b = [" ".join(w for w in t.split() if w.isdigit()) for t in ub]
-        numbers = np.array([x == y for x, y in zip(nums_a, nums_b, strict=True)], dtype=bool)
+        numbers = a.address_numbers[uniq // size] == a.address_numbers[uniq % size]
         near = (subset | typo) & numbers
         lvl[rest] = np.where(near, 2, 3)[inv]
     return lvl

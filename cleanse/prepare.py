@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleanse.normalise import (
+    _fold_values,
     _single,
     _text_series,
     canonical_tones,
@@ -175,8 +177,27 @@ def address_key(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """An address folded as names are (accents, đ, case, spacing) with punctuation made
     spaces, for comparison: ``Số 12, Đường Lê Lợi`` → ``so 12 duong le loi``; null when
     blank."""
-    arr = pc.replace_substring_regex(fold_arrow(arr), r"[^\p{L}\p{N}]+", " ")
-    arr = pc.utf8_trim_whitespace(arr)
+    # Word by word: addresses are long and nearly all distinct, but their words (street,
+    # ward and province names) are few, so each distinct word is folded once.
+    arr = to_arrow(arr)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.string())
+    words = pc.split_pattern(arr, " ")
+    enc = pc.dictionary_encode(words.values)
+    folded = pc.replace_substring_regex(
+        pc.fill_null(_fold_values(enc.dictionary), ""), r"[^\p{L}\p{N}]+", " "
+    )
+    folded = pc.utf8_trim_whitespace(folded)
+    taken = pc.take(folded, enc.indices)
+    # Words that were only punctuation or spaces are dropped, so no double spaces.
+    keep = np.asarray(pc.not_equal(taken, "").to_numpy(zero_copy_only=False), dtype=bool)
+    offsets = np.asarray(words.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    kept = np.concatenate([[0], np.cumsum(keep)])[offsets]
+    lists = pa.ListArray.from_arrays(
+        pa.array(kept.astype(np.int32)), taken.filter(pa.array(keep)), mask=pc.is_null(words)
+    )
+    arr = pc.binary_join(lists, " ")
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
