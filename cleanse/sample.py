@@ -156,9 +156,26 @@ RATES = {
     "bhxh_is_id": 0.10,  # bhxh
     "id_spaced": 0.01,  # btxh
 }
+# Planted error cases, per extract, at the default error_rate (0.002); they scale with
+# error_rate / 0.002 and vanish at 0. Shares of the rows of the sector extracts (bhxh,
+# hotich, btxh), second books of the bhxh rows.
+CASE_RATES = {
+    "given_typo": 0.005,  # the given name one edit off, the ID right
+    "id_typo": 0.001,  # an ID one digit off or two digits transposed, and a name typo
+    "second_book": 0.003,  # bhxh: a second row of the person with another BHXH code
+    "carried_id": 0.001,  # the (well-formed) ID of another person in dân cư
+    "gender_word": 0.002,  # Trai, Con gái, nữ giới …: gender.invalid, Nam/Nữ suggested
+}
+DEFAULT_ERROR_RATE = 0.002
 BASE_ALLOWANCE = 500_000  # mức chuẩn trợ giúp xã hội, đ/month (NĐ 76/2024, DOMAIN.md §5)
 
 GENDER_TEXT = ("Nam", "Nữ")
+# Words for a gender outside Nam/Nữ, M/F, male/female, seen in sector extracts: not the
+# SPEC values, so `gender.invalid`, with the value they plainly mean suggested.
+GENDER_WORDS = {
+    "Nam": ("Trai", "Con trai", "Nam giới", "nam giới", "NAM GIỚI", "trai"),
+    "Nữ": ("Gái", "Con gái", "Nữ giới", "nữ giới", "NỮ GIỚI", "gái"),
+}
 KHAI_SINH, KHAI_TU, KET_HON = "Khai sinh", "Khai tử", "Kết hôn"
 BHXH_STATUS = ("Đang tham gia", "Đang hưởng", "Dừng tham gia", "Dừng hưởng")
 BTXH_ACTIVE, BTXH_STOPPED, BTXH_PAUSED = "Đang hưởng", "Dừng hưởng", "Tạm dừng"
@@ -399,6 +416,51 @@ def _mojibake(text: str) -> str:
     return "".join(out)
 
 
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_DIGIT_FOR = {"o": "0", "i": "1", "l": "1"}  # look-alikes typed or read for letters
+TYPO_SHAPES = ("letter_dropped", "letters_swapped", "tone", "digit")
+# Shares of the given-name typo shapes (a digit for a letter is the rarest).
+_TYPO_WEIGHTS = (0.3, 0.25, 0.3, 0.15)
+
+
+def _given_typo(given: str, shape: str, rng: np.random.Generator) -> str | None:
+    """The given name one edit off in the given shape (None where it has no place for
+    one): a letter after the first dropped (Sen → Sn), two adjacent letters after the
+    first swapped (Anh → Ahn), another tone mark (Hùng → Húng), a digit for a look-alike
+    letter (Linh → L1nh). The first letter stays, so the case stays right."""
+    if shape == "letter_dropped":
+        if len(given) < 3:
+            return None
+        i = int(rng.integers(1, len(given)))
+        return given[:i] + given[i + 1 :]
+    if shape == "letters_swapped":
+        spots = [i for i in range(1, len(given) - 1) if given[i] != given[i + 1]]
+        if not spots:
+            return None
+        i = spots[int(rng.integers(len(spots)))]
+        return given[:i] + given[i + 1] + given[i] + given[i + 2 :]
+    if shape == "digit":
+        spots = [i for i in range(1, len(given)) if given[i] in _DIGIT_FOR]
+        if not spots:
+            return None
+        i = spots[int(rng.integers(len(spots)))]
+        return given[:i] + _DIGIT_FOR[given[i]] + given[i + 1 :]
+    # Another tone on the same vowel, placed after its other marks (ê, ơ …), so that
+    # NFC composes it again: ệ → ế, not é with a loose circumflex.
+    chars = list(unicodedata.normalize("NFD", given))
+    at = [i for i, c in enumerate(chars) if c in _TONE_MARKS]
+    if not at:
+        return None
+    old = chars.pop(at[0])
+    end = at[0]
+    while end < len(chars) and unicodedata.combining(chars[end]):
+        end += 1
+    new = _TONE_MARKS[int(rng.integers(len(_TONE_MARKS) - 1))]
+    new = _TONE_MARKS[-1] if new == old else new
+    chars.insert(end, new)
+    return unicodedata.normalize("NFC", "".join(chars))
+
+
 def _title(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split(" "))
 
@@ -458,6 +520,9 @@ class _People:
     key_low: int = 0  # the day numbers in key count from this day
     key_bits: int = 1  # the low bits of key that hold the date
     text: dict[str, pa.Array] = field(default_factory=dict)
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # dân cư's ID
+    # Every ID a person has (dân cư's and the id-conflict ones), sorted, as numbers.
+    all_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def _homonym_pairs(
@@ -964,6 +1029,7 @@ def _describe_people(rng: np.random.Generator, p: _People) -> None:
     p.text["conflict_id"] = pc.replace_with_mask(
         p.text["id_number"], pa.array(p.id_conflict), _digits(other_ids, 12)
     )
+    p.ids, p.all_ids = ids, np.sort(np.concatenate([ids, other_ids]))
     p.text["bhxh_code"] = _digits(_unique_ints(rng, place_int % 100, 100_000_000), 10)
     p.text["cmnd"] = _digits(_unique_ints(rng, place_int % 100, 10_000_000), 9)
     phone = np.array([3, 5, 7, 8, 9])[rng.integers(0, 5, n)] * 100_000_000 + rng.integers(
@@ -1426,6 +1492,236 @@ def _plant(ext: _Extract, p: _People, keys: _Seen) -> None:
         ext.codes = _Seen.of_numbers(ext.cols["bhxh_code"])
 
 
+@dataclass
+class _Cases:
+    """The planted error cases of the sector extracts, and what they used so far."""
+
+    scale: float  # error_rate / DEFAULT_ERROR_RATE: 0 plants none
+    # The sample's first given-name typos: one of each shape, the second with a middle
+    # name left out too.
+    first: list[tuple[str, bool]]
+    typos: int = 0  # given-name typos planted so far
+    id_typos: int = 0
+    carried: set[int] = field(default_factory=set)  # people whose ID another record carries
+    wrong_ids: set[int] = field(default_factory=set)  # mistyped IDs written so far
+    groups: tuple[np.ndarray, np.ndarray] | None = None  # (gender, year) → people
+    # People whose dân cư row got no error, variation or copy (set once dân cư is done).
+    clean_ref: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    def count(self, rate: float, rows: int, minimum: int = 2) -> int:
+        """Rows of an extract that get a case: its share, scaled; at least one per hundred
+        rows up to minimum (so that small samples show every case, and a tiny extract
+        is not filled with them)."""
+        if self.scale <= 0:
+            return 0
+        return min(rows, max(min(minimum, rows // 100), round(rate * self.scale * rows)))
+
+
+def _id_finding(id12: str, gender: int, year: int) -> str | None:
+    """The validate rule a 12-digit ID breaks on a record of this gender and birth year
+    (SPEC §3; an ID changed in one of its parts breaks at most one)."""
+    if int(id12[:3]) >= 100:
+        return "id.foreign_code"
+    if id12[:3] not in reference().place_codes:
+        return "id.place_code"
+    if int(id12[3]) != gender + 2 * (year >= 2000):
+        return "id.gender_century"
+    if id12[4:6] != f"{year % 100:02d}":
+        return "id.birth_year"
+    return None
+
+
+def _id_typo(id12: str, transpose: bool, rng: np.random.Generator) -> str:
+    """One digit replaced, or two adjacent different digits of one part of the ID (place
+    code, gender/century digit, year, random block) transposed."""
+    if transpose:
+        spots = [
+            i
+            for lo, hi in ((0, 3), (4, 6), (6, 12))
+            for i in range(lo, hi - 1)
+            if id12[i] != id12[i + 1]
+        ]
+        if spots:
+            i = spots[int(rng.integers(len(spots)))]
+            return id12[:i] + id12[i + 1] + id12[i] + id12[i + 2 :]
+    i = int(rng.integers(12))
+    digit = (int(id12[i]) + int(rng.integers(1, 10))) % 10
+    return id12[:i] + str(digit) + id12[i + 1 :]
+
+
+def _plant_cases(ext: _Extract, p: _People, cases: _Cases) -> None:
+    """Planted error cases of a sector extract, before its variations: records carrying
+    another person's ID, mistyped IDs with a name typo, given-name typos. Their rows are
+    locked: nothing else changes on them."""
+    n = ext.n
+    _carry_ids(ext, p, cases, cases.count(CASE_RATES["carried_id"], n))
+    _mistype_ids(ext, p, cases, cases.count(CASE_RATES["id_typo"], n))
+    _mistype_given(ext, p, cases, cases.count(CASE_RATES["given_typo"], n))
+
+
+def _carry_ids(ext: _Extract, p: _People, cases: _Cases, k: int) -> None:
+    """k records that carry the ID of another person of dân cư (Y, whose dân cư row is
+    clean), of the same gender and birth year, so that the ID is well-formed on the
+    record too; Y's name and birth date differ. ``link.id_conflict`` on the record;
+    ``id.duplicate`` on it and on Y's row when Y is in the extract too (each ID is
+    carried by one record in the sample)."""
+    if k <= 0:
+        return
+    rng, pid = ext.rng, ext.pid
+    if cases.groups is None:
+        pool = np.flatnonzero(~p.special & (p.precision == 0) & cases.clean_ref)
+        group = p.gender[pool].astype(np.int64) * 10_000 + p.year[pool]
+        order = np.argsort(group, kind="stable")
+        cases.groups = (group[order], pool[order])
+    groups, members = cases.groups
+    row_of = np.full(p.n, -1, dtype=np.int64)
+    row_of[pid] = np.arange(ext.n)
+    rows: list[int] = []
+    shared: list[tuple[int, int]] = []
+    for row in ext.candidates():
+        if len(rows) >= k:
+            break
+        x = int(pid[row])
+        g = int(p.gender[x]) * 10_000 + int(p.year[x])
+        lo, hi = np.searchsorted(groups, g), np.searchsorted(groups, g, side="right")
+        for _ in range(8 if hi - lo > 1 else 0):
+            y = int(members[lo + int(rng.integers(hi - lo))])
+            other = int(row_of[y])
+            if (
+                y == x
+                or y in cases.carried
+                or abs(int(p.dob[y]) - int(p.dob[x])) < 30
+                or p.parts["given"][y] == p.parts["given"][x]
+                or (other >= 0 and ext.locked[other])
+            ):
+                continue
+            cases.carried.add(y)
+            ident = f"{p.ids[y]:012d}"
+            ext.put("id_number", np.array([row]), [ident])
+            ext.ids.add(ident)
+            ext.locked[row] = True
+            rows.append(int(row))
+            if other >= 0:
+                ext.locked[other] = True
+                shared.append((int(row), other))
+            break
+    ext.add_truth("link.id_conflict", np.array(rows), "id_number", command="reconcile")
+    if shared:
+        a = np.array([x for x, _ in shared])
+        b = np.array([y for _, y in shared])
+        ext.add_truth(
+            "id.duplicate", np.concatenate([a, b]), "id_number", related=np.concatenate([b, a])
+        )
+
+
+def _typo_names(
+    ext: _Extract,
+    p: _People,
+    k: int,
+    shapes: Sequence[str],
+    weights: Sequence[float],
+    forced: Sequence[tuple[str, bool]] = (),
+) -> np.ndarray:
+    """Give k Kinh-style names a typo in the given name, its shape drawn from shapes by
+    weight (the first rows: the forced shapes and middle-name drops), and a quarter of
+    them a middle name left out too; lock the rows, list their variations, return the
+    rows. A drawn shape waits for a name with room for it (a digit needs an o, i or l
+    after the first letter), so that the shapes come in their weights."""
+    rng, pid = ext.rng, ext.pid
+    kinh = p.kind[pid] == _KINH
+    made: dict[int, tuple[str, bool]] = {}
+    w = _norm(weights)
+    plan = {"shape": "", "drop": False}
+
+    def draw() -> None:
+        plan["shape"] = shapes[int(rng.choice(len(shapes), p=w))]
+        plan["drop"] = bool(rng.random() < 0.25)
+
+    def make(rows: np.ndarray, cur: list[str]) -> Sequence[str | None]:
+        out: list[str | None] = []
+        for row, v in zip(rows, cur, strict=True):
+            head, _, given = v.rpartition(" ")
+            words = head.split(" ")
+            typo = _given_typo(given, str(plan["shape"]), rng)
+            drop = bool(plan["drop"])
+            if not head or typo is None or (drop and len(words) < 2):
+                out.append(None)
+                continue
+            if drop:
+                del words[1 + int(rng.integers(len(words) - 1))]
+            made[int(row)] = (str(plan["shape"]), drop)
+            out.append(" ".join([*words, typo]))
+            if not forcing:
+                draw()
+        return out
+
+    parts = []
+    forcing = True
+    for shape, drop in forced[:k]:
+        plan["shape"], plan["drop"] = shape, drop
+        parts.append(ext.change("full_name", ext.candidates(kinh), make, 1, "key")[0])
+    forcing = False
+    rest = k - sum(len(i) for i in parts)
+    if rest > 0:
+        draw()
+        parts.append(ext.change("full_name", ext.candidates(kinh), make, rest, "key")[0])
+    idx = np.sort(np.concatenate([np.zeros(0, dtype=np.int64), *parts]))
+    kinds = [made[int(i)] for i in idx]
+    for shape in shapes:
+        hit = idx[[kind == shape for kind, _ in kinds]]
+        if len(hit):
+            ext.variations.append((hit, "full_name", f"name_{shape}"))
+    dropped = idx[[drop for _, drop in kinds]]
+    if len(dropped):
+        ext.variations.append((dropped, "full_name", "middle_name_dropped"))
+    # A digit in a name is also `name.invalid` (SPEC §3).
+    ext.add_truth("name.invalid", idx[[kind == "digit" for kind, _ in kinds]], "full_name")
+    return idx
+
+
+def _mistype_given(ext: _Extract, p: _People, cases: _Cases, k: int) -> None:
+    """k records whose given name is one edit off (their ID, birth date, gender right)."""
+    if k <= 0:
+        return
+    idx = _typo_names(ext, p, k, TYPO_SHAPES, _TYPO_WEIGHTS, cases.first[cases.typos :])
+    cases.typos += len(idx)
+
+
+def _mistype_ids(ext: _Extract, p: _People, cases: _Cases, k: int) -> None:
+    """k records with a name typo and an ID one digit off or two digits transposed
+    (alternately), never another person's ID. The ID gets the validate finding it
+    earns; one that is still well-formed for the record is a ``link.id_conflict``."""
+    if k <= 0:
+        return
+    rng, pid = ext.rng, ext.pid
+    idx = _typo_names(ext, p, k, TYPO_SHAPES[:3], _TYPO_WEIGHTS[:3])
+    new_ids: list[str] = []
+    found: dict[str | None, list[int]] = {}
+    for row in idx:
+        x = int(pid[row])
+        right = f"{p.ids[x]:012d}"
+        transpose = cases.id_typos % 2 == 1
+        while True:
+            wrong = _id_typo(right, transpose, rng)
+            code = int(wrong)
+            at = int(np.searchsorted(p.all_ids, code))
+            taken = at < len(p.all_ids) and int(p.all_ids[at]) == code
+            if not taken and code not in cases.wrong_ids and wrong not in ext.ids:
+                break
+        cases.wrong_ids.add(code)
+        cases.id_typos += 1
+        ext.ids.add(wrong)
+        new_ids.append(wrong)
+        rule = _id_finding(wrong, int(p.gender[x]), int(p.year[x]))
+        found.setdefault(rule, []).append(int(row))
+    ext.put("id_number", idx, new_ids)
+    for rule, rows in found.items():
+        if rule is None:
+            ext.add_truth("link.id_conflict", np.array(rows), "id_number", command="reconcile")
+        else:
+            ext.add_truth(rule, np.array(rows), "id_number")
+
+
 def _parse(text: str) -> tuple[int, int, int]:
     d, m, y = (int(x) for x in text.split("/"))
     return y, m, d
@@ -1575,8 +1871,9 @@ def _capitals(ext: _Extract) -> None:
     ext.variations.append((np.flatnonzero(upper), "full_name", "upper"))
 
 
-def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float) -> None:
-    """Single-file errors: each rule in max(3, error_rate × rows) rows, one error a row."""
+def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float, cases: _Cases) -> None:
+    """Single-file errors: each rule in max(3, error_rate × rows) rows, one error a row;
+    then the planted gender words and second BHXH books."""
     rng, n, pid = ext.rng, ext.n, ext.pid
     k = max(3, round(error_rate * n))
     k_field = max(1, round(error_rate * n))  # per field of field.missing (3+ fields)
@@ -1687,6 +1984,15 @@ def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float) -> None:
 
     inject("gender.invalid", "gender", anyrow, each(lambda v: pick(["Khác", "X", "3", "?"])))
     inject("field.missing", "gender", anyrow, empty, k_field)
+    if ext.name != DANCU:  # words of plain meaning: gender.invalid, the SPEC value suggested
+        inject(
+            "gender.invalid",
+            "gender",
+            anyrow,
+            each(lambda v: pick(GENDER_WORDS[v]) if v in GENDER_WORDS else None),
+            cases.count(CASE_RATES["gender_word"], n),
+            suggestion=lambda v: next(g for g, words in GENDER_WORDS.items() if v in words),
+        )
 
     # Birth dates (not on death rows: death.before_birth would then be skipped, silently).
     def bad_date(v: str) -> str | None:
@@ -1780,6 +2086,8 @@ def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float) -> None:
         inject("field.missing", "benefit_type", alive, empty, k_field)
         inject("field.missing", "benefit_status", alive, empty, k_field)
 
+    if ext.name == BHXH:
+        _second_books(ext, cases.count(CASE_RATES["second_book"], n, minimum=3))
     _duplicate_rows(ext, k)
 
 
@@ -1822,15 +2130,69 @@ def _share(ext: _Extract, pairs: list[tuple[int, int]], col: str, rule: str) -> 
     )
 
 
+def _copy_rows(ext: _Extract, orig: np.ndarray) -> dict[str, pa.Array]:
+    """The values of the rows orig, to be changed and given to ``_add_copies``."""
+    ext.locked[orig] = True
+    ext.flush()
+    return {col: values.take(pa.array(orig)) for col, values in ext.cols.items()}
+
+
+def _add_copies(ext: _Extract, orig: np.ndarray, copies: dict[str, pa.Array]) -> np.ndarray:
+    """Add copies of the rows orig (``_finish`` puts each at a random later position);
+    they carry their originals' variations. Returns their indexes (from ``ext.n`` up)."""
+    idx = ext.n + len(ext.copy_of) + np.arange(len(orig))
+    if ext.copies is None:
+        ext.copies = copies
+    else:
+        ext.copies = {c: pa.concat_arrays([ext.copies[c], copies[c]]) for c in ext.copies}
+    ext.copy_of = np.concatenate([ext.copy_of, orig])
+    for rows, fld, kind in list(ext.variations):
+        hit = np.isin(orig, rows)
+        if hit.any():
+            ext.variations.append((idx[hit], fld, kind))
+    return idx
+
+
+def _second_books(ext: _Extract, k: int) -> None:
+    """k people with a second BHXH book: their row again, later, with another 10-digit
+    code (first two digits a province code), and for half of them the older book
+    stopped. One person: ``record.duplicate`` (field ``bhxh_code``) and
+    ``person.duplicate`` on the second row (SPEC §3, §4)."""
+    rng = ext.rng
+    ten = pc.fill_null(pc.match_substring_regex(ext.column("bhxh_code"), "^[0-9]{10}$"), False)
+    orig = np.sort(ext.candidates(ten.to_numpy(zero_copy_only=False) & ~ext.varied_in())[:k])
+    if not len(orig):
+        return
+    copies = _copy_rows(ext, orig)
+    provinces = sorted({int(c) % 100 for c in reference().place_codes})
+    codes = []
+    for _ in orig:
+        while True:
+            head = provinces[int(rng.integers(len(provinces)))]
+            code = f"{head:02d}{int(rng.integers(0, 100_000_000)):08d}"
+            if code not in ext.codes:
+                break
+        ext.codes.add(code)
+        codes.append(code)
+    copies["bhxh_code"] = pa.array(codes, pa.string())
+    stop = {"Đang tham gia": "Dừng tham gia", "Đang hưởng": "Dừng hưởng"}
+    status = copies["benefit_status"].to_pylist()
+    older = rng.random(len(orig)) < 0.5
+    copies["benefit_status"] = pa.array(
+        [stop.get(v, v) if o else v for v, o in zip(status, older, strict=True)], pa.string()
+    )
+    idx = _add_copies(ext, orig, copies)
+    ext.add_truth("record.duplicate", idx, "bhxh_code", related=orig)
+    ext.add_truth("person.duplicate", idx, related=orig, command="reconcile")
+
+
 def _duplicate_rows(ext: _Extract, k: int) -> None:
     """Copy k clean rows to later positions: as they are, in capitals or without accents."""
     rng = ext.rng
     orig = ext.candidates()[:k]
     if not len(orig):
         return
-    ext.locked[orig] = True
-    ext.flush()
-    copies = {col: values.take(pa.array(orig)) for col, values in ext.cols.items()}
+    copies = _copy_rows(ext, orig)
     names = copies["full_name"].to_pylist()
     style = rng.choice(3, size=len(orig), p=[0.5, 0.25, 0.25])
     new_names = [
@@ -1838,15 +2200,10 @@ def _duplicate_rows(ext: _Extract, k: int) -> None:
         for v, s in zip(names, style, strict=True)
     ]
     copies["full_name"] = pa.array(new_names, pa.string())
-    ext.copies, ext.copy_of = copies, orig
-    idx = ext.n + np.arange(len(orig))
+    idx = _add_copies(ext, orig, copies)
     ext.add_truth("record.duplicate", idx, related=orig)
     ext.add_truth("person.duplicate", idx, related=orig, command="reconcile")
-    # The copies carry their originals' variations, and any new capitals/accent loss.
-    for rows, fld, kind in list(ext.variations):
-        hit = np.isin(orig, rows)
-        if hit.any():
-            ext.variations.append((idx[hit], fld, kind))
+    # Any new capitals/accent loss.
     upper_rows = set(ext.variations_rows("upper").tolist())
     plain_rows = set(ext.variations_rows("no_accents").tolist())
     new_upper = [
@@ -1980,8 +2337,10 @@ def write_samples(
         seed: seed of ``numpy.random.default_rng``; same arguments, same bytes.
         as_of: the extracts' date: nobody is born after it, deaths end 2 months before.
         error_rate: share of rows per rule and extract that get an injected error
-            (at least 3 rows each); 0 injects none (the people model still gives
-            partial birth dates, old CMND numbers, homonyms and the reconcile cases).
+            (at least 3 rows each); the planted linking cases (typos, mistyped and
+            carried IDs, second BHXH books, gender words) scale with it. 0 injects
+            none (the people model still gives partial birth dates, old CMND numbers,
+            homonyms and the reconcile cases).
 
     Returns:
         ``{file name relative to out_dir: data rows}`` for the seven files.
@@ -2004,14 +2363,20 @@ def write_samples(
     width = max(7, len(str(people.n)))
     # Everyone's folded name and birth date as shown, and those that changes make.
     keys = _Seen(people.key, lambda key: _key_code(people, key))
+    shapes = [TYPO_SHAPES[i] for i in rng.permutation(len(TYPO_SHAPES))]
+    cases = _Cases(error_rate / DEFAULT_ERROR_RATE, [(s, i == 1) for i, s in enumerate(shapes)])
     for ext in extracts:
         _plant(ext, people, keys)
         if ext.name != DANCU:
+            _plant_cases(ext, people, cases)
             _vary(ext, people, as_of)
         if ext.name == BHXH:
             _capitals(ext)
         if error_rate > 0:
-            _inject(ext, people, as_of, error_rate)
+            _inject(ext, people, as_of, error_rate, cases)
+        if ext.name == DANCU:
+            cases.clean_ref = np.zeros(people.n, dtype=bool)
+            cases.clean_ref[ext.pid[~ext.locked]] = True
         cols, pid, rowno = _finish(ext)
         ext.cols, ext.copies, ext.keys, ext.ids, ext.codes = {}, None, _Seen(), _Seen(), _Seen()
         encoding, sep = FORMATS[ext.name]
@@ -2045,13 +2410,17 @@ def write_samples(
     ).sort_values(["_c", "_s", "row", "rule", "field"], kind="stable")
     findings = findings[list(TRUTH_COLUMNS)]
     var = pd.concat(variations, ignore_index=True)
-    # A value that then got an injected error no longer shows its variation.
+    # A value that then got an injected error no longer shows its variation; an old
+    # CMND (id.legacy) and a name with a digit typed for a letter (name.invalid) are
+    # variations and findings both, and keep their variations.
     errors = findings.loc[
         (findings["command"] == "validate") & (findings["rule"] != "id.legacy"),
         ["source", "row", "field"],
     ]
     var = var.merge(errors.drop_duplicates(), how="left", indicator=True)
-    var = var[var["_merge"] == "left_only"].drop(columns="_merge")
+    digit = var.loc[var["kind"] == "name_digit", ["source", "row", "field"]]
+    keep = var.merge(digit, how="left", indicator="_digit")["_digit"] == "both"
+    var = var[(var["_merge"] == "left_only").to_numpy() | keep.to_numpy()].drop(columns="_merge")
     var = var.assign(_s=var["source"].map(order)).sort_values(["_s", "row", "field", "kind"])
     var = var[["source", "row", "field", "kind"]]
     persons_cols = {c: pa.concat_arrays([w[c] for w in who]) for c in ("source", "row", "person")}

@@ -35,6 +35,17 @@ from cleanse.sample import (
 AS_OF = date(2026, 11, 1)
 PLACES = set(reference().place_codes)
 DUPLICATE_RULES = {"id.duplicate", "bhxh.duplicate", "record.duplicate"}
+# Gender words of plain meaning that are not SPEC values (folded): gender.invalid.
+GENDER_WORDS = {
+    "trai": "Nam",
+    "con trai": "Nam",
+    "nam gioi": "Nam",
+    "gai": "Nữ",
+    "con gai": "Nữ",
+    "nu gioi": "Nữ",
+}
+ID_PART_RULES = ("id.place_code", "id.foreign_code", "id.gender_century", "id.birth_year")
+NAME_TYPOS = {"name_letter_dropped", "name_letters_swapped", "name_tone", "name_digit"}
 FIELD_OF_HEADER = {name: dict((h, f) for f, h in cols) for name, cols in COLUMNS.items()}
 
 
@@ -308,6 +319,35 @@ def truth_at(s: dict) -> dict[tuple[str, int], set[tuple[str, str, str, str]]]:
     return out
 
 
+def strip_tones(text: str) -> str:
+    marks = "\u0300\u0301\u0303\u0309\u0323"
+    return "".join(c for c in unicodedata.normalize("NFD", text) if c not in marks)
+
+
+def given_typo_kind(right: str, typed: str) -> str | None:
+    """Which one-edit typo turns the given name right into typed (case as written)."""
+    if typed == right:
+        return None
+    if len(typed) == len(right) - 1 and any(
+        right[:i] + right[i + 1 :] == typed for i in range(1, len(right))
+    ):
+        return "name_letter_dropped"
+    if len(typed) == len(right):
+        diff = [i for i in range(len(right)) if right[i] != typed[i]]
+        if len(diff) == 1 and typed[diff[0]].isdigit() and right[diff[0]] in "oilOIL":
+            return "name_digit"
+        if (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and diff[0] >= 1
+            and (right[diff[0]], right[diff[1]]) == (typed[diff[1]], typed[diff[0]])
+        ):
+            return "name_letters_swapped"
+    if strip_tones(typed) == strip_tones(right):
+        return "name_tone"
+    return None
+
+
 # --- tests ---------------------------------------------------------------------------------
 
 
@@ -434,12 +474,14 @@ def test_truth_values_in_detail(dense: dict) -> None:
             clean = " ".join(unicodedata.normalize("NFC", value).split())
             assert r.suggestion.lower() == clean.lower()
             assert r.suggestion.istitle() or r.suggestion.isupper()
+        elif r.rule == "gender.invalid" and fold(value) in GENDER_WORDS:
+            assert r.suggestion == GENDER_WORDS[fold(value)]  # the SPEC value it means
         else:
             assert r.suggestion == ""
         if r.rule == "id.place_code":
             assert value[:3] not in PLACES and int(value[:3]) < 100
-        if r.rule == "id.foreign_code":
-            assert 100 <= int(value[:3]) < 300
+        if r.rule == "id.foreign_code":  # 100-299 injected; a mistyped 0 can give more
+            assert int(value[:3]) >= 100
         if r.rule == "id.format":
             assert not re.fullmatch(r"\d{9}|\d{10}|\d{11}|\d{12}", value)
             assert re.fullmatch(r"\d{13}|[\dO]{12}|\d(\.\d+)?E\+\d\d", value), value
@@ -603,6 +645,120 @@ def test_variations(data: str, request: pytest.FixtureRequest) -> None:
 
 
 @pytest.mark.parametrize("data", ["sample", "dense"])
+def test_given_name_typos(data: str, request: pytest.FixtureRequest) -> None:
+    """Sector records whose given name is one edit off (a letter dropped, two swapped, a
+    wrong tone, a digit for a letter; some with a middle name left out too), with the
+    person's ID, birth date and gender: the same person, listed in variations; the
+    digit is also name.invalid. With a mistyped ID too, see test_mistyped_ids."""
+    s = request.getfixturevalue(data)
+    files, var = s["files"], s["variations"]
+    who, ref = lookups(s)
+    at = truth_at(s)
+    typos = var[var["kind"].isin(NAME_TYPOS)]
+    assert set(typos["kind"]) == NAME_TYPOS
+    drops = var[var["kind"] == "middle_name_dropped"]
+    dropped = set(zip(drops["source"], drops["row"], strict=True))
+    right_id = 0
+    combined = 0
+    for r in typos.itertuples():
+        assert r.source != DANCU and r.field == "full_name"
+        rec = files[r.source].iloc[int(r.row) - 1]
+        if who[(r.source, int(r.row))] not in ref:
+            continue
+        _, base = ref[who[(r.source, int(r.row))]]
+        assert (rec["dob"], rec["gender"]) == (base["dob"], base["gender"])
+        words, was = rec["full_name"].split(" "), base["full_name"].split(" ")
+        if rec["full_name"].isupper():
+            was = [w.upper() for w in was]
+        if (r.source, r.row) in dropped:
+            combined += 1
+            assert len(words) == len(was) - 1 and words[0] == was[0]
+            assert any(was[:i] + was[i + 1 : -1] == words[:-1] for i in range(1, len(was) - 1))
+        else:
+            assert words[:-1] == was[:-1]
+        assert given_typo_kind(was[-1], words[-1]) == r.kind, (was, words)
+        rules = {t[0] for t in at[(r.source, int(r.row))]}
+        if rec["id_number"] == base["id_number"]:
+            right_id += 1
+            assert rules == ({"name.invalid"} if r.kind == "name_digit" else set())
+        else:
+            assert r.kind != "name_digit" and rules and "name.invalid" not in rules
+    assert right_id >= 4 and combined >= 1
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_mistyped_ids(data: str, request: pytest.FixtureRequest) -> None:
+    """Sector records with an ID one digit off or two adjacent digits transposed and a
+    given-name typo: the same person; the finding the ID earns (validate), and
+    link.id_conflict where the ID is still well-formed for the record."""
+    s = request.getfixturevalue(data)
+    files, var = s["files"], s["variations"]
+    who, ref = lookups(s)
+    at = truth_at(s)
+    owner = {rec["id_number"]: p for p, (_, rec) in ref.items()}
+    shapes = set()
+    count = 0
+    for r in var[var["kind"].isin(NAME_TYPOS)].itertuples():
+        rec = files[r.source].iloc[int(r.row) - 1]
+        if who[(r.source, int(r.row))] not in ref:
+            continue
+        _, base = ref[who[(r.source, int(r.row))]]
+        typed, right = rec["id_number"], base["id_number"]
+        if typed == right:
+            continue
+        count += 1
+        assert re.fullmatch(r"\d{12}", typed) and typed not in owner
+        diff = [i for i in range(12) if typed[i] != right[i]]
+        shapes.add("replaced" if len(diff) == 1 else "transposed")
+        assert one_typo(typed, right)
+        found = {t[0] for t in at[(r.source, int(r.row))]}
+        validate = {rule for rule, _ in row_rules(r.source, rec.to_dict())}
+        g = {"Nam": 0, "Nữ": 1}[rec["gender"]]
+        if consistent(typed, g, int(rec["dob"][-4:])):
+            assert found == {"link.id_conflict"} and not validate
+        else:
+            assert len(validate) == 1 and found == validate
+            assert validate <= set(ID_PART_RULES)
+    assert count >= 3 and shapes == {"replaced", "transposed"}
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_second_bhxh_books(data: str, request: pytest.FixtureRequest) -> None:
+    """One person on two bhxh rows with two 10-digit BHXH codes (same ID, name, birth
+    date, gender): record.duplicate (field bhxh_code) and person.duplicate on the
+    second row, pointing at the first."""
+    s = request.getfixturevalue(data)
+    bhxh = s["files"][BHXH]
+    who, _ = lookups(s)
+    at = truth_at(s)
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i in range(1, len(bhxh) + 1):
+        rows[who[(BHXH, i)]].append(i)
+    books = 0
+    for members in rows.values():
+        if len(members) < 2:
+            continue
+        assert len(members) == 2
+        first, second = (bhxh.iloc[i - 1] for i in members)
+        if first["bhxh_code"] == second["bhxh_code"]:
+            continue  # a copied row (record.duplicate without a field)
+        books += 1
+        for col in ("id_number", "full_name", "dob", "gender"):
+            assert first[col] == second[col]
+        assert re.fullmatch(r"\d{10}", first["bhxh_code"])
+        assert re.fullmatch(r"\d{10}", second["bhxh_code"])
+        related = str(members[0])
+        assert at[(BHXH, members[1])] == {
+            ("record.duplicate", "bhxh_code", "", related),
+            ("person.duplicate", "", "", related),
+        }
+        assert not at[(BHXH, members[0])]
+    t = s["truth"]
+    listed = (t["rule"] == "record.duplicate") & (t["field"] == "bhxh_code")
+    assert books >= 3 and books == listed.sum()
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
 def test_homonyms(data: str, request: pytest.FixtureRequest) -> None:
     """Pairs of people of one common name, birth date and gender in one ward, with
     unrelated well-formed IDs: two persons, no duplicate finding; where one of them has
@@ -654,11 +810,115 @@ def test_homonyms(data: str, request: pytest.FixtureRequest) -> None:
     assert "vital.deceased_active" in set(t["rule"])
 
 
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_carried_ids(data: str, request: pytest.FixtureRequest) -> None:
+    """Sector records of one person (X) carrying the ID of another person of dân cư
+    (Y: same gender and birth year, another name and birth date): the record is X's;
+    link.id_conflict on it; id.duplicate only when Y's row in the same file carries
+    the ID too (on both rows). An injected id.duplicate pair is the other way a row
+    carries someone else's ID."""
+    s = request.getfixturevalue(data)
+    files = s["files"]
+    who, ref = lookups(s)
+    at = truth_at(s)
+    owner = {rec["id_number"]: p for p, (_, rec) in ref.items()}
+    carried = 0
+    for name in (BHXH, HOTICH, BTXH):
+        df = files[name]
+        ids = [re.sub(r"[ .]", "", v) for v in df["id_number"]]
+        for i, ident in enumerate(ids, start=1):
+            x, y = who[(name, i)], owner.get(ident)
+            if y is None or y == x or x not in ref:
+                continue
+            rules = {f[0] for f in at[(name, i)]}
+            if "link.id_conflict" not in rules:
+                assert rules == {"id.duplicate"}  # an injected pair
+                continue
+            carried += 1
+            rec, base, other = df.iloc[i - 1], ref[x][1], ref[y][1]
+            assert fold(rec["full_name"]) == fold(base["full_name"]) and rec["dob"] == base["dob"]
+            assert fold(other["full_name"]) != fold(base["full_name"])
+            assert other["dob"] != base["dob"] and other["dob"][-4:] == base["dob"][-4:]
+            assert other["gender"] == base["gender"]
+            same = [j for j, v in enumerate(ids, start=1) if v == ident and j != i]
+            if same:
+                assert who[(name, same[0])] == y and rules == {"link.id_conflict", "id.duplicate"}
+                assert ("id.duplicate", "id_number", "", str(i)) in at[(name, same[0])]
+            else:
+                assert rules == {"link.id_conflict"}
+    assert carried >= 3
+    # Every planted id-conflict: a carried ID, a mistyped one (with a name typo), or a
+    # fresh well-formed ID nobody has (bhxh).
+    var = s["variations"]
+    typos = var[var["kind"].isin(NAME_TYPOS)]
+    typed = set(zip(typos["source"], typos["row"].astype(int), strict=True))
+    kinds = set()
+    for r in s["truth"][s["truth"]["rule"] == "link.id_conflict"].itertuples():
+        ident = re.sub(r"[ .]", "", files[r.source].iloc[int(r.row) - 1]["id_number"])
+        person = who[(r.source, int(r.row))]
+        if ident in owner and owner[ident] != person:
+            kinds.add("carried")
+        elif (r.source, int(r.row)) in typed:
+            kinds.add("mistyped")
+            if person in ref:
+                assert one_typo(ident, ref[person][1]["id_number"])
+        else:
+            kinds.add("fresh")
+            assert r.source == BHXH and ident not in owner
+    assert kinds == {"carried", "mistyped", "fresh"}
+
+
+@pytest.mark.parametrize("data", ["sample", "dense"])
+def test_gender_words(data: str, request: pytest.FixtureRequest) -> None:
+    """Trai, Con gái, nữ giới … in the sector extracts: gender.invalid with the SPEC value
+    they mean suggested, the person's gender; no ID rule on a guessed gender."""
+    s = request.getfixturevalue(data)
+    who, ref = lookups(s)
+    at = truth_at(s)
+    count = 0
+    for name, df in s["files"].items():
+        for i, g in enumerate(df["gender"], start=1):
+            if fold(g) not in GENDER_WORDS:
+                continue
+            assert name != DANCU
+            count += 1
+            if who[(name, i)] not in ref:
+                continue
+            meant = ref[who[(name, i)]][1]["gender"]
+            assert GENDER_WORDS[fold(g)] == meant
+            assert at[(name, i)] == {("gender.invalid", "gender", meant, "")}
+    assert count >= 3
+
+
+def test_case_shares(tmp_path: Path) -> None:
+    """At scale the planted cases come in their documented shares (and scale with
+    error_rate); homonym pairs are a share of the people."""
+    counts = write_samples(tmp_path, persons=50_000, seed=11, error_rate=0.004)
+    var = pd.read_csv(tmp_path / "truth/variations.csv", dtype=str, keep_default_na=False)
+    t = pd.read_csv(tmp_path / "truth/findings.csv", dtype=str, keep_default_na=False)
+    sector = sum(counts[n] for n in (BHXH, HOTICH, BTXH))
+    scale = 0.004 / 0.002
+    typos = var["kind"].isin(NAME_TYPOS).sum()
+    rate = sample_module.CASE_RATES
+    assert typos == pytest.approx((rate["given_typo"] + rate["id_typo"]) * scale * sector, rel=0.15)
+    books = ((t["rule"] == "record.duplicate") & (t["field"] == "bhxh_code")).sum()
+    assert books == pytest.approx(rate["second_book"] * scale * counts[BHXH], rel=0.15)
+    words = (t["rule"] == "gender.invalid") & (t["suggestion"] != "")
+    assert words.sum() == pytest.approx(rate["gender_word"] * scale * sector, rel=0.15)
+    dancu = read(tmp_path / DANCU)
+    persons = pd.read_csv(tmp_path / "truth/persons.csv", dtype=str)
+    dancu["person"] = persons.loc[persons["source"] == DANCU, "person"].to_numpy()
+    people = dancu.groupby(["full_name", "dob", "gender"])["person"].nunique()
+    assert (people == 2).sum() == 50 and people.max() == 2
+
+
 def test_error_rate_zero_injects_no_errors(tmp_path: Path) -> None:
     write_samples(tmp_path, persons=2000, seed=5, error_rate=0)
     truth = pd.read_csv(tmp_path / "truth/findings.csv", dtype=str, keep_default_na=False)
     model = {"dob.partial", "id.legacy", "link.unmatched", "vital.deceased_active"}
     assert set(truth["rule"]) == model | {"link.id_conflict"}
+    var = pd.read_csv(tmp_path / "truth/variations.csv", dtype=str, keep_default_na=False)
+    assert not var["kind"].isin(NAME_TYPOS).any()  # the planted cases scale with the rate
     # Homonyms belong to the people model, not to the errors (no copied rows here).
     dancu = read(tmp_path / DANCU)
     assert dancu.duplicated(["full_name", "dob", "gender"]).sum() >= 4
