@@ -443,23 +443,33 @@ def parse_gender(values: pd.Series, codes: Mapping[str, str] | None = None) -> p
 # --- mojibake ----------------------------------------------------------------------
 
 # UTF-8 Vietnamese read as cp1252: a lead byte C3–C6 shows as Ã Ä Å Æ, and the
-# three-byte letters of Latin Extended Additional (ạ ả ấ … ỹ) as "áº"/"á»". Real
+# three-byte letters of Latin Extended Additional (ạ ả ấ … ỹ) as "áº"/"á»". Read as
+# Windows-1258, the commoner case on a Vietnamese PC, C3 shows as Ă instead. Real
 # Vietnamese never has these pairs, but "XÃ" alone is a real capital, so a candidate is
 # confirmed by undoing the wrong decoding and getting valid UTF-8 back.
 _MOJIBAKE_HINT = (
-    r"[ÃÄÅÆ][\x{80}-\x{BF}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17D}\x{17E}"
+    r"[ÃÄÅÆĂ][\x{80}-\x{BF}\x{152}\x{153}\x{160}\x{161}\x{178}\x{17D}\x{17E}"
     r"\x{192}\x{2C6}\x{2DC}\x{2013}\x{2014}\x{2018}-\x{201E}\x{2020}-\x{2022}\x{2026}"
     r"\x{2030}\x{2039}\x{203A}\x{20AC}\x{2122}]|á[º»]"
 )
 
 
 def _undo_cp1252(text: str) -> str | None:
-    """The UTF-8 text that ``text`` was before a cp1252 decoding, or None."""
+    """The UTF-8 text that ``text`` was before a cp1252 or Windows-1258 decoding, or None.
+
+    The two code pages differ in a few letters (C3 is Ã in one, Ă in the other); each
+    character is taken back through cp1252, else through Windows-1258.
+    """
     raw = bytearray()
     for ch in text:
         try:
             raw += ch.encode("cp1252")
         except UnicodeEncodeError:
+            try:
+                raw += ch.encode("cp1258")
+                continue
+            except UnicodeEncodeError:
+                pass
             if ord(ch) > 0xFF:
                 return None
             raw.append(ord(ch))  # bytes cp1252 leaves undefined pass as Latin-1

@@ -134,3 +134,33 @@ def test_mojibake_detected_and_repaired(name: str) -> None:
     found = detect_mojibake(pd.Series([_garble(name), name], dtype=pd.StringDtype("pyarrow")))
     assert found["mojibake"].tolist() == [True, False]
     assert found["repaired"].iloc[0] == name
+
+
+def _garble_1258(name: str) -> str:
+    """UTF-8 bytes read as Windows-1258, as Excel on a Vietnamese PC does; a byte the
+    code page leaves undefined passes as the character of the same number."""
+    out = []
+    for byte in name.encode("utf-8"):
+        try:
+            out.append(bytes([byte]).decode("cp1258"))
+        except UnicodeDecodeError:
+            out.append(chr(byte))
+    return "".join(out)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Nguyễn Thị Hằng", "Phạm Thị Thu Hà", "Lê Hoàng Yến", "Đặng Thị Ý", "Bùi Thị Mơ", "HÀ NỘI"],
+)
+def test_mojibake_read_as_windows_1258_is_repaired(name: str) -> None:
+    garbled = _garble_1258(name)
+    assert "Ă" in garbled or "á»" in garbled or "Ä" in garbled
+    found = detect_mojibake(pd.Series([garbled], dtype=pd.StringDtype("pyarrow")))
+    assert found["mojibake"].tolist() == [True]
+    assert found["repaired"].iloc[0] == name
+
+
+@pytest.mark.parametrize("name", ["Lăng Thị Ặt", "Đặng Văn Ăn", "ĂN LÊ", "Hoàng Thị Ă"])
+def test_real_names_with_a_breve_are_not_mojibake(name: str) -> None:
+    found = detect_mojibake(pd.Series([name], dtype=pd.StringDtype("pyarrow")))
+    assert found["mojibake"].tolist() == [False]
