@@ -612,14 +612,13 @@ def record_keys(
     digest is HMAC-SHA256 under the installation's key (``cleanse.secret``), so the key
     reveals nothing of the person. Only the rows that have findings are prepared.
     """
-    from cleanse.prepare import prepare
     from cleanse.read import open_extract
     from cleanse.secret import keyed_digests
 
     out = pd.Series(pd.NA, index=findings.index, dtype="string")
     if not len(findings):
         return out
-    texts: dict[tuple[str, int], str] = {}
+    keyer = _Keyer(gender_codes)
     for source, group in findings.groupby("source", sort=False):
         name = str(source)
         wanted = np.unique(group["row"].dropna().astype("int64").to_numpy())
@@ -628,12 +627,9 @@ def record_keys(
         ext = open_extract(paths[name], **dict(read_settings))
         for chunk in ext.chunks():
             take = np.isin(chunk.rows.to_numpy(), wanted)
-            if not take.any():
-                continue
-            rows = chunk.rows.to_numpy()[take]
-            prepared = prepare(chunk.frame[take], gender_codes)
-            for row, text in zip(rows.tolist(), _key_texts(prepared), strict=True):
-                texts[(name, row)] = text
+            if take.any():
+                keyer.add(name, chunk.rows.to_numpy()[take], chunk.frame[take])
+    texts = keyer.texts()
     keys = []
     for source, row in zip(
         findings["source"].astype(str), findings["row"].astype("Int64"), strict=True
@@ -643,6 +639,56 @@ def record_keys(
     distinct = list(dict.fromkeys(keys))
     digests = dict(zip(distinct, (d[:24] for d in keyed_digests(distinct)), strict=True))
     return pd.Series([digests[k] for k in keys], index=findings.index, dtype="string")
+
+
+KEY_FIELDS = ("id_number", "bhxh_code", "full_name", "dob")
+
+
+class _Keyer:
+    """Key texts of the rows with findings, prepared many files at a time.
+
+    ``prepare`` costs some milliseconds per call whatever the size, so a job of
+    thousands of small files prepares their rows together: only the key fields, each
+    file's rows with others that have the same key fields, up to ``limit`` rows a call.
+    Each row's companions depend on that row alone, so the keys are those of the files
+    prepared one by one.
+    """
+
+    def __init__(self, gender_codes: Mapping[str, str] | None, limit: int = 50_000) -> None:
+        self.gender_codes = gender_codes
+        self.limit = limit
+        self.done: dict[tuple[str, int], str] = {}
+        # key fields present -> [(source, rows, frame of those fields)], and their rows
+        self.waiting: dict[tuple[str, ...], list[tuple[str, np.ndarray, pd.DataFrame]]] = {}
+        self.sizes: dict[tuple[str, ...], int] = {}
+
+    def add(self, source: str, rows: np.ndarray, frame: pd.DataFrame) -> None:
+        """Queue the rows ``rows`` of ``source`` (``frame`` holds them, in that order)."""
+        fields = tuple(f for f in KEY_FIELDS if f in frame.columns)
+        part = frame.loc[:, list(fields)].reset_index(drop=True)
+        self.waiting.setdefault(fields, []).append((source, rows, part))
+        self.sizes[fields] = self.sizes.get(fields, 0) + len(part)
+        if self.sizes[fields] >= self.limit:
+            self._prepare(fields)
+
+    def texts(self) -> dict[tuple[str, int], str]:
+        """``(source, row) -> key text`` for every row queued."""
+        for fields in list(self.waiting):
+            self._prepare(fields)
+        return self.done
+
+    def _prepare(self, fields: tuple[str, ...]) -> None:
+        from cleanse.prepare import prepare
+
+        parts = self.waiting.pop(fields, [])
+        self.sizes.pop(fields, None)
+        if not parts:
+            return
+        frame = pd.concat([f for _, _, f in parts], ignore_index=True)
+        keys = iter(_key_texts(prepare(frame, self.gender_codes)))
+        for source, rows, _ in parts:
+            for row in rows.tolist():
+                self.done[(source, row)] = next(keys)
 
 
 def _key_texts(prepared: pd.DataFrame) -> list[str]:
