@@ -461,15 +461,37 @@ def _given_typo(given: str, shape: str, rng: np.random.Generator) -> str | None:
     return unicodedata.normalize("NFC", "".join(chars))
 
 
+def _undo_mojibake(text: str) -> str:
+    """The text that ``_mojibake`` garbled."""
+    return bytes(ord(c) if ord(c) < 256 else c.encode("cp1252")[0] for c in text).decode()
+
+
 def _title(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.split(" "))
 
 
+@cache
+def _old_style() -> dict[str, str]:
+    """New-style tone placements of the name words, Title Case and CAPITALS, to the old
+    (canonical) one: Thuỷ → Thủy, THUỶ → THỦY."""
+    return {
+        w: o
+        for old, new in nm.TONE_STYLE.items()
+        for w, o in ((new, old), (new.upper(), old.upper()))
+    }
+
+
+def _canonical(text: str) -> str:
+    """A name with the canonical tone placement, as the tool suggests names (the people
+    who write the new style, Thuỷ, have it in every extract)."""
+    return " ".join(_old_style().get(w, w) for w in text.split(" "))
+
+
 def _normal_name(text: str) -> str:
-    """What ``name.format`` suggests: NFC, spaces collapsed, Title Case unless the name is
-    Title Case or CAPITALS (the names here already have canonical tone marks)."""
+    """What ``name.format`` suggests: NFC, spaces collapsed, canonical tone placement,
+    Title Case unless the name is Title Case or CAPITALS."""
     clean = " ".join(unicodedata.normalize("NFC", text).split())
-    return clean if clean.istitle() or clean.isupper() else _title(clean)
+    return _canonical(clean if clean.istitle() or clean.isupper() else _title(clean))
 
 
 # --- people -------------------------------------------------------------------------
@@ -1551,8 +1573,9 @@ def _id_typo(id12: str, transpose: bool, rng: np.random.Generator) -> str:
 
 def _plant_cases(ext: _Extract, p: _People, cases: _Cases) -> None:
     """Planted error cases of a sector extract, before its variations: records carrying
-    another person's ID, mistyped IDs with a name typo, given-name typos. Their rows are
-    locked: nothing else changes on them."""
+    another person's ID, mistyped IDs with a name typo, given-name typos. Only records of
+    people whose dân cư row is clean (so that the reference shows who they are), and
+    their rows are locked: nothing else changes on them."""
     n = ext.n
     _carry_ids(ext, p, cases, cases.count(CASE_RATES["carried_id"], n))
     _mistype_ids(ext, p, cases, cases.count(CASE_RATES["id_typo"], n))
@@ -1578,7 +1601,7 @@ def _carry_ids(ext: _Extract, p: _People, cases: _Cases, k: int) -> None:
     row_of[pid] = np.arange(ext.n)
     rows: list[int] = []
     shared: list[tuple[int, int]] = []
-    for row in ext.candidates():
+    for row in ext.candidates(cases.clean_ref[pid]):
         if len(rows) >= k:
             break
         x = int(pid[row])
@@ -1621,14 +1644,17 @@ def _typo_names(
     shapes: Sequence[str],
     weights: Sequence[float],
     forced: Sequence[tuple[str, bool]] = (),
+    mask: np.ndarray | None = None,
 ) -> np.ndarray:
     """Give k Kinh-style names a typo in the given name, its shape drawn from shapes by
     weight (the first rows: the forced shapes and middle-name drops), and a quarter of
     them a middle name left out too; lock the rows, list their variations, return the
-    rows. A drawn shape waits for a name with room for it (a digit needs an o, i or l
-    after the first letter), so that the shapes come in their weights."""
+    rows (within mask). A drawn shape waits for a name with room for it (a digit needs
+    an o, i or l after the first letter), so that the shapes come in their weights."""
     rng, pid = ext.rng, ext.pid
     kinh = p.kind[pid] == _KINH
+    if mask is not None:
+        kinh &= mask
     made: dict[int, tuple[str, bool]] = {}
     w = _norm(weights)
     plan = {"shape": "", "drop": False}
@@ -1683,7 +1709,8 @@ def _mistype_given(ext: _Extract, p: _People, cases: _Cases, k: int) -> None:
     """k records whose given name is one edit off (their ID, birth date, gender right)."""
     if k <= 0:
         return
-    idx = _typo_names(ext, p, k, TYPO_SHAPES, _TYPO_WEIGHTS, cases.first[cases.typos :])
+    first = cases.first[cases.typos :]
+    idx = _typo_names(ext, p, k, TYPO_SHAPES, _TYPO_WEIGHTS, first, cases.clean_ref[ext.pid])
     cases.typos += len(idx)
 
 
@@ -1694,7 +1721,7 @@ def _mistype_ids(ext: _Extract, p: _People, cases: _Cases, k: int) -> None:
     if k <= 0:
         return
     rng, pid = ext.rng, ext.pid
-    idx = _typo_names(ext, p, k, TYPO_SHAPES[:3], _TYPO_WEIGHTS[:3])
+    idx = _typo_names(ext, p, k, TYPO_SHAPES[:3], _TYPO_WEIGHTS[:3], (), cases.clean_ref[pid])
     new_ids: list[str] = []
     found: dict[str | None, list[int]] = {}
     for row in idx:
@@ -1939,8 +1966,13 @@ def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float, cases: _C
         _share(ext, pairs, "bhxh_code", "bhxh.duplicate")
 
     # Names (Kinh-style names only: the apostrophe/hyphen names stay as they are).
-    inject(
-        "text.mojibake", "full_name", kinh & non_ascii, each(_mojibake), check="key", suggest=True
+    inject(  # the suggestion: the name repaired, tones canonical
+        "text.mojibake",
+        "full_name",
+        kinh & non_ascii,
+        each(_mojibake),
+        check="key",
+        suggestion=lambda v: _canonical(_undo_mojibake(v)),
     )
 
     def bad_format(v: str) -> str | None:
