@@ -21,7 +21,7 @@ import tempfile
 import time
 import tomllib
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ STAGE_PREFIX = ".stage-"
 _JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
+TOP_KEYS = ("settings", "job", "allow_outside")
 SETTINGS_KEYS = ("log", "keep", "lock", "history", "shared")
 JOB_KEYS = (
     "name",
@@ -88,6 +89,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "shared": False,
 }
 DEFAULT_OUT = "cleanse-batch/{job}/{date}"
+# In each job's folder, held while the job writes there: two runs of two jobs files
+# whose jobs share a folder would otherwise remove each other's staging folders.
+FOLDER_LOCK = ".cleanse-batch.lock"
 
 
 # --- the jobs file ---------------------------------------------------------------------
@@ -102,11 +106,37 @@ class Settings:
     lock: Path
     history: Path
     shared: bool = False  # folders 0750 and files 0640 instead of 0700 and 0600
+    home: Path | None = None  # the jobs file's real folder: what it writes stays below
+    allow_outside: bool = False
 
     @property
     def modes(self) -> tuple[int, int]:
         """(folder, file) modes of what the batch itself creates: log, lock, history."""
         return output_modes(shared=self.shared)
+
+    def check_inside(self, path: Path, job: str | None, key: str, given: str | None = None) -> None:
+        """Refuse a path that leads outside the jobs file's folder, symlinks followed.
+
+        Checked when the file is read and again just before the path is written to, so
+        a link made in between does not lead the run elsewhere.
+        """
+        if self.allow_outside or self.home is None:
+            return
+        real = outside(path, self.home)
+        if real is not None:
+            where = f"job {job!r}, key {key!r}" if job else f"key {key!r}"
+            raise CleanseError(
+                f"{where}: {given or str(path)!r} leads to {real}, outside the jobs file's folder "
+                f"{self.home}",
+                hint="keep what the jobs write below that folder, or put "
+                "allow_outside = true at the top of the jobs file",
+            )
+
+
+def outside(path: Path, home: Path) -> Path | None:
+    """The real path of ``path`` (links followed) when it is not ``home`` or below it."""
+    real = Path(os.path.realpath(path))
+    return None if real == home or home in real.parents else real
 
 
 @dataclass
@@ -170,24 +200,43 @@ def load_jobs(path: str | Path) -> Plan:
         raise CleanseError(f"not a valid TOML file: {exc}", path=str(p)) from None
     home = p.resolve().parent
     for key in data:
-        if key not in ("settings", "job"):
-            raise _bad(p, None, key, "unknown key; the file holds [settings] and [[job]] tables")
+        if key not in TOP_KEYS:
+            raise _bad(
+                p, None, key, "unknown key; the file holds allow_outside, [settings] and [[job]]"
+            )
+    allow_outside = data.get("allow_outside", False)
+    if not isinstance(allow_outside, bool):
+        raise _bad(p, None, "allow_outside", f"{allow_outside!r}: give true or false")
     raw_settings = data.get("settings", {})
     if not isinstance(raw_settings, dict):
         raise _bad(p, None, "settings", "must be a table: [settings]")
-    settings = _settings(p, home, raw_settings)
+    settings = _settings(p, home, raw_settings, allow_outside)
     raw_jobs = data.get("job", [])
     if not isinstance(raw_jobs, list) or not raw_jobs:
         raise _bad(p, None, "job", "no jobs: add at least one [[job]] table")
-    jobs = [_job(p, home, i, raw, settings.shared) for i, raw in enumerate(raw_jobs, start=1)]
-    names = [j.name for j in jobs]
+    jobs = [_job(p, home, i, raw, settings) for i, raw in enumerate(raw_jobs, start=1)]
+    names: set[str] = set()
+    folders: dict[str, str] = {}  # real path of a job's folder -> the job writing there
     for j in jobs:
-        if names.count(j.name) > 1:
+        if j.name in names:
             raise _bad(p, j.name, "name", "two jobs have this name")
-    bases = [j.base for j in jobs]
-    for j in jobs:
-        if bases.count(j.base) > 1:
-            raise _bad(p, j.name, "out", "another job writes into the same folder; use {job}")
+        names.add(j.name)
+        # Two spellings of one folder (out/./a, a link) are one folder.
+        real = os.path.realpath(j.base)
+        if real in folders:
+            raise _bad(
+                p, j.name, "out", f"job {folders[real]!r} writes into the same folder; use {{job}}"
+            )
+        folders[real] = j.name
+    # The log, lock and history live beside the run folders, never among them: a job's
+    # pruning, staging and ``latest`` would take them for its own.
+    for key in ("log", "lock", "history"):
+        place = Path(os.path.realpath(getattr(settings, key)))
+        for folder, job in folders.items():
+            if place == Path(folder) or Path(folder) in place.parents:
+                raise _bad(
+                    p, None, f"settings.{key}", f"inside the folder of job {job!r}; put it beside"
+                )
     return Plan(p, settings, jobs)
 
 
@@ -196,7 +245,14 @@ def _bad(path: Path, job: str | None, key: str, message: str) -> CleanseError:
     return CleanseError(f"{where}: {message}", path=str(path))
 
 
-def _settings(p: Path, home: Path, raw: dict[str, Any]) -> Settings:
+def _inside(p: Path, settings: Settings, path: Path, job: str | None, key: str, given: str) -> None:
+    try:
+        settings.check_inside(path, job, key, given)
+    except CleanseError as exc:  # the same line, naming the jobs file
+        raise CleanseError(exc.message, path=str(p), hint=exc.hint) from None
+
+
+def _settings(p: Path, home: Path, raw: dict[str, Any], allow_outside: bool = False) -> Settings:
     for key in raw:
         if key not in SETTINGS_KEYS:
             raise _bad(p, None, f"settings.{key}", f"unknown key; use {', '.join(SETTINGS_KEYS)}")
@@ -209,16 +265,21 @@ def _settings(p: Path, home: Path, raw: dict[str, Any]) -> Settings:
         raise _bad(p, None, "settings.keep", f"{keep!r}: give a whole number of runs, 1 or more")
     if not isinstance(values["shared"], bool):
         raise _bad(p, None, "settings.shared", f"{values['shared']!r}: give true or false")
-    return Settings(
+    settings = Settings(
         log=home / values["log"],
         keep=keep,
         lock=home / values["lock"],
         history=home / values["history"],
         shared=values["shared"],
+        home=home,
+        allow_outside=allow_outside,
     )
+    for key in ("log", "lock", "history"):
+        _inside(p, settings, getattr(settings, key), None, f"settings.{key}", values[key])
+    return settings
 
 
-def _job(p: Path, home: Path, number: int, raw: Any, shared: bool = False) -> Job:
+def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
     if not isinstance(raw, dict):
         raise _bad(p, f"#{number}", "job", "must be a table: [[job]]")
     name = raw.get("name")
@@ -279,7 +340,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, shared: bool = False) -> Jo
     mask = raw.get("mask", False)
     if not isinstance(mask, bool):
         raise bad("mask", f"{mask!r}: give true or false")
-    shared = raw.get("shared", shared)
+    shared = raw.get("shared", settings.shared)
     if not isinstance(shared, bool):
         raise bad("shared", f"{shared!r}: give true or false")
     user_map: dict[str, str] = {}
@@ -311,6 +372,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, shared: bool = False) -> Jo
     out = text("out", DEFAULT_OUT)
     assert out is not None
     base = _base(out, name, bad, home)
+    _inside(p, settings, base, name, "out", out)
     inputs, missing = _inputs(home, patterns)
     reference = None
     ref = text("reference")
@@ -416,6 +478,34 @@ def _read_pid(fd: int) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+@contextlib.contextmanager
+def folder_lock(base: Path, file_mode: int = 0o600) -> Iterator[None]:
+    """Hold the ``flock`` of a job's folder while the job writes there.
+
+    The batch lock keeps two runs of one jobs file apart, not two jobs files whose jobs
+    share a folder: each would remove the other's staging folder and take the other's
+    run name. The second one fails, alone, with one line.
+    """
+    fd = os.open(base / FOLDER_LOCK, os.O_RDWR | os.O_CREAT, file_mode)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            raise CleanseError(
+                f"another cleanse batch run (pid {holder or '?'}) is writing into this "
+                "folder; this job did nothing",
+                path=str(base),
+                hint="give each job of every jobs file its own out folder",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+        os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
+
+
 # --- running -----------------------------------------------------------------------------
 
 
@@ -429,12 +519,14 @@ class JobResult:
     started: float
     ended: float
     run: str | None = None
+    files: int | None = None  # inputs the job took, the reference included
     rows: int | None = None
     findings: int | None = None
     by_severity: dict[str, int] = field(default_factory=dict)
     by_rule: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    lang: str = "vi"
 
     @property
     def outcome(self) -> str:
@@ -451,33 +543,52 @@ class BatchResult:
     failures: list[str]
 
 
-def run_batch(plan: Plan, *, now: dt.datetime | None = None) -> BatchResult:
-    """Run every job of the plan under the lock; one failing job does not stop the others."""
+def run_batch(
+    plan: Plan,
+    *,
+    now: dt.datetime | None = None,
+    on_start: Callable[[Job], None] | None = None,
+    on_done: Callable[[JobResult], None] | None = None,
+) -> BatchResult:
+    """Run every job of the plan under the lock; no failing part stops the others.
+
+    A job that fails, a log that cannot be written (a folder, a full disk, a changed
+    permission) or a history that cannot be appended each gives one line in
+    ``failures`` and exit code 2; the other jobs run and the other parts are written.
+    ``on_start`` and ``on_done`` are called as each job starts and ends (a terminal's
+    lines).
+    """
     from cleanse.history import append_history
 
     moment = (now or dt.datetime.now()).astimezone()
     settings = plan.settings
     failures: list[str] = []
+    log = RunLog(settings)
     with batch_lock(settings.lock, settings.modes) as left, warnings.catch_warnings():
         # Cron mails whatever is printed: library warnings must not reach stderr.
         warnings.simplefilter("ignore")
         if left is not None and left != os.getpid():
-            _log(
-                settings.log,
-                f"{_iso(time.time())} lock left by pid {left} taken over",
-                settings.modes,
-            )
+            log.write(f"{_iso(time.time())} lock left by pid {left} taken over")
         results = []
         for job in plan.jobs:
+            if on_start:
+                on_start(job)
             result = run_job(job, settings, moment, today=now is not None)
             results.append(result)
-            _log(settings.log, log_line(result), settings.modes)
+            if on_done:
+                on_done(result)
+            log.write(log_line(result))
             if result.error:
                 failures.append(f"job {job.name!r}: {result.error}")
+        if log.error:
+            failures.append(log.failure())
         try:
+            settings.check_inside(settings.history, None, "settings.history")
             append_history(settings.history, moment, results, shared=settings.shared)
         except CleanseError as exc:
             failures.append(f"history: {mask_text(exc.line())}")
+        except Exception as exc:  # noqa: BLE001 - the jobs' results are written already
+            failures.append(f"history: {unexpected_line(exc)}")
     status = max([r.status for r in results] + [ExitStatus.ERROR if failures else 0])
     return BatchResult(results, int(status), failures)
 
@@ -485,7 +596,7 @@ def run_batch(plan: Plan, *, now: dt.datetime | None = None) -> BatchResult:
 def run_job(job: Job, settings: Settings, moment: dt.datetime, *, today: bool) -> JobResult:
     """Run one job into a staging folder, compare with the previous run, publish, prune."""
     started = time.time()
-    result = JobResult(job.name, job.command, ExitStatus.ERROR, started, started)
+    result = JobResult(job.name, job.command, ExitStatus.ERROR, started, started, lang=job.lang)
     try:
         if job.missing:
             raise CleanseError(job.missing)
@@ -493,29 +604,66 @@ def run_job(job: Job, settings: Settings, moment: dt.datetime, *, today: bool) -
     except CleanseError as exc:
         result.status, result.error = ExitStatus.ERROR, mask_text(exc.line())
     except Exception as exc:  # noqa: BLE001 - one job's bug must not stop the others
-        result.status = ExitStatus.ERROR
-        result.error = mask_text(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
+        result.status, result.error = ExitStatus.ERROR, unexpected_line(exc)
     result.ended = time.time()
     return result
+
+
+def unexpected_line(exc: BaseException) -> str:
+    """One line for a failure nothing foresaw: its type and where in cleanse, no message.
+
+    The message of an unexpected exception may quote a record's value (a ``KeyError``
+    of a name); the type and the place say enough to report it. An operating-system
+    error adds its reason ("No space left on device"), which never holds one.
+    """
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_globals.get("__name__", "")
+        if name == "cleanse" or name.startswith("cleanse."):
+            where = f" in {name}, line {tb.tb_lineno}"
+        tb = tb.tb_next
+    reason = f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else ""
+    return f"unexpected {type(exc).__name__}{where}{reason}"
 
 
 def _run_job(
     job: Job, settings: Settings, moment: dt.datetime, today: pd.Timestamp | None, result: JobResult
 ) -> None:
+    """Take the job's folder (its lock, a fresh stage), then run the job into it."""
+    base = job.base
+    dir_mode, file_mode = output_modes(shared=job.shared)
+    result.files = len(job.inputs) + (job.reference is not None)
+    # Again now: a link made in the tree since the file was read must not lead out.
+    settings.check_inside(base, None, "out")  # the job is named by the caller
+    with contextlib.ExitStack() as held:
+        try:
+            # Every folder made here, the top one above the jobs too, is private (or shared).
+            make_folders(base, dir_mode)
+            held.enter_context(folder_lock(base, file_mode))
+            _remove_stages(base)  # we hold the folder's lock: none of them is live
+            stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=base))
+        except OSError as exc:
+            raise CleanseError(
+                f"cannot create the output folder: {exc.strerror or exc}", path=str(base)
+            ) from None
+        _run_into(job, settings, moment, today, result, stage)
+
+
+def _run_into(
+    job: Job,
+    settings: Settings,
+    moment: dt.datetime,
+    today: pd.Timestamp | None,
+    result: JobResult,
+    stage: Path,
+) -> None:
+    """Run the command, compare, write the stage and rename it into a run folder."""
     from cleanse.report import mask_discrepancies, mask_findings
     from cleanse.write import write_summary, write_tables
 
     base = job.base
     dir_mode, file_mode = output_modes(shared=job.shared)
-    try:
-        # Every folder made here, the top one above the jobs too, is private (or shared).
-        make_folders(base, dir_mode)
-        _remove_stages(base)
-        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=base))
-    except OSError as exc:
-        raise CleanseError(
-            f"cannot create the output folder: {exc.strerror or exc}", path=str(base)
-        ) from None
     try:
         tables, summary, paths = _run_command(job, today)
         findings = tables["findings"]
@@ -863,6 +1011,7 @@ def log_line(r: JobResult) -> str:
         f"job={r.name}",
         f"command={r.command}",
         f"end={_iso(r.ended)}",
+        f"files={'' if r.files is None else r.files}",
         f"rows={'' if r.rows is None else r.rows}",
         f"findings={'' if r.findings is None else r.findings}",
     ]
@@ -875,13 +1024,71 @@ def log_line(r: JobResult) -> str:
     return mask_text(" ".join(parts))
 
 
+def job_start(job: Job) -> str:
+    """The line a person running the batch by hand sees as a job starts, in its lang."""
+    n = len(job.inputs) + (job.reference is not None)
+    if job.lang == "vi":
+        return f"tác vụ {job.name!r} ({job.command}): {n:,} tệp…"
+    return f"job {job.name!r} ({job.command}): {n:,} file{'' if n == 1 else 's'}…"
+
+
+def job_summary(r: JobResult) -> str:
+    """The line a person running the batch by hand sees as a job ends, in its lang."""
+    files, rows, found = ("?" if v is None else f"{v:,}" for v in (r.files, r.rows, r.findings))
+    new, resolved, persisting = (
+        f"{r.changes.get(s, 0):,}" for s in ("new", "resolved", "persisting")
+    )
+    if r.lang == "vi":
+        return (
+            f"tác vụ {r.name!r}: {files} tệp, {rows} dòng, {found} phát hiện "
+            f"(mới {new}, hết {resolved}, còn {persisting}) → {r.run}"
+        )
+    return (
+        f"job {r.name!r}: {files} file{'' if r.files == 1 else 's'}, {rows} rows, {found} findings "
+        f"({new} new, {resolved} resolved, {persisting} persisting) → {r.run}"
+    )
+
+
 def _log(path: Path, line: str, modes: tuple[int, int] = (0o700, 0o600)) -> None:
     try:
         make_folders(path.parent, modes[0])
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, modes[1])
-        try:
-            os.write(fd, (line.replace("\n", " ") + "\n").encode("utf-8"))
-        finally:
-            os.close(fd)
+        _append(path, (line.replace("\n", " ") + "\n").encode("utf-8"), modes[1])
     except OSError as exc:
         raise CleanseError(f"cannot write the log: {exc.strerror or exc}", path=str(path)) from None
+
+
+def _append(path: Path, data: bytes, mode: int) -> None:
+    """Append ``data`` to ``path`` in one write (created with ``mode``)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+class RunLog:
+    """The run's log lines. A line that cannot be written stops nothing: the first
+    failure is kept, to be printed once at the end with how many lines were lost."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lines = 0
+        self.lost = 0
+        self.error: str | None = None
+
+    def write(self, line: str) -> None:
+        """Append one line; remember the failure if it cannot be written."""
+        self.lines += 1
+        try:
+            self.settings.check_inside(self.settings.log, None, "settings.log")
+            _log(self.settings.log, line, self.settings.modes)
+        except CleanseError as exc:
+            self.lost += 1
+            self.error = self.error or mask_text(exc.line())
+        except Exception as exc:  # noqa: BLE001 - the log must not stop the jobs
+            self.lost += 1
+            self.error = self.error or unexpected_line(exc)
+
+    def failure(self) -> str:
+        """The one line that says the log failed, and how much of it is missing."""
+        return f"log: {self.error}; {self.lost} of {self.lines} lines not written"

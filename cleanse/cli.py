@@ -606,16 +606,34 @@ def batch(jobs_file: str, now: dt.datetime | None) -> int:
     """Run the validate and reconcile jobs of a TOML file, unattended (cron).
 
     Takes a lock, writes each job into a dated folder, compares it with the job's
-    previous run (changes) and logs one line per job. Prints nothing unless something
-    fails; exits with the worst outcome of its jobs (0, 1 or 2).
+    previous run (changes) and logs one line per job, with the number of files it took.
+    Under cron it prints nothing unless something fails; on a terminal it shows a line
+    per job. Exits with the worst outcome of its jobs (0, 1 or 2).
 
     \b
     Example (crontab, every night at 02:30):
       30 2 * * * cleanse batch /srv/lam-sach/jobs.toml
     """
-    from cleanse.batch import load_jobs, run_batch
+    from cleanse.batch import job_start, job_summary, load_jobs, run_batch
+    from cleanse.report import on_terminal
+    from cleanse.terminal import console
 
-    result = run_batch(load_jobs(jobs_file), now=now)
+    plan = load_jobs(jobs_file)
+    if not on_terminal(False):  # cron: nothing unless something fails
+        result = run_batch(plan, now=now)
+    else:  # a person watching: how many files each job takes, as it goes
+        con = console()
+
+        def done(r: Any) -> None:
+            if not r.error:  # a failed job has its error line below
+                con.print(for_rich(job_summary(r)), soft_wrap=True)
+
+        result = run_batch(
+            plan,
+            now=now,
+            on_start=lambda job: con.print(for_rich(job_start(job)), soft_wrap=True),
+            on_done=done,
+        )
     for line in result.failures:
         _fail(line)
     return result.status

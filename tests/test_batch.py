@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
@@ -16,8 +18,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import snapshot
 
-from cleanse.batch import load_jobs, prune_runs, read_latest
+from cleanse.batch import (
+    JobResult,
+    job_start,
+    job_summary,
+    load_jobs,
+    prune_runs,
+    read_latest,
+    record_keys,
+    run_batch,
+)
 from cleanse.cli import cli
 from cleanse.errors import CleanseError
 
@@ -191,7 +203,7 @@ def test_old_runs_are_pruned_and_two_runs_a_minute_do_not_collide(folder: Path):
     for now in ("2026-11-19T02:30", "2026-11-20T02:30", "2026-11-21T02:30", "2026-11-21T02:30"):
         assert batch(folder, now).exit_code == 1
     base = folder / "out/others"
-    assert sorted(p.name for p in base.iterdir()) == [
+    assert sorted(p.name for p in base.iterdir() if not p.name.startswith(".")) == [
         "2026-11-21T0230",
         "2026-11-21T0230-2",
         "latest",
@@ -329,3 +341,252 @@ def test_sample_jobs_file_loads():
     plan = load_jobs(SAMPLES / "jobs.toml")
     assert [j.name for j in plan.jobs] == ["bhxh", "hotich-btxh", "doi-chieu"]
     assert all(j.missing is None for j in plan.jobs)
+
+
+# --- many files ---------------------------------------------------------------------------
+
+
+def test_a_glob_of_thousands_of_files_is_taken_in_linear_time(tmp_path: Path):
+    # 10,000 files once took more than ten minutes: every part of a job that is not the
+    # reading of each file (the glob, the checks of the jobs file, the record keys of
+    # the changes) must cost next to nothing per file.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(2000):
+        (inputs / f"x{i:04d}.csv").write_text("Họ và tên,Ngày sinh\nLê Văn An,1990\n", "utf-8")
+    (tmp_path / "jobs.toml").write_text(
+        '[[job]]\nname = "many"\ncommand = "validate"\ninputs = ["in/*.csv"]\n', "utf-8"
+    )
+    started = time.monotonic()
+    [job] = load_jobs(tmp_path / "jobs.toml").jobs
+    assert len(job.inputs) == 2000 and job.missing is None
+    findings = pd.DataFrame(
+        {"source": [p.name for p in job.inputs], "row": pd.array([1] * 2000, dtype="Int64")}
+    )
+    keys = record_keys(findings, {p.name: p for p in job.inputs}, job.read_settings())
+    assert keys.nunique() == 1  # one person in every file: one record
+    assert time.monotonic() - started < 120  # a backstop for a hang, not a benchmark
+
+
+def test_the_log_and_a_terminal_say_how_many_files_a_job_took(folder: Path):
+    assert batch(folder, "2026-11-21T02:30").exit_code == 1
+    log = (folder / "out/batch.log").read_text("utf-8").splitlines()
+    assert [line.split()[4] for line in log] == ["files=1", "files=1"]
+    plan = load_jobs(folder / "jobs.toml")
+    assert job_start(plan.jobs[0]) == "tác vụ 'bhxh' (validate): 1 tệp…"
+    result = JobResult("many", "validate", 0, 0.0, 0.0, files=10000, rows=10000, findings=3)
+    result.changes, result.run, result.lang = {"new": 1, "persisting": 2}, "2026-11-21T0230", "en"
+    result.changes["resolved"] = 4
+    assert job_summary(result) == (
+        "job 'many': 10,000 files, 10,000 rows, 3 findings "
+        "(1 new, 4 resolved, 2 persisting) → 2026-11-21T0230"
+    )
+    result.lang = "vi"
+    assert job_summary(result) == (
+        "tác vụ 'many': 10,000 tệp, 10,000 dòng, 3 phát hiện (mới 1, hết 4, còn 2) "
+        "→ 2026-11-21T0230"
+    )
+
+
+# --- a log that cannot be written stops nothing --------------------------------------------
+
+
+def _history_jobs(folder: Path) -> list[list[str]]:
+    history = pd.read_parquet(folder / "out/history/history.parquet")
+    return history[["job", "outcome"]].values.tolist()
+
+
+def test_a_log_that_is_a_folder_stops_no_job_and_the_history_is_written(folder: Path):
+    (folder / "out/batch.log").mkdir(parents=True)
+    result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("cleanse: error: log: ") and "batch.log" in line
+    assert "cannot write the log" in line and "2 of 2 lines not written" in line
+    for job in ("bhxh", "others"):
+        assert read_latest(folder / "out" / job) == "2026-11-21T0230"
+    assert _history_jobs(folder) == [["bhxh", "findings"], ["others", "findings"]]
+
+
+def test_a_log_that_fills_the_disk_mid_run_stops_no_job(folder: Path, monkeypatch):
+    import cleanse.batch
+
+    real = cleanse.batch._append
+    calls = []
+
+    def append(path: Path, data: bytes, mode: int) -> None:
+        calls.append(path)
+        if len(calls) > 1:  # the first job's line is written; then the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real(path, data, mode)
+
+    monkeypatch.setattr(cleanse.batch, "_append", append)
+    result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "log: " in line and "No space left on device" in line
+    assert "1 of 2 lines not written" in line
+    assert [x.split()[1] for x in (folder / "out/batch.log").read_text("utf-8").splitlines()] == [
+        "job=bhxh"
+    ]
+    assert read_latest(folder / "out/others") == "2026-11-21T0230"
+    assert _history_jobs(folder) == [["bhxh", "findings"], ["others", "findings"]]
+
+
+def test_a_history_that_fails_unexpectedly_is_one_line_after_every_job(folder: Path, monkeypatch):
+    import cleanse.history
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("Nguyễn Văn An")  # a message that might quote a record
+
+    monkeypatch.setattr(cleanse.history, "append_history", broken)
+    result = batch(folder, "2026-11-21T02:30")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("cleanse: error: history: unexpected KeyError")
+    assert "Nguyễn" not in line
+    assert len((folder / "out/batch.log").read_text("utf-8").splitlines()) == 2
+
+
+# --- jobs of two jobs files in one folder ----------------------------------------------------
+
+
+def test_a_folder_another_run_is_writing_into_fails_that_job_alone(folder: Path):
+    # Two jobs files, two batch locks: the folder's own lock keeps their runs apart.
+    base = folder / "out" / "bhxh"
+    base.mkdir(parents=True)
+    with (base / ".cleanse-batch.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242\n")
+        held.flush()
+        (base / ".stage-of-the-other-run").mkdir()
+        result = batch(folder, "2026-11-21T02:30")
+        assert (base / ".stage-of-the-other-run").is_dir()  # not removed under its feet
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("cleanse: error: job 'bhxh': ")
+    assert "another cleanse batch run (pid 4242) is writing into this folder" in line
+    assert read_latest(folder / "out/others") == "2026-11-21T0230"
+
+
+def test_two_jobs_files_writing_into_one_folder_at_once_give_one_line_each(tmp_path: Path):
+    shared = '[[job]]\nname = "bhxh"\ncommand = "validate"\ninputs = ["bhxh.csv"]\n'
+    shared += 'out = "../shared/{job}/{date}"\n'
+    runs = []
+    for team in ("a", "b"):
+        (tmp_path / team).mkdir()
+        (tmp_path / team / "bhxh.csv").write_bytes((SAMPLES / "bhxh.csv").read_bytes())
+        (tmp_path / team / "jobs.toml").write_text("allow_outside = true\n" + shared, "utf-8")
+    for team in ("a", "b"):
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "cleanse", "batch", str(tmp_path / team / "jobs.toml")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for proc in runs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode in (1, 2) and out == ""
+        assert "Traceback" not in err and len(err.splitlines()) <= 1, err
+        if proc.returncode == 2:
+            assert "is writing into this folder" in err
+    base = tmp_path / "shared" / "bhxh"
+    assert read_latest(base) is not None and not list(base.glob(".stage-*"))
+
+
+def test_two_spellings_of_one_folder_are_one_folder(folder: Path):
+    job = 'command = "validate"\ninputs = ["bhxh.csv"]\n'
+    (folder / "jobs.toml").write_text(
+        f'[[job]]\nname = "a"\n{job}out = "out/x/{{date}}"\n'
+        f'[[job]]\nname = "b"\n{job}out = "out/./y/../x/{{date}}"\n',
+        "utf-8",
+    )
+    with pytest.raises(CleanseError, match="job 'b', key 'out': job 'a' writes into the same"):
+        load_jobs(folder / "jobs.toml")
+
+
+@pytest.mark.parametrize("key", ["log", "lock", "history"])
+def test_the_log_lock_and_history_are_not_inside_a_job_folder(folder: Path, key: str):
+    text = (folder / "jobs.toml").read_text("utf-8")
+    line = next(x for x in text.splitlines() if x.startswith(f"{key} = "))
+    text = text.replace(line, f'{key} = "out/others/{key}"')
+    (folder / "jobs.toml").write_text(text, "utf-8")
+    with pytest.raises(CleanseError, match=f"key 'settings.{key}': inside the folder of job"):
+        load_jobs(folder / "jobs.toml")
+
+
+# --- what a jobs file writes stays in its folder -----------------------------------------------
+
+OUTSIDE = [
+    ("out above the folder", "job", 'out = "../elsewhere/{job}/{date}"', "job 'j', key 'out'"),
+    ("out absolute", "job", 'out = "/tmp/cleanse-outside/{date}"', "job 'j', key 'out'"),
+    ("log above", "settings", 'log = "../batch.log"', "key 'settings.log'"),
+    ("lock absolute", "settings", 'lock = "/tmp/batch.lock"', "key 'settings.lock'"),
+    ("history above", "settings", 'history = "../../history"', "key 'settings.history'"),
+    ("out through a link", "job", 'out = "link/{job}/{date}"', "job 'j', key 'out'"),
+    ("log through a link", "settings", 'log = "link/batch.log"', "key 'settings.log'"),
+]
+
+
+def _outside_jobs(tmp_path: Path, where: str, line: str, top: str = "") -> Path:
+    """A jobs file in ``tmp_path/team``, with a link ``team/link`` to ``tmp_path``."""
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "bhxh.csv").write_bytes((SAMPLES / "bhxh.csv").read_bytes())
+    (team / "link").symlink_to(tmp_path, target_is_directory=True)
+    settings = f"[settings]\n{line}\n" if where == "settings" else ""
+    job = line if where == "job" else ""
+    text = f'{top}{settings}[[job]]\nname = "j"\ncommand = "validate"\n'
+    (team / "jobs.toml").write_text(text + f'inputs = ["bhxh.csv"]\n{job}\n', "utf-8")
+    return team / "jobs.toml"
+
+
+@pytest.mark.parametrize(("description", "where", "line", "expected"), OUTSIDE)
+def test_a_path_outside_the_jobs_folder_is_refused(
+    tmp_path: Path, description: str, where: str, line: str, expected: str
+):
+    jobs = _outside_jobs(tmp_path, where, line)
+    with pytest.raises(CleanseError, match=expected):
+        load_jobs(jobs)
+    before = snapshot(tmp_path)
+    for command in ("batch", "history"):
+        result = CliRunner().invoke(cli, [command, str(jobs)])
+        assert result.exit_code == 2
+        [shown] = result.stderr.splitlines()
+        assert expected in shown and "outside the jobs file's folder" in shown
+        assert "allow_outside = true" in shown
+    assert snapshot(tmp_path) == before  # nothing written anywhere
+    assert not Path("/tmp/cleanse-outside").exists()
+
+
+@pytest.mark.parametrize(("description", "where", "line", "expected"), OUTSIDE[:1] + OUTSIDE[5:6])
+def test_allow_outside_lets_the_jobs_file_write_elsewhere(
+    tmp_path: Path, description: str, where: str, line: str, expected: str
+):
+    jobs = _outside_jobs(tmp_path, where, line, top="allow_outside = true\n")
+    [job] = load_jobs(jobs).jobs
+    assert CliRunner().invoke(cli, ["batch", str(jobs)]).exit_code == 1
+    assert read_latest(job.base) is not None
+    assert os.path.realpath(job.base).startswith(str(tmp_path.resolve()))
+
+
+def test_allow_outside_must_be_true_or_false(tmp_path: Path):
+    jobs = _outside_jobs(tmp_path, "job", "", top='allow_outside = "yes"\n')
+    with pytest.raises(CleanseError, match="key 'allow_outside': 'yes': give true or false"):
+        load_jobs(jobs)
+
+
+def test_a_link_made_after_the_file_was_read_does_not_lead_out(folder: Path):
+    plan = load_jobs(folder / "jobs.toml")
+    elsewhere = folder.parent / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "out").mkdir()
+    (folder / "out" / "bhxh").symlink_to(elsewhere, target_is_directory=True)
+    result = run_batch(plan, now=dt.datetime(2026, 11, 21, 2, 30))
+    assert result.status == 2
+    [line] = result.failures
+    assert line.startswith("job 'bhxh': key 'out': ") and "outside the jobs file's folder" in line
+    assert list(elsewhere.iterdir()) == []
+    assert read_latest(folder / "out/others") == "2026-11-21T0230"
