@@ -638,7 +638,7 @@ class _Arrays:
     other_vocab: np.ndarray
     phone: np.ndarray  # int64, -1 = none
     address: np.ndarray  # codes of the folded address (-1 = none)
-    address_vocab: np.ndarray
+    address_vocab: pa.Array  # the distinct folded addresses (kept in Arrow: nearly all distinct)
     w_address: np.ndarray  # agreement weight per address code
     address_numbers: np.ndarray  # per address code, a code of its numbers (house, hamlet)
 
@@ -664,15 +664,14 @@ def _token_hash(names: pd.Series) -> np.ndarray:
     return out
 
 
-def _numbers_of(vocab: np.ndarray) -> np.ndarray:
+def _numbers_of(vocab: pa.Array) -> np.ndarray:
     """A code per address of the words in it that are numbers ("so 12 ... 3" -> "12 3")."""
     if not len(vocab):
         return np.zeros(0, dtype=np.int64)
-    text = pa.array(vocab.tolist(), pa.string())
     # Words holding anything but digits go; what is left is the address's numbers.
-    nums = pc.replace_substring_regex(text, r"(^| )[^ ]*[^0-9 ][^ ]*", "")
-    codes, _ = pd.factorize(np.asarray(pc.utf8_trim_whitespace(nums).to_pylist(), dtype=object))
-    return np.asarray(codes, dtype=np.int64)
+    nums = pc.replace_substring_regex(vocab, r"(^| )[^ ]*[^0-9 ][^ ]*", "")
+    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(nums))
+    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _address_weights(codes: np.ndarray, size: int) -> np.ndarray:
@@ -716,10 +715,14 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
     else:
         ref = src == reference
     other, other_vocab = _codes(records["other_id"])
-    # Addresses are nearly all distinct: factorised, not made a categorical.
-    address_codes, address_uniques = pd.factorize(records["address_key"])
-    address = np.asarray(address_codes, dtype=np.int32)
-    address_vocab = np.asarray(address_uniques, dtype=object)
+    # Addresses are nearly all distinct: encoded in Arrow, never one Python string each.
+    enc = pc.dictionary_encode(to_arrow(records["address_key"]))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    address = np.asarray(
+        pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int32
+    )
+    address_vocab = enc.dictionary
     return _Arrays(
         n=n,
         src=src,
@@ -1243,8 +1246,17 @@ def _near_codes(
     return both, same, near
 
 
-def _address_levels(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """0 missing, 1 the same folded address, 2 nearly the same, 3 different.
+# Two unequal addresses are compared in full only where the +3 or -1 they may add
+# could move the pair across a threshold, even after the learnt weights (_calibrated)
+# move it by up to 4 bits per part: elsewhere they are "not compared" (0 bits).
+ADDRESS_BAND = (-12.0, 8.0)  # bits of evidence, less the prior
+
+
+def _address_levels(
+    a: _Arrays, left: np.ndarray, right: np.ndarray, undecided: np.ndarray
+) -> np.ndarray:
+    """0 missing, 1 the same folded address, 2 nearly the same, 3 different, 4 different
+    but not compared (the pair is decided without it, see ``ADDRESS_BAND``).
 
     Nearly: the same words but some (a ward or province left out), or a few typos (an
     edit similarity of 85 % or more), with the same numbers (house number, hamlet).
@@ -1253,12 +1265,13 @@ def _address_levels(a: _Arrays, left: np.ndarray, right: np.ndarray) -> np.ndarr
     lvl = np.zeros(len(left), dtype=np.int8)
     both = (ca >= 0) & (cb >= 0)
     lvl[both & (ca == cb)] = 1
-    rest = np.flatnonzero(both & (ca != cb))
+    lvl[both & (ca != cb)] = 4
+    rest = np.flatnonzero(both & (ca != cb) & undecided)
     if len(rest):
         size = np.int64(len(a.address_vocab))
         inv, uniq = _factorize(ca[rest] * size + cb[rest])
-        ua = a.address_vocab[uniq // size].tolist()
-        ub = a.address_vocab[uniq % size].tolist()
+        ua = a.address_vocab.take(pa.array(uniq // size)).to_pylist()
+        ub = a.address_vocab.take(pa.array(uniq % size)).to_pylist()
         subset = process.cpdist(ua, ub, scorer=fuzz.token_set_ratio, workers=-1) >= 100
         typo = process.cpdist(ua, ub, scorer=fuzz.ratio, workers=-1) >= 85
         # Numbers (house number, hamlet) must agree: "12 Lê Lợi" is not "21 Lê Lợi".
@@ -1295,9 +1308,6 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
     pl, pr = a.phone[left], a.phone[right]
     phone = np.select([(pl < 0) | (pr < 0), pl == pr], [0, 1], 2).astype(np.int64)
     w += np.array([0.0, W_PHONE_SAME, W_PHONE_DIFF])[phone]
-    address = _address_levels(a, left, right).astype(np.int64)
-    w += np.array([0.0, 0.0, W_ADDRESS_NEAR, W_ADDRESS_DIFF])[address]
-    w += np.where(address == 1, _tf(a.w_address, a.address[left]), 0.0)
 
     # Birth date and gender.
     dob = _dob_levels(a, left, right)
@@ -1346,7 +1356,9 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
         veto[comp] = (levels["given"] == P_DIFF) & ~generic
         name_lvl[comp] = 3 + levels["surname"] * 25 + levels["middle"] * 5 + levels["given"]
         # Surname and given name swapped, with a typo (Jared Meaney / Meaney Jard).
-        crossed = _crossed(a, lc, rc) & (levels["surname"] == P_DIFF)
+        crossed = np.zeros(len(comp), dtype=bool)
+        cand = np.flatnonzero(levels["surname"] == P_DIFF)
+        crossed[cand] = _crossed(a, lc[cand], rc[cand])
         if crossed.any():
             at = comp[crossed]
             w_name[at] = whole[at] + W_REORDER + W_GIVEN_TYPO
@@ -1355,6 +1367,11 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
             for part in levels:
                 levels[part][crossed] = P_TYPO
     w += w_name
+    same_address = (a.address[left] >= 0) & (a.address[left] == a.address[right])
+    w += np.where(same_address, _tf(a.w_address, a.address[left]), 0.0)
+    band = (w - prior >= ADDRESS_BAND[0]) & (w - prior <= ADDRESS_BAND[1])
+    address = _address_levels(a, left, right, band).astype(np.int64)
+    w += np.array([0.0, 0.0, W_ADDRESS_NEAR, W_ADDRESS_DIFF, 0.0])[address]
     parts = {part: np.full(len(left), P_NONE, dtype=np.int8) for part in _PART_WEIGHT}
     for part, codes in (("surname", a.sur), ("middle", a.mid), ("given", a.given)):
         present = (codes[left] >= 0) & (codes[right] >= 0)
@@ -1371,7 +1388,7 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
         (dob, 10),
         (gender, 3),
         (phone, 3),
-        (address, 4),
+        (address, 5),
     ):
         reason = reason * size + values
     near = np.isin(idsim, (ID_ONE, ID_SWAP, ID_PLACE, ID_TWO, OTHER_ONE))
@@ -1475,7 +1492,7 @@ def _name_phrase(level: int) -> list[str]:
 
 def _reason_text(code: int, note: str = "") -> str:
     """The reason in words for a reason code from ``_score``."""
-    code, address = divmod(code, 4)
+    code, address = divmod(code, 5)
     code, phone = divmod(code, 3)
     code, gender = divmod(code, 3)
     code, dob = divmod(code, 10)
