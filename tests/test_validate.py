@@ -1319,8 +1319,14 @@ def test_registry_matches_spec_section_3():
     text = SPEC.read_text(encoding="utf-8")
     section = text.split("\n## 3.", 1)[1].split("\n## 4.", 1)[0]
     spec = rule_table(section)
-    assert set(spec) == set(REGISTRY)
-    assert spec == {code: rule.severity for code, rule in REGISTRY.items()}
+    # SPEC grew a rule that the spreadsheet-damage work (issue 15) brings: named here so
+    # that any other drift fails, and this line must go when the rule lands.
+    pending = {"dob.day_month_swapped"}
+    assert not pending & set(REGISTRY), "the rule landed: take it out of `pending`"
+    assert set(spec) - pending == set(REGISTRY)
+    assert {c: s for c, s in spec.items() if c not in pending} == {
+        code: rule.severity for code, rule in REGISTRY.items()
+    }
 
 
 def test_registry_matches_the_readme_rule_table():
