@@ -640,7 +640,6 @@ class _Arrays:
     address: np.ndarray  # codes of the folded address (-1 = none)
     address_vocab: pa.Array  # the distinct folded addresses (kept in Arrow: nearly all distinct)
     w_address: np.ndarray  # agreement weight per address code
-    address_numbers: np.ndarray  # per address code, a code of its numbers (house, hamlet)
 
 
 def _token_hash(names: pd.Series) -> np.ndarray:
@@ -664,14 +663,11 @@ def _token_hash(names: pd.Series) -> np.ndarray:
     return out
 
 
-def _numbers_of(vocab: pa.Array) -> np.ndarray:
-    """A code per address of the words in it that are numbers ("so 12 ... 3" -> "12 3")."""
-    if not len(vocab):
-        return np.zeros(0, dtype=np.int64)
+def _numbers(addresses: pa.Array) -> pa.Array:
+    """The words of each address that are numbers ("so 12 ... 3" -> "12 3")."""
     # Words holding anything but digits go; what is left is the address's numbers.
-    nums = pc.replace_substring_regex(vocab, r"(^| )[^ ]*[^0-9 ][^ ]*", "")
-    enc = pc.dictionary_encode(pc.utf8_trim_whitespace(nums))
-    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    nums = pc.replace_substring_regex(addresses, r"(^| )[^ ]*[^0-9 ][^ ]*", "")
+    return pc.utf8_trim_whitespace(nums)
 
 
 def _address_weights(codes: np.ndarray, size: int) -> np.ndarray:
@@ -756,7 +752,6 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
         address=address,
         address_vocab=address_vocab,
         w_address=_address_weights(address, len(address_vocab)),
-        address_numbers=_numbers_of(address_vocab),
     )
 
 
@@ -1027,8 +1022,16 @@ def _candidates(
         # The same address and surname, or address and given name: a person whose birth
         # date is missing or wrong, or whose name has a typo in the other part.
         n_addr = len(a.address_vocab) + 1
+        # With the given name's first letter: a household shares address and surname.
+        first = np.array([ord(str(g)[:1] or " ") for g in a.given_vocab], dtype=np.int64)
+        initial = np.where(a.given >= 0, first[np.maximum(a.given, 0)] % 4096, -1)
         passes.append(
-            ("address_surname", _combine((a.address, n_addr), (a.sur, n_sur)), CAP_NAME, None)
+            (
+                "address_surname",
+                _combine((a.address, n_addr), (a.sur, n_sur), (initial, 4096)),
+                CAP_NAME,
+                None,
+            )
         )
         passes.append(
             ("address_given", _combine((a.address, n_addr), (a.given, n_given)), CAP_NAME, None)
@@ -1249,7 +1252,7 @@ def _near_codes(
 # Two unequal addresses are compared in full only where the +3 or -1 they may add
 # could move the pair across a threshold, even after the learnt weights (_calibrated)
 # move it by up to 4 bits per part: elsewhere they are "not compared" (0 bits).
-ADDRESS_BAND = (-12.0, 8.0)  # bits of evidence, less the prior
+ADDRESS_BAND = (-9.0, 6.0)  # bits of evidence, less the prior
 
 
 def _address_levels(
@@ -1270,12 +1273,16 @@ def _address_levels(
     if len(rest):
         size = np.int64(len(a.address_vocab))
         inv, uniq = _factorize(ca[rest] * size + cb[rest])
-        ua = a.address_vocab.take(pa.array(uniq // size)).to_pylist()
-        ub = a.address_vocab.take(pa.array(uniq % size)).to_pylist()
+        xa = a.address_vocab.take(pa.array(uniq // size))
+        xb = a.address_vocab.take(pa.array(uniq % size))
+        ua, ub = xa.to_pylist(), xb.to_pylist()
         subset = process.cpdist(ua, ub, scorer=fuzz.token_set_ratio, workers=-1) >= 100
         typo = process.cpdist(ua, ub, scorer=fuzz.ratio, workers=-1) >= 85
         # Numbers (house number, hamlet) must agree: "12 Lê Lợi" is not "21 Lê Lợi".
-        numbers = a.address_numbers[uniq // size] == a.address_numbers[uniq % size]
+        numbers = np.asarray(
+            pc.equal(_numbers(xa), _numbers(xb)).to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
         near = (subset | typo) & numbers
         lvl[rest] = np.where(near, 2, 3)[inv]
     return lvl
