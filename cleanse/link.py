@@ -26,7 +26,7 @@ month as an unordered pair, so that a day/month swap keeps its key.
 10  surname + given + year, probes only   a year-only, month/year or 01/01 birth date    5000
 11  generic number (``other_id``)         exact join on a generic extract's own number     50
 12  ``other_id`` with one character cut   a number one edit off (deletion neighbourhood)   50
-13  folded address + surname              a wrong or missing birth date, given typo        50
+13  address + surname + given initial     a wrong or missing birth date, given typo        50
 14  folded address + given name           a wrong or missing birth date, surname typo      50
 ==  ====================================  ==========================================  =====
 
