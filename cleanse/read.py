@@ -1477,40 +1477,152 @@ class _ChunkBuilder:
 # --- Parquet -------------------------------------------------------------------------
 
 
+# A Parquet file is compressed and encoded: refuse one whose pages would unpack to more
+# than this and to far more than its size (a "decompression bomb"). Both, because a real
+# extract of 10M records unpacks past 2 GB too, and is read in batches.
+PARQUET_MAX_UNPACKED_BYTES = XLSX_MAX_UNPACKED_BYTES
+PARQUET_MAX_RATIO = 100  # real extracts unpack to a few times their size, rarely 20
+
+
+def _nested(t: pa.DataType) -> str | None:
+    """What a column of nested values holds, in a user's words; None for plain values."""
+    if pa.types.is_struct(t):
+        return "records (struct)"
+    if pa.types.is_map(t):
+        return "key-value maps"
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return "lists"
+    if pa.types.is_union(t):
+        return "values of several types (union)"
+    if pa.types.is_dictionary(t):
+        return _nested(t.value_type)
+    return None
+
+
+def _refuse_bomb(total: int, size: int, shown: str, when: str = "would unpack") -> None:
+    if total <= PARQUET_MAX_UNPACKED_BYTES or total <= PARQUET_MAX_RATIO * max(size, 1):
+        return
+    raise CleanseError(
+        f"the Parquet file {when} to {total / 2**20:,.0f} MB, {total / max(size, 1):,.0f} "
+        f"times its size, more than the {PARQUET_MAX_UNPACKED_BYTES / 2**20:,.0f} MB allowed",
+        path=shown,
+        hint="check where the file came from; a real extract unpacks to a few times its size",
+    )
+
+
 def _open_parquet(p: Path, shown: str, user_map: Mapping[str, str] | None) -> Extract:
     try:
-        schema = pq.read_schema(p)
-    except (pa.ArrowInvalid, OSError) as exc:
+        meta = pq.read_metadata(p)
+        schema = meta.schema.to_arrow_schema()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise CleanseError(
             f"the Parquet file is damaged: {type(exc).__name__}", path=shown
         ) from None
+    # What the pages unpack to, as the file's footer declares it, before any is read.
+    total = sum(
+        rg.column(i).total_uncompressed_size
+        for rg in (meta.row_group(r) for r in range(meta.num_row_groups))
+        for i in range(rg.num_columns)
+    )
+    _refuse_bomb(total, p.stat().st_size, shown)
     if len(set(schema.names)) != len(schema.names):
         raise CleanseError("has duplicate column names", path=shown)
     columns = map_columns(schema.names, user_map, path=shown)
-    return Extract(p, "parquet", columns, "generic", True)
+    ext = Extract(p, "parquet", columns, "generic", True)
+    for f in schema:
+        what = _nested(f.type)
+        if what is None:
+            continue
+        field = columns.fields.get(f.name)
+        if field is not None:
+            raise CleanseError(
+                f"holds {what} ({f.type}), not one value per record, so it cannot be "
+                f"read as {field}",
+                path=shown,
+                column=f.name,
+                hint=f"write the column as text, or map another column to {field} with --map",
+            )
+        ext.notes.append(f"column {f.name!r} holds {what}: passed through as JSON text")
+    return ext
 
 
-def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
+def _json_text(col: pa.Array) -> pa.Array:
+    """Nested values as JSON text (a column passed through, never checked)."""
+    import json
+
+    def dump(value: object) -> str:
+        if value is None:
+            return ""
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+    return pa.array([dump(v) for v in col.to_pylist()], pa.string())
+
+
+# The largest whole number a float of each width holds exactly: beyond it, the digits
+# are the float's, not the ID's, and are never made up (SPEC §1).
+_EXACT_FLOAT = {16: 2**11, 32: 2**24, 64: 2**53}
+
+
+def _float_text(col: pa.Array) -> pa.Array:
+    """Floats as a spreadsheet's numbers read: whole numbers as their digits
+    (``79190123456.0``, shown ``7.9190123456e+10``, is ``79190123456``), so that the ID
+    rules see what an .xlsx number gives them: dropped zeros, scientific notation."""
+    values = col.to_numpy(zero_copy_only=False).astype("float64")
+    limit = _EXACT_FLOAT.get(col.type.bit_width, 2**53)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (np.abs(values) < limit) & (values == np.round(values))
+    text = pc.cast(col, pa.string())
+    if whole.any():
+        digits = pc.cast(pa.array(np.where(whole, values, 0).astype("int64")), pa.string())
+        text = pc.if_else(pa.array(whole), digits, text)
+    nan = ~np.isfinite(values) & ~np.isinf(values)  # NaN: pandas' empty cell
+    valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    return pc.if_else(pa.array(nan & valid), pa.scalar("", pa.string()), text)
+
+
+def _as_text(col: pa.Array, name: str = "", shown: str = "") -> pa.Array:
     t = col.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         out = col
+    elif pa.types.is_floating(t):
+        out = _float_text(col)
+    elif pa.types.is_decimal(t):
+        out = pc.replace_substring_regex(col.cast(pa.string()), r"\.0+$", "")
     elif pa.types.is_timestamp(t) or pa.types.is_date(t):
         out = pa.compute.strftime(col, format="%d/%m/%Y")
+    elif _nested(t) is not None:
+        out = _json_text(col)
     elif pa.types.is_dictionary(t):
-        out = col.cast(t.value_type).cast(pa.string())
+        out = _as_text(col.cast(t.value_type), name, shown)
     else:
-        out = col.cast(pa.string())
+        try:
+            out = col.cast(pa.string())
+        except pa.ArrowInvalid:
+            raise CleanseError(
+                f"holds {t} values that are not text (not UTF-8)",
+                path=shown,
+                column=name,
+                hint="write the column as text",
+            ) from None
+        except pa.ArrowNotImplementedError:
+            out = pa.array([None if v is None else str(v) for v in col.to_pylist()], pa.string())
     return out.fill_null("")
 
 
 def _parquet_frames(ext: Extract) -> Iterator[pd.DataFrame]:
     shown = str(ext.path)
+    size = ext.path.stat().st_size
+    unpacked = 0
     try:
         pf = pq.ParquetFile(ext.path)
+        names = list(unique_headers(pf.schema_arrow.names))
         for batch in pf.iter_batches(batch_size=ext.chunk_rows):
-            table = pa.Table.from_batches([batch])
-            cols = [_as_text(c) for c in table.columns]
-            yield _to_frame(pa.table(cols, names=list(unique_headers(table.column_names))))
+            # Encodings the footer's sizes do not show (a dictionary of one long value,
+            # repeated) are bounded by what the batches hold.
+            unpacked += batch.nbytes
+            _refuse_bomb(unpacked, size, shown, "unpacks")
+            cols = [_as_text(c, n, shown) for c, n in zip(batch.columns, names, strict=True)]
+            yield _to_frame(pa.table(cols, names=names))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise CleanseError(
             f"the Parquet file cannot be read: {type(exc).__name__}", path=shown

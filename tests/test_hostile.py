@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -623,6 +624,33 @@ def test_default_unpack_limit_is_2_gb():
     assert cleanse.read.XLSX_MAX_UNPACKED_BYTES == 2 << 30
 
 
+# --- Parquet that unpacks to far more than it weighs ----------------------------------------
+
+
+def _swollen_parquet(tmp_path: Path) -> Path:
+    """200,000 copies of one name, compressed: 10 MB of pages in about 3 KB."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "phong.parquet"
+    table = pa.table({"Họ và tên": ["a" * 50] * 200_000, "Ngày sinh": ["1990"] * 200_000})
+    pq.write_table(table, path, use_dictionary=False, compression="zstd")
+    return path
+
+
+def test_parquet_unpacking_beyond_the_limit_is_refused_with_one_line(tmp_path: Path, monkeypatch):
+    path = _swollen_parquet(tmp_path)
+    before = snapshot(path)
+    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
+    out = tmp_path / "out"
+    line = error_line(run("validate", str(path), "--out", str(out)))
+    assert path.name in line
+    assert re.search(r"the Parquet file would unpack to 1\d MB, [\d,]+ times its size, more "
+                     r"than the 4 MB allowed", line)  # fmt: skip
+    assert snapshot(path) == before
+    assert_no_output(out)
+
+
 # --- odd but readable: the findings are the outcome (exit 0 or 1) --------------------------
 
 
@@ -714,6 +742,25 @@ def test_report_footer_gives_no_findings(tmp_path: Path, fmt: str):
     assert (code, summary["counts"]) == (control_code, control_summary["counts"])
     assert summary["inputs"][0]["rows"] == len(ROWS)
     assert any("report footer" in note for note in summary["inputs"][0]["notes"])
+
+
+def test_parquet_float_ids_meet_the_rules_of_spreadsheet_numbers(tmp_path: Path):
+    # An ID that lost its zero to a number: the same finding from Parquet (pandas'
+    # float64, 7.9190123456e+10) as from an .xlsx number cell.
+    import pandas as pd
+
+    rows = [
+        [79190012346, "Trần Thị Bình", "01/01/1990", "Nữ"],
+        [1085012345, "Lê Văn An", "1985", "Nam"],
+    ]
+    xlsx = write_xlsx(tmp_path / "so.xlsx", {"Sheet": [HEADER, *rows]})
+    frame = pd.DataFrame(rows, columns=HEADER).astype({HEADER[0]: "float64"})
+    parquet = tmp_path / "so.parquet"
+    frame.to_parquet(parquet)
+    _, from_xlsx = _validate_ok(tmp_path, xlsx)
+    _, from_parquet = _validate_ok(tmp_path, parquet)
+    assert from_parquet["counts"] == from_xlsx["counts"]
+    assert from_parquet["counts"]["by_rule"].get("id.leading_zeros") == 2
 
 
 def test_repeated_header_of_no_field_is_kept_numbered(tmp_path: Path):

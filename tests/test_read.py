@@ -454,6 +454,133 @@ def test_parquet_every_column_is_text(tmp_path: Path):
     assert all(isinstance(dtype, pd.StringDtype) for dtype in frame.dtypes)
 
 
+def test_parquet_float_ids_read_as_their_digits(tmp_path: Path):
+    # pandas writes an ID column with a gap as float64: 79190123456.0, which a cast
+    # shows as 7.9190123456e+10. Read as a spreadsheet's number: the digits, so the ID
+    # rules find the dropped zero as they do in an .xlsx.
+    frame = pd.DataFrame(
+        {
+            "Số định danh cá nhân": [79190123456.0, None, 1085012345.5, float("nan")],
+            "Họ và tên": ["Trần Thị Bình", "Lê Văn Cường", "Nguyễn Văn An", "Phạm Văn Dũng"],
+            "Ngày sinh": ["01/01/1990", "1970", "12/05/1990", "1980"],
+        }
+    )
+    path = tmp_path / "float.parquet"
+    frame.to_parquet(path)
+    _, read = read_all(path)
+    assert read["id_number"].tolist() == ["79190123456", "", "1085012345.5", ""]
+
+
+def test_parquet_float32_digits_beyond_its_precision_are_not_made_up(tmp_path: Path):
+    path = tmp_path / "f32.parquet"
+    ids = pa.array([79190123456.0, 12345.0], pa.float32())
+    pq.write_table(pa.table({"Số định danh cá nhân": ids, "Họ và tên": ["a", "b"]}), path)
+    _, read = read_all(path, check=False)
+    first, second = read["id_number"].tolist()
+    assert "e+" in first  # float32 keeps 7 digits: shown as the float it is
+    assert second == "12345"
+
+
+def test_parquet_decimal_ids_read_as_their_digits(tmp_path: Path):
+    import decimal
+
+    ids = pa.array([decimal.Decimal("79190123456.00"), None], pa.decimal128(14, 2))
+    path = tmp_path / "dec.parquet"
+    pq.write_table(pa.table({"Số định danh cá nhân": ids, "Họ và tên": ["a", "b"]}), path)
+    _, read = read_all(path, check=False)
+    assert read["id_number"].tolist() == ["79190123456", ""]
+
+
+def test_parquet_nested_column_passed_through_as_json(tmp_path: Path):
+    table = pa.table(
+        {
+            "Họ và tên": ["Nguyễn Văn An", "Trần Thị Bình"],
+            "Ngày sinh": ["12/05/1990", "1985"],
+            "Liên lạc": pa.array([["0901", "0902"], None], pa.list_(pa.string())),
+            "Hộ khẩu": pa.array([{"xã": "Thử Nghiệm", "số": 3}, None]),
+        }
+    )
+    path = tmp_path / "long.parquet"
+    pq.write_table(table, path)
+    ext, read = read_all(path)
+    assert read["Liên lạc"].tolist() == ['["0901", "0902"]', ""]
+    assert read["Hộ khẩu"].tolist() == ['{"xã": "Thử Nghiệm", "số": 3}', ""]
+    assert "column 'Liên lạc' holds lists: passed through as JSON text" in ext.notes
+
+
+def test_parquet_nested_column_of_a_field_is_refused_by_name(tmp_path: Path):
+    table = pa.table(
+        {
+            "Họ và tên": pa.array([{"họ": "Nguyễn", "tên": "An"}]),
+            "Ngày sinh": ["12/05/1990"],
+        }
+    )
+    path = tmp_path / "ten.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(CleanseError) as caught:
+        open_extract(path)
+    assert str(caught.value).startswith(
+        f"{path}, column 'Họ và tên': holds records (struct) (struct<họ: string, tên: string>), "
+        "not one value per record, so it cannot be read as full_name"
+    )
+
+
+def _zstd_parquet(tmp_path: Path, dictionary: bool) -> Path:
+    """200,000 copies of one 50-letter name: 10 MB of text in about 3 KB."""
+    table = pa.table({"Họ và tên": ["a" * 50] * 200_000, "Ngày sinh": ["1990"] * 200_000})
+    path = tmp_path / ("tu-dien.parquet" if dictionary else "nen.parquet")
+    pq.write_table(table, path, use_dictionary=dictionary, compression="zstd")
+    return path
+
+
+def test_parquet_unpacking_beyond_the_limit_is_refused_before_reading(tmp_path: Path, monkeypatch):
+    import cleanse.read
+
+    path = _zstd_parquet(tmp_path, dictionary=False)
+    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a page was read")
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", never)
+    with pytest.raises(CleanseError, match=r"would unpack to 1\d MB, [\d,]+ times its size, "
+                       r"more than the 4 MB allowed"):  # fmt: skip
+        read_all(path)
+
+
+def test_parquet_dictionary_bomb_is_stopped_while_reading(tmp_path: Path, monkeypatch):
+    # One value in the dictionary, repeated: the footer declares a few KB.
+    import cleanse.read
+
+    path = _zstd_parquet(tmp_path, dictionary=True)
+    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
+    ext = open_extract(path, chunk_rows=50_000)
+    with pytest.raises(CleanseError, match="unpacks to .* more than the 4 MB allowed"):
+        for _ in ext.chunks():
+            pass
+
+
+def test_parquet_large_but_not_swollen_is_read(tmp_path: Path, monkeypatch):
+    # Over the size limit, but a few times its size, as a real 10M-record extract is.
+    import cleanse.read
+
+    table = pa.table(
+        {"Họ và tên": [f"Người {i}" for i in range(50_000)], "Ngày sinh": ["1990"] * 50_000}
+    )
+    path = tmp_path / "lon.parquet"
+    pq.write_table(table, path, use_dictionary=False, compression="none")
+    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 64 << 10)
+    _, read = read_all(path)
+    assert len(read) == 50_000
+
+
+def test_default_parquet_limits():
+    import cleanse.read
+
+    assert cleanse.read.PARQUET_MAX_UNPACKED_BYTES == 2 << 30
+    assert cleanse.read.PARQUET_MAX_RATIO == 100
+
+
 # --- row numbers and chunks ---------------------------------------------------------------
 
 FIVE = [
