@@ -600,10 +600,15 @@ def test_xlsx_unpacking_beyond_the_limit_is_refused_before_openpyxl(tmp_path: Pa
     before = snapshot(path)
     monkeypatch.setattr(cleanse.read, "XLSX_MAX_UNPACKED_BYTES", 4 << 20)
 
+    import python_calamine
+    from openpyxl.reader.excel import ExcelReader
+
     def never(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("openpyxl opened a workbook over the unpack limit")
+        raise AssertionError("a reader opened a workbook over the unpack limit")
 
     monkeypatch.setattr(openpyxl, "load_workbook", never)
+    monkeypatch.setattr(ExcelReader, "read", never)
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
     out = tmp_path / "out"
     line = error_line(run("validate", str(path), "--out", str(out)))
     assert path.name in line
