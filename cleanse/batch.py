@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cleanse.errors import CleanseError, ExitStatus, status_for
+from cleanse.errors import CleanseError, ExitStatus, failure_place, status_for
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
 from cleanse.mask import mask_text
 from cleanse.normalise import parse_gender_codes
@@ -610,21 +610,8 @@ def run_job(job: Job, settings: Settings, moment: dt.datetime, *, today: bool) -
 
 
 def unexpected_line(exc: BaseException) -> str:
-    """One line for a failure nothing foresaw: its type and where in cleanse, no message.
-
-    The message of an unexpected exception may quote a record's value (a ``KeyError``
-    of a name); the type and the place say enough to report it. An operating-system
-    error adds its reason ("No space left on device"), which never holds one.
-    """
-    where = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        name = tb.tb_frame.f_globals.get("__name__", "")
-        if name == "cleanse" or name.startswith("cleanse."):
-            where = f" in {name}, line {tb.tb_lineno}"
-        tb = tb.tb_next
-    reason = f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else ""
-    return f"unexpected {type(exc).__name__}{where}{reason}"
+    """One line for a failure nothing foresaw: its type and where in cleanse, no message."""
+    return f"unexpected {failure_place(exc)}"
 
 
 def _run_job(

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from cleanse import __version__
-from cleanse.errors import CleanseError, ExitStatus, status_for
+from cleanse.errors import CleanseError, ExitStatus, failure_place, status_for
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
 from cleanse.normalise import parse_gender_codes
 from cleanse.terminal import can_show_vietnamese, for_rich, guard_streams, printable
@@ -112,24 +112,10 @@ def _sigterm_stops() -> Iterator[None]:
 
 
 def internal_error_line(exc: BaseException) -> str:
-    """One line for an unexpected exception, without its message, which may quote data.
-
-    The exception's type and the place in cleanse where it was raised say enough to
-    report it; an operating-system error adds its reason ("No space left on device"),
-    which never holds a record's value.
-    """
-    where = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        name = tb.tb_frame.f_globals.get("__name__", "")
-        if name == "cleanse" or name.startswith("cleanse."):
-            where = f" in {name}, line {tb.tb_lineno}"
-        tb = tb.tb_next
-    reason = f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else ""
-    return (
-        f"internal error ({type(exc).__name__}{where}){reason}; "
-        "run again with --debug to see the details"
-    )
+    """One line for an unexpected exception, without its message, which may quote data."""
+    kind, _, rest = failure_place(exc).partition(": ")
+    reason = f": {rest}" if rest else ""
+    return f"internal error ({kind}){reason}; run again with --debug to see the details"
 
 
 @click.group(cls=CleanseGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -63,3 +63,19 @@ class CleanseError(Exception):
         if self.hint:
             text += f" ({self.hint})"
         return printable(text)
+
+
+def failure_place(exc: BaseException) -> str:
+    """``KeyError in cleanse.x, line N`` (plus an OS error's reason): an unexpected
+    exception's type and the last place in cleanse it passed, never its message, which
+    may quote a record's value. An operating-system error adds its reason ("No space
+    left on device"), which never holds one."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_globals.get("__name__", "")
+        if name == "cleanse" or name.startswith("cleanse."):
+            where = f" in {name}, line {tb.tb_lineno}"
+        tb = tb.tb_next
+    reason = f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else ""
+    return f"{type(exc).__name__}{where}{reason}"

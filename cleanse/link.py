@@ -846,17 +846,23 @@ def _near_id_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         xs.append(uniq[left])
         ys.append(uniq[right])
         skipped += sk
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    start_x = np.searchsorted(sorted_ids, x, "left")
-    count_x = np.searchsorted(sorted_ids, x, "right") - start_x
-    start_y = np.searchsorted(sorted_ids, y, "left")
-    count_y = np.searchsorted(sorted_ids, y, "right") - start_y
+    left, right = _records_of(order, sorted_ids, np.concatenate(xs), np.concatenate(ys))
+    return left, right, skipped
+
+
+def _records_of(
+    order: np.ndarray, sorted_values: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every record holding value ``x[i]`` paired with every record holding ``y[i]``;
+    ``order`` sorts the records by value, ``sorted_values`` is the values in that order."""
+    start_x = np.searchsorted(sorted_values, x, "left")
+    count_x = np.searchsorted(sorted_values, x, "right") - start_x
+    start_y = np.searchsorted(sorted_values, y, "left")
+    count_y = np.searchsorted(sorted_values, y, "right") - start_y
     sizes = count_x * count_y
     pair = np.repeat(np.arange(len(x)), sizes)
     k = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    left = order[start_x[pair] + k // count_y[pair]]
-    right = order[start_y[pair] + k % count_y[pair]]
-    return left, right, skipped
+    return order[start_x[pair] + k // count_y[pair]], order[start_y[pair] + k % count_y[pair]]
 
 
 def _identical(a: _Arrays) -> np.ndarray:
@@ -924,19 +930,8 @@ def _near_other_pairs(other: np.ndarray, vocab: np.ndarray) -> tuple[np.ndarray,
     pair = _distinct(np.minimum(vx, vy) * np.int64(len(vocab)) + np.maximum(vx, vy))
     vx, vy = pair // len(vocab), pair % len(vocab)
     keep = vx != vy
-    vx, vy = vx[keep], vy[keep]
-    # Records of each number, then every record of one with every record of the other.
     order = np.argsort(other, kind="stable")
-    sorted_codes = other[order]
-    start_x = np.searchsorted(sorted_codes, vx, "left")
-    count_x = np.searchsorted(sorted_codes, vx, "right") - start_x
-    start_y = np.searchsorted(sorted_codes, vy, "left")
-    count_y = np.searchsorted(sorted_codes, vy, "right") - start_y
-    sizes = count_x * count_y
-    which = np.repeat(np.arange(len(vx)), sizes)
-    k = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    left = order[start_x[which] + k // count_y[which]]
-    right = order[start_y[which] + k % count_y[which]]
+    left, right = _records_of(order, other[order], vx[keep], vy[keep])
     return left, right, skipped
 
 
