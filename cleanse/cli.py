@@ -390,6 +390,13 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     default=None,
     help="Score from which an unlinked pair goes to review (default 0.70, at most --threshold).",
 )
+@click.option(
+    "--twins-guard/--no-twins-guard",
+    default=True,
+    show_default=True,
+    help="Keep records whose given names clearly differ apart unless they share a number "
+    "(twins). --no-twins-guard only for lists known to hold no twins.",
+)
 @input_options
 @output_options
 @today_option
@@ -438,6 +445,7 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
             lang=kwargs["lang"],
             threshold=kwargs["threshold"],
             review_threshold=review,
+            twins_guard=kwargs["twins_guard"],
             on_stage=on_stage,
         )
     tables = dict(run.tables)
@@ -539,6 +547,12 @@ def fields() -> int:
     show_default=True,
     help="Share of rows given each injected error.",
 )
+@click.option(
+    "--spreadsheet",
+    is_flag=True,
+    help="Also write each extract as a spreadsheet damages it (OUT/spreadsheet/*.xlsx: "
+    "IDs as numbers, some rounded; a month-first twin), with the truth of the damage.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @command
 def sample(
@@ -548,6 +562,7 @@ def sample(
     seed: int,
     as_of: dt.datetime,
     error_rate: float,
+    spreadsheet: bool,
     quiet: bool,
 ) -> int:
     """Write synthetic extracts of every kind, with injected errors and their truth.
@@ -557,6 +572,7 @@ def sample(
     \b
     Example:
       cleanse sample --out demo --persons 100000 --seed 7
+      cleanse sample --out demo --spreadsheet
     """
     from cleanse.output import staged_output
     from cleanse.sample import write_samples
@@ -564,9 +580,18 @@ def sample(
     if persons and rows and persons != rows:
         raise click.BadParameter("give --persons or --rows, not two different numbers")
     count = persons or rows or 2000
+    if spreadsheet and count > 1_000_000:
+        raise click.BadParameter(
+            "--spreadsheet writes worksheets: at most 1,000,000 persons", param_hint="--persons"
+        )
     with staged_output(out_dir, private=False) as stage:
         result = write_samples(
-            stage, persons=count, seed=seed, as_of=as_of.date(), error_rate=error_rate
+            stage,
+            persons=count,
+            seed=seed,
+            as_of=as_of.date(),
+            error_rate=error_rate,
+            spreadsheet=spreadsheet,
         )
     if not quiet and sys.stderr.isatty():
         from cleanse.inspect import console

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -2359,6 +2359,7 @@ def write_samples(
     seed: int = 0,
     as_of: date = date(2026, 11, 1),
     error_rate: float = 0.002,
+    spreadsheet: bool = False,
 ) -> dict[str, int]:
     """Write the four synthetic extracts and their truth into out_dir; return row counts.
 
@@ -2373,14 +2374,22 @@ def write_samples(
             carried IDs, second BHXH books, gender words) scale with it. 0 injects
             none (the people model still gives partial birth dates, old CMND numbers,
             homonyms and the reconcile cases).
+        spreadsheet: also write each extract as a spreadsheet damaged it, into
+            ``spreadsheet/`` (``<name>.xlsx`` and ``<name>.month-first.xlsx``), with
+            ``truth/spreadsheet_{columns,cells}.csv`` (``cleanse/sample_sheets.py``).
+            The other files stay byte-identical. At most 1,000,000 persons: the
+            extracts must fit in a worksheet.
 
     Returns:
-        ``{file name relative to out_dir: data rows}`` for the seven files.
+        ``{file name relative to out_dir: data rows}`` for the seven files (and the
+        ten more of ``spreadsheet``).
     """
     if persons < 1:
         raise ValueError("persons must be at least 1")
     if not 0 <= error_rate <= 0.02:
         raise ValueError("error_rate must be between 0 and 0.02")
+    if spreadsheet and persons > 1_000_000:
+        raise ValueError("spreadsheet twins need at most 1,000,000 persons (a worksheet's rows)")
     rng = np.random.default_rng(seed)
     people = _draw_people(rng, int(persons), as_of)
     _name_people(rng, people)
@@ -2391,6 +2400,12 @@ def write_samples(
     out_dir = Path(out_dir)
     (out_dir / "truth").mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
+    twins = None
+    if spreadsheet:
+        from cleanse.sample_sheets import Twins
+
+        # A generator of their own: the CSV extracts stay as they are without the twins.
+        twins = Twins(out_dir, np.random.default_rng([seed, 1]), datetime(*as_of.timetuple()[:3]))
     truth, who, variations = [], [], []
     width = max(7, len(str(people.n)))
     # Everyone's folded name and birth date as shown, and those that changes make.
@@ -2422,6 +2437,8 @@ def write_samples(
         m = len(pid)
         counts[ext.name] = m
         truth.append(_truth_frame(ext, rowno))
+        if twins is not None:
+            twins.add(ext.name, cols, headers, truth[-1])
         who.append(
             {
                 "source": pa.array([ext.name] * m, pa.string()),
@@ -2462,4 +2479,11 @@ def write_samples(
     counts["truth/findings.csv"] = len(findings)
     counts["truth/persons.csv"] = len(persons_cols["row"])
     counts["truth/variations.csv"] = len(var)
+    if twins is not None:
+        columns, cells = twins.truth()
+        _write_csv(_text(columns), out_dir / "truth" / "spreadsheet_columns.csv")
+        _write_csv(_text(cells), out_dir / "truth" / "spreadsheet_cells.csv")
+        counts.update(twins.counts)
+        counts["truth/spreadsheet_columns.csv"] = len(columns)
+        counts["truth/spreadsheet_cells.csv"] = len(cells)
     return counts

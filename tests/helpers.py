@@ -69,3 +69,80 @@ def snapshot(path: Path) -> object:
     if path.exists():
         return path.read_bytes()
     return None
+
+
+# --- an extract through LibreOffice, as an officer saves it ---------------------------
+
+# LibreOffice language ids (Windows LCIDs) of the CSV import, token 6 of the filter options:
+# Vietnamese reads dd/mm/yyyy as written, US English reads it month first.
+LIBREOFFICE_LANGUAGES = {"day_first": 1066, "month_first": 1033}
+
+
+def soffice() -> str | None:
+    """The LibreOffice command, if this machine has one."""
+    import shutil
+
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_xlsx(
+    csv_path: Path, out_dir: Path, month_first: bool = False, timeout: float = 180
+) -> Path:
+    """Open a CSV in LibreOffice Calc with the default import and save it as .xlsx.
+
+    That is what an officer does: the import types each column by its content, so IDs,
+    BHXH codes and phone numbers become number cells without their leading zeros, and
+    ``dd/mm/yyyy`` texts become date cells in the locale's reading. The filter options
+    ``CSV:<separator>,34,76,1,,<language>`` are: the separator (44 ``,``, 59 ``;``, as
+    the first line shows), ``"`` quotes, UTF-8 (76), data from line 1, default column
+    types, and the language (``LIBREOFFICE_LANGUAGES``); ``month_first`` imports as US
+    English does. Writes ``out_dir/<stem>.xlsx`` (``<stem>.month-first.xlsx``) and
+    returns it. Each call has a user profile of its own, so runs in parallel do not
+    share one, and is killed (with its children) after ``timeout`` seconds.
+    """
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import tempfile
+
+    command = soffice()
+    if command is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed")
+    first = csv_path.read_bytes().split(b"\n", 1)[0]
+    separator = ";" if first.count(b";") > first.count(b",") else ","
+    language = LIBREOFFICE_LANGUAGES["month_first" if month_first else "day_first"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{csv_path.stem}{'.month-first' if month_first else ''}.xlsx"
+    work = Path(tempfile.mkdtemp(prefix="soffice-"))
+    try:
+        proc = subprocess.Popen(
+            [
+                command,
+                f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                f"--infilter=CSV:{ord(separator)},34,76,1,,{language}",
+                "--convert-to",
+                "xlsx",
+                "--outdir",
+                str(work / "out"),
+                str(csv_path),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, to end it whole on timeout
+        )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+        made = work / "out" / f"{csv_path.stem}.xlsx"
+        if proc.returncode != 0 or not made.exists():
+            raise RuntimeError(f"soffice failed ({proc.returncode}): {(out + err).decode()}")
+        shutil.move(made, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
