@@ -79,8 +79,9 @@ JOB_KEYS = (
     "gender_codes",
     "threshold",
     "review_threshold",
+    "twins_guard",
 )
-RECONCILE_ONLY = ("reference", "threshold", "review_threshold")
+RECONCILE_ONLY = ("reference", "threshold", "review_threshold", "twins_guard")
 DEFAULT_SETTINGS: dict[str, Any] = {
     "log": "cleanse-batch.log",
     "keep": 30,
@@ -162,6 +163,7 @@ class Job:
     gender_codes: dict[str, str] | None = None
     threshold: float = 0.85
     review_threshold: float | None = None
+    twins_guard: bool = True
 
     def read_settings(self) -> dict[str, Any]:
         """Keyword arguments for ``open_extract``."""
@@ -340,6 +342,9 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
     mask = raw.get("mask", False)
     if not isinstance(mask, bool):
         raise bad("mask", f"{mask!r}: give true or false")
+    twins_guard = raw.get("twins_guard", True)
+    if not isinstance(twins_guard, bool):
+        raise bad("twins_guard", f"{twins_guard!r}: give true or false")
     shared = raw.get("shared", settings.shared)
     if not isinstance(shared, bool):
         raise bad("shared", f"{shared!r}: give true or false")
@@ -402,6 +407,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         gender_codes=gender_codes,
         threshold=threshold,
         review_threshold=review,
+        twins_guard=twins_guard,
     )
 
 
@@ -727,6 +733,7 @@ def _run_command(
         lang=job.lang,
         threshold=job.threshold,
         review_threshold=job.review_threshold,
+        twins_guard=job.twins_guard,
     )
     return dict(rec.tables), dict(rec.summary), paths
 

@@ -79,8 +79,12 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "Nơi cư trú cuối cùng",
         "Address",
     ),
+    # The house number when a file keeps it apart from the street (Số nhà | Đường):
+    # joined in front of the address for comparison.
+    "house_number": ("Số nhà", "Số nhà/Ngõ", "Số nhà, ngõ", "House number", "Street number"),
     "ward": ("Xã/Phường", "Phường/Xã", "Xã, phường", "Phường, xã", "Xã", "Phường", "Ward"),
     "province": ("Tỉnh/Thành phố", "Tỉnh/TP", "Tỉnh, thành phố", "Tỉnh", "Province"),
+    "postcode": ("Mã bưu chính", "Mã bưu điện", "Postcode", "Postal code", "Zip code"),
     "event": (
         "Loại sự kiện",
         "Loại việc hộ tịch",

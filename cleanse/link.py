@@ -170,7 +170,7 @@ from cleanse.normalise import (
     name_key,
     to_arrow,
 )
-from cleanse.prepare import prepare, prepared_chunks
+from cleanse.prepare import address_key, prepare, prepared_chunks
 from cleanse.read import Chunk, Extract
 from cleanse.rules.ids import structure
 from cleanse.rules.person import name_invalid_mask
@@ -197,6 +197,12 @@ W_PHONE_SAME, W_PHONE_DIFF = 6.0, -0.5
 # shared by hundreds: less), between these bounds.
 W_ADDRESS_SAME_MIN, W_ADDRESS_SAME_MAX = 3.0, 10.0
 W_ADDRESS_NEAR, W_ADDRESS_DIFF = 3.0, -1.0
+# Ward, postcode and province columns, where a file has them: the same value weighs by
+# how common it is, up to these bits; one typo apart, that less W_PLACE_NEAR_LESS;
+# different (people move), W_PLACE_DIFF. They add to an address that is not the same
+# (the same address names its ward already).
+W_PLACE_SAME_MAX = {"ward": 8.0, "postcode": 8.0, "province": 4.0, "house_number": 0.0}
+W_PLACE_NEAR_LESS, W_PLACE_DIFF = 3.0, -1.0
 M_TOKEN = 0.95  # m of an agreeing name part
 W_REORDER = -2.0
 W_SUR_TYPO, W_SUR_DIFF = -2.0, -9.7
@@ -330,6 +336,9 @@ _EVIDENCE_PHRASE = {
     "phone": {1: "same phone", 2: "phones differ"},
     "address": {1: "same address", 2: "addresses nearly agree", 3: "addresses differ"},
 }
+_PLACE_PHRASE = {
+    f: {1: f"same {f}", 2: f"{f}s nearly agree", 3: f"{f}s differ"} for f in ("ward", "postcode")
+} | {"province": {1: "same province", 2: "provinces nearly agree", 3: "provinces differ"}}
 _DOB_PHRASE = {
     D_NONE: "a birth date is missing",
     D_EXACT: "birth dates agree",
@@ -405,6 +414,23 @@ def _folded_has(values: pd.Series, pattern: str) -> np.ndarray:
     folded = to_arrow(name_key(values))
     hit = pc.match_substring_regex(folded, pattern)
     return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# Where a record lives, beyond its address: compared one by one (see ``_place_levels``).
+# house_number is in the address already; its own key only blocks.
+PLACE_FIELDS = ("ward", "postcode", "province", "house_number")
+_PLACE_SCORED = ("ward", "postcode", "province")
+# "Phường Bến Nghé" and "Bến Nghé", "Tỉnh Hưng Yên" and "Hưng Yên" are one place.
+_PLACE_PREFIX = r"^(tinh|thanh pho|tp|quan|huyen|thi xa|phuong|xa|thi tran|p|x|q|h) "
+
+
+def _place_key(prep: pd.DataFrame, field: str) -> pa.Array:
+    """A place column folded as addresses are, without its administrative word."""
+    if field not in prep.columns:
+        return _null_str(len(prep))
+    key = address_key(to_arrow(prep[field]))
+    key = pc.replace_substring_regex(key, _PLACE_PREFIX, "")
+    return pc.if_else(pc.equal(key, ""), _null_str(len(prep)), key)
 
 
 def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd.DataFrame:
@@ -508,6 +534,7 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
             "other_id": text(_optional(prep, "other_id_clean")),
             "phone": text(_optional(prep, "phone_digits")),
             "address_key": text(_optional(prep, "address_key")),
+            **{f"{f}_key": text(_place_key(prep, f)) for f in PLACE_FIELDS},
             "name_ok": name_ok,
             "dob_ok": ~prep["dob_invalid"].to_numpy(dtype=bool)
             & prep["dob_year"].notna().to_numpy(),
@@ -564,7 +591,8 @@ def load_records(
     frame.insert(0, "source", pd.Series(source, index=frame.index))
     kind = pd.Categorical.from_codes(kind_of[src_of], pd.Index(kinds))
     frame.insert(3, "kind", pd.Series(kind, index=frame.index))
-    for col in ("surname", "middle", "given", "dob_precision", "gender_code"):
+    places = tuple(f"{f}_key" for f in PLACE_FIELDS)
+    for col in ("surname", "middle", "given", "dob_precision", "gender_code", *places):
         frame[col] = frame[col].astype("category")
     return frame
 
@@ -640,6 +668,9 @@ class _Arrays:
     address: np.ndarray  # codes of the folded address (-1 = none)
     address_vocab: pa.Array  # the distinct folded addresses (kept in Arrow: nearly all distinct)
     w_address: np.ndarray  # agreement weight per address code
+    # Per place field (PLACE_FIELDS): codes (-1 = none), the distinct values, and the
+    # agreement weight per code.
+    place: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
 def _token_hash(names: pd.Series) -> np.ndarray:
@@ -752,7 +783,49 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
         address=address,
         address_vocab=address_vocab,
         w_address=_address_weights(address, len(address_vocab)),
+        place=_places(records, address, address_vocab),
     )
+
+
+def _places(
+    records: pd.DataFrame, address: np.ndarray, address_vocab: pa.Array
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The place fields some record carries: codes, values, agreement weights, and
+    whether the record's own address names the place ("..., Phường Bến Nghé")."""
+    out = {}
+    for f in PLACE_FIELDS:
+        codes, vocab = _codes(records[f"{f}_key"])
+        if (codes >= 0).any():
+            named = _named_in_address(codes, vocab, address, address_vocab)
+            out[f] = (codes, vocab, _place_weights(codes, len(vocab), f), named)
+    return out
+
+
+def _named_in_address(
+    codes: np.ndarray, vocab: np.ndarray, address: np.ndarray, address_vocab: pa.Array
+) -> np.ndarray:
+    """Per record: its place value is written inside its folded address. Each distinct
+    (place, address) is looked at once, by rapidfuzz (a partial ratio of 100)."""
+    named = np.zeros(len(codes), dtype=bool)
+    both = np.flatnonzero((codes >= 0) & (address >= 0))
+    if not len(both):
+        return named
+    size = np.int64(len(vocab))
+    inv, uniq = _factorize(address[both].astype(np.int64) * size + codes[both])
+    places = vocab[uniq % size].tolist()
+    texts = address_vocab.take(pa.array(uniq // size)).to_pylist()
+    hit = process.cpdist(places, texts, scorer=fuzz.partial_ratio, workers=-1) >= 100
+    named[both] = hit[inv]
+    return named
+
+
+def _place_weights(codes: np.ndarray, size: int, field: str) -> np.ndarray:
+    """``log2(0.9 / tf)`` per value, within the field's bounds: a rare place says more."""
+    counts = np.bincount(codes[codes >= 0], minlength=size).astype(float)
+    tf = counts / max(counts.sum(), 1.0)
+    with np.errstate(divide="ignore"):
+        w = np.log2(0.9 / np.maximum(tf, 1e-12))
+    return np.clip(w, 0.0, W_PLACE_SAME_MAX[field])
 
 
 # --- blocking ----------------------------------------------------------------------------
@@ -1005,7 +1078,8 @@ def _candidates(
             return _near_id_pairs(only_rep(a.id_any))
         if name == "other_near":
             return _near_other_pairs(only_rep(a.other.astype(np.int64)), a.other_vocab)
-        left, right, sk, _ = _block_pairs(only_rep(key), cap, probe, held)
+        mark = None if name.startswith("place_") else held
+        left, right, sk, _ = _block_pairs(only_rep(key), cap, probe, mark)
         return left, right, sk
 
     # The passes are numpy sorts and index arithmetic, which release the GIL: two run
@@ -1031,6 +1105,24 @@ def _candidates(
         passes.append(
             ("address_given", _combine((a.address, n_addr), (a.given, n_given)), CAP_NAME, None)
         )
+    local = [f for f in ("postcode", "ward") if f in a.place]
+    if local:
+        # Where a file has a postcode or ward column: the same place and given name, or
+        # surname, or house number, or birth date; a person whose name parts were
+        # swapped or replaced, or whose date is missing. Supplementary passes: a block
+        # too big for them (a ward of Nguyễns) is left to the others, not counted held.
+        place_codes, place_vocab = a.place[local[0]][:2]
+        n_place = len(place_vocab) + 1
+        extra = [
+            ("place_given", (a.given, n_given)),
+            ("place_surname", (a.sur, n_sur)),
+            ("place_date", (_combine((year, 400), (dm, 1024)), 400 * 1024)),
+        ]
+        if "house_number" in a.place:
+            house = a.place["house_number"]
+            extra.append(("place_house", (house[0], len(house[1]) + 1)))
+        for name, part in extra:
+            passes.append((name, _combine((place_codes, n_place), part), CAP_NAME, None))
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cleanse-block") as pool:
         for (name, *_), found in zip(passes, pool.map(block, passes), strict=True):
             keep(name, *found)
@@ -1283,6 +1375,43 @@ def _address_levels(
     return lvl
 
 
+def _place_levels(
+    a: _Arrays, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ward, postcode and province compared: a level per field (0 missing, 1 the
+    same, 2 one typo apart, 3 different) packed in base 4; whether a ward or postcode is
+    the same; the bits of the places that both addresses name, and of the others.
+
+    A place both addresses name counts only where the addresses do not agree: where
+    they do, it was counted with them.
+    """
+    packed = np.zeros(len(left), dtype=np.int64)
+    local = np.zeros(len(left), dtype=bool)
+    named_bits = np.zeros(len(left))
+    other_bits = np.zeros(len(left))
+    for f in _PLACE_SCORED:
+        packed *= 4
+        if f not in a.place:
+            continue
+        codes, vocab, weights, named = a.place[f]
+        cl, cr = codes[left], codes[right]
+        both, same, near = _near_codes(cl, cr, vocab)
+        near &= ~same
+        w_same = _tf(weights, cl)
+        w = np.select(
+            [same, near, both],
+            [w_same, np.maximum(w_same - W_PLACE_NEAR_LESS, 0.0), W_PLACE_DIFF],
+            0.0,
+        )
+        in_both = named[left] & named[right]
+        named_bits += np.where(in_both, w, 0.0)
+        other_bits += np.where(in_both, 0.0, w)
+        packed += np.select([same, near, both], [1, 2, 3], 0)
+        if f != "province":
+            local |= same
+    return packed, local, named_bits, other_bits
+
+
 def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Scores:
     """Score every candidate pair at once (see the module docstring)."""
     # Identifiers.
@@ -1371,9 +1500,12 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
     w += w_name
     same_address = (a.address[left] >= 0) & (a.address[left] == a.address[right])
     w += np.where(same_address, _tf(a.w_address, a.address[left]), 0.0)
+    places, local, named_bits, other_bits = _place_levels(a, left, right)
+    w += other_bits + np.where(same_address, 0.0, named_bits)
     band = (w - prior >= ADDRESS_BAND[0]) & (w - prior <= ADDRESS_BAND[1])
     address = _address_levels(a, left, right, band).astype(np.int64)
     w += np.array([0.0, 0.0, W_ADDRESS_NEAR, W_ADDRESS_DIFF, 0.0])[address]
+    w -= np.where(address == 2, named_bits, 0.0)  # nearly the same address names them too
     parts = {part: np.full(len(left), P_NONE, dtype=np.int8) for part in _PART_WEIGHT}
     for part, codes in (("surname", a.sur), ("middle", a.mid), ("given", a.given)):
         present = (codes[left] >= 0) & (codes[right] >= 0)
@@ -1391,13 +1523,14 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
         (gender, 3),
         (phone, 3),
         (address, 5),
+        (places, 4 ** len(_PLACE_SCORED)),
     ):
         reason = reason * size + values
     near = np.isin(idsim, (ID_ONE, ID_SWAP, ID_PLACE, ID_TWO, OTHER_ONE))
     # Two different IDs, each consistent with its own record, are two people unless
     # something else ties them: the same phone or address (or a shared BHXH code).
     support = (phone == 1) | (address == 1)
-    weak = ~shared & (dob == D_NONE) & ~near & ~support
+    weak = ~shared & (dob == D_NONE) & ~near & ~support & ~local
     apart = (idsim == ID_DIFF) & ~shared & ~support
     return _Scores(
         score=score,
@@ -1494,6 +1627,7 @@ def _name_phrase(level: int) -> list[str]:
 
 def _reason_text(code: int, note: str = "") -> str:
     """The reason in words for a reason code from ``_score``."""
+    code, places = divmod(code, 4 ** len(_PLACE_SCORED))
     code, address = divmod(code, 5)
     code, phone = divmod(code, 3)
     code, gender = divmod(code, 3)
@@ -1509,6 +1643,10 @@ def _reason_text(code: int, note: str = "") -> str:
     words += [
         _EVIDENCE_PHRASE["phone"].get(phone, ""),
         _EVIDENCE_PHRASE["address"].get(address, ""),
+    ]
+    last = len(_PLACE_SCORED) - 1
+    words += [
+        _PLACE_PHRASE[f].get(places // 4 ** (last - i) % 4, "") for i, f in enumerate(_PLACE_SCORED)
     ]
     words.append(note)
     return "; ".join(w for w in words if w)
@@ -1773,6 +1911,7 @@ def link(
     threshold: float = 0.85,
     review_threshold: float = 0.70,
     reference: int | None = None,
+    twins_guard: bool = True,
 ) -> LinkResult:
     """Link the records of ``load_records`` into persons (see the module docstring).
 
@@ -1781,6 +1920,10 @@ def link(
         review_threshold: the score from which an unlinked pair goes to ``review``.
         reference: the ``src`` of the reference extract; None takes every ``dancu``
             extract as the reference. It decides ``person_id`` only.
+        twins_guard: keep records whose given names clearly differ out of links
+            (review at most) unless they share a number. Off only for lists known to
+            hold no twins (one record per person in each, such as FEBRL's): then the
+            score decides.
     """
     if not 0.0 <= review_threshold <= threshold <= 1.0:
         raise ValueError("thresholds must satisfy 0 <= review_threshold <= threshold <= 1")
@@ -1805,6 +1948,8 @@ def link(
     sc.score = _calibrated(sc, prior, ~star)
     sc.score[star] = 1.0
     sc.veto[star] = sc.weak[star] = sc.apart[star] = False
+    if not twins_guard:
+        sc.veto[:] = False
     stats["seconds_scoring"] = round(time.perf_counter() - started, 3)
 
     linked = (sc.score >= threshold) & ~sc.veto & ~sc.weak & ~sc.apart

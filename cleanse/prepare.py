@@ -124,9 +124,7 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
                 "phone_digits": _text_series(
                     phone_digits(column("phone")) if "phone" in frame else none, index
                 ),
-                "address_key": _text_series(
-                    address_key(column("address")) if "address" in frame else none, index
-                ),
+                "address_key": _text_series(address_key(_address_text(frame, n)), index),
             },
             index=index,
         )
@@ -171,6 +169,28 @@ def phone_digits(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     length = pc.utf8_length(digits)
     ok = pc.and_(pc.greater_equal(length, 9), pc.less_equal(length, 15))
     return pc.if_else(pc.fill_null(ok, False), digits, pa.scalar(None, pa.string()))
+
+
+def _plain_text(values: pd.Series) -> pa.Array:
+    arr = to_arrow(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr.cast(pa.string())
+
+
+def _address_text(frame: pd.DataFrame, n: int) -> pa.Array:
+    """The address as one text: a house number kept in its own column goes in front
+    (``12`` + ``Lê Lợi`` is ``12 Lê Lợi``, as another extract writes it)."""
+    parts = [_plain_text(frame[f]) for f in ("house_number", "address") if f in frame.columns]
+    if not parts:
+        return pa.nulls(n, pa.string())
+    text = parts[0]
+    for part in parts[1:]:
+        both = pc.binary_join_element_wise(text, part, " ")
+        text = pc.coalesce(both, text, part)
+    return text
 
 
 def address_key(arr: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -128,6 +128,7 @@ def reconcile_files(
     lang: str = "vi",
     threshold: float = 0.85,
     review_threshold: float | None = None,
+    twins_guard: bool = True,
     on_stage: Callable[[str], None] | None = None,
 ) -> ReconcileRun:
     """Open the extracts (the ``reference`` first when given) and reconcile them.
@@ -162,6 +163,7 @@ def reconcile_files(
         lang=lang,
         threshold=threshold,
         review_threshold=review_threshold,
+        twins_guard=twins_guard,
         started=started,
         on_stage=on_stage,
     )
@@ -176,6 +178,7 @@ def reconcile_extracts(
     lang: str = "vi",
     threshold: float = 0.85,
     review_threshold: float | None = None,
+    twins_guard: bool = True,
     started: float | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> ReconcileRun:
@@ -191,7 +194,13 @@ def reconcile_extracts(
     records = load_records(extracts, gender_codes).reset_index(drop=True)
     if on_stage:
         on_stage("linking")
-    result = link(records, threshold=threshold, review_threshold=review, reference=reference)
+    result = link(
+        records,
+        threshold=threshold,
+        review_threshold=review,
+        reference=reference,
+        twins_guard=twins_guard,
+    )
     if on_stage:
         on_stage("reporting")
     if reference is not None:
@@ -215,6 +224,7 @@ def reconcile_extracts(
     summary = _summarise(
         extracts, rows, tables, result, started, reference, is_ref, records, threshold, review
     )
+    summary["reconcile"]["twins_guard"] = twins_guard
     summary["notes"] = _linking_notes(result.stats, lang)
     return ReconcileRun(tables, findings, summary)
 

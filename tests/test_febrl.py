@@ -10,6 +10,9 @@ from types import ModuleType
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
+
+from cleanse.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FEBRL = ROOT / "benchmarks" / "febrl.py"
@@ -65,8 +68,14 @@ def test_reconcile_runs_with_documented_options_only(tmp_path: Path):
     cmd = febrl.reconcile_command([tmp_path / "a.csv", tmp_path / "b.csv"], tmp_path / "out")
     assert cmd[1:4] == ["-m", "cleanse", "reconcile"]
     options = {a for a in cmd if a.startswith("--")}
-    assert options == {"--source", "--map", "--out", "--format", "--quiet"}
+    assert options == {"--source", "--map", "--out", "--format", "--quiet", "--no-twins-guard"}
     assert "date_of_birth=dob" in cmd and "surname=family_name" in cmd
+    assert "suburb=ward" in cmd and "street_number=house_number" in cmd
+    # Every option is one reconcile documents.
+    shown = CliRunner().invoke(cli, ["reconcile", "--help"]).output
+    assert all(o in shown for o in options)
+    guarded = febrl.reconcile_command([tmp_path / "a.csv"], tmp_path / "out", twins_guard=True)
+    assert "--no-twins-guard" not in guarded
 
 
 def test_extracts_keep_dates_and_numbers_as_text(tmp_path: Path, tiny: None):
