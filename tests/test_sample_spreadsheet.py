@@ -280,3 +280,28 @@ def test_libreoffice_round_trip_equals_the_twin(
     }
     assert differ == {(int(r), 1) for r in gone["row"]}
     assert bool(differ) is not month_first
+
+
+def test_benchmark_runs(tmp_path: Path) -> None:
+    """benchmarks/spreadsheet.py at 300 persons, without LibreOffice (no figures asserted)."""
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(root / "benchmarks" / "spreadsheet.py"),
+            *("--out", str(tmp_path), "--persons", "300", "--no-libreoffice"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "spreadsheet.json").read_text(encoding="utf-8"))
+    assert set(results) == {"csv", "sheet", "sheet_month_first"}
+    assert results["csv"]["invented_ids"] == 0
+    assert "findings" in done.stdout and "invented IDs" in done.stdout
