@@ -790,12 +790,15 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
 def _places(
     records: pd.DataFrame, address: np.ndarray, address_vocab: pa.Array
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """The place fields some record carries: codes, values, agreement weights, and
-    whether the record's own address names the place ("..., Phường Bến Nghé")."""
+    """The place fields records of two or more extracts carry (one extract's alone
+    would compare only its own rows, whose IDs do that better): codes, values,
+    agreement weights, and whether the record's own address names the place
+    ("..., Phường Bến Nghé")."""
     out = {}
+    src = np.asarray(records["src"], dtype=np.int64)
     for f in PLACE_FIELDS:
         codes, vocab = _codes(records[f"{f}_key"])
-        if (codes >= 0).any():
+        if len(np.unique(src[codes >= 0])) >= 2:
             named = _named_in_address(codes, vocab, address, address_vocab)
             out[f] = (codes, vocab, _place_weights(codes, len(vocab), f), named)
     return out
