@@ -43,7 +43,11 @@ class CleanseGroup(click.Group):
         guard_streams()  # a console that cannot show Vietnamese gets it folded to ASCII
         # The arguments given (CliRunner, scripts), not those of the host process.
         argv = kwargs.get("args", args[0] if args else None)
-        debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+        given = list(sys.argv[1:] if argv is None else argv)
+        debug = "--debug" in given
+        if debug:  # anywhere on the line, as the internal-error line asks for it
+            kwargs["args"] = ["--debug", *(a for a in given if a != "--debug")]
+            args = args[1:]
         with _sigterm_stops():
             self._run(debug, *args, **kwargs)
 

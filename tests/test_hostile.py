@@ -868,6 +868,19 @@ def test_unexpected_error_is_one_line_without_its_message(tmp_path: Path, monkey
     assert_no_output(out)
 
 
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_debug_anywhere_on_the_line_shows_the_traceback(tmp_path: Path, monkeypatch, where):
+    """The internal-error line says "run again with --debug": after the command too."""
+    _explode(monkeypatch, ValueError("boom"))
+    path = tmp_path / "tot.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    args = ["validate", str(path), "--out", str(tmp_path / "out")]
+    args = ["--debug", *args] if where == "first" else [*args, "--debug"]
+    result = CliRunner().invoke(cli, args)
+    assert isinstance(result.exception, ValueError)
+    assert "No such option" not in result.output
+
+
 def test_unexpected_os_error_says_its_reason(tmp_path: Path, monkeypatch):
     _explode(monkeypatch, OSError(28, "No space left on device"))
     path = tmp_path / "tot.csv"
