@@ -167,6 +167,9 @@ CASE_RATES = {
     "gender_word": 0.002,  # Trai, Con gái, nữ giới …: gender.invalid, Nam/Nữ suggested
 }
 DEFAULT_ERROR_RATE = 0.002
+# Each rule takes error_rate × rows rows of its own, one error a row: beyond this share
+# the rules of an extract would need more rows than it has.
+MAX_ERROR_RATE = 0.02
 BASE_ALLOWANCE = 500_000  # mức chuẩn trợ giúp xã hội, đ/month (NĐ 76/2024, DOMAIN.md §5)
 
 GENDER_TEXT = ("Nam", "Nữ")
@@ -2386,8 +2389,8 @@ def write_samples(
     """
     if persons < 1:
         raise ValueError("persons must be at least 1")
-    if not 0 <= error_rate <= 0.02:
-        raise ValueError("error_rate must be between 0 and 0.02")
+    if not 0 <= error_rate <= MAX_ERROR_RATE:
+        raise ValueError(f"error_rate must be between 0 and {MAX_ERROR_RATE}")
     if spreadsheet and persons > 1_000_000:
         raise ValueError("spreadsheet twins need at most 1,000,000 persons (a worksheet's rows)")
     rng = np.random.default_rng(seed)

@@ -1094,3 +1094,21 @@ def test_committed_samples_are_current(tmp_path: Path) -> None:
     for path in sorted(tmp_path.rglob("*.csv")):
         rel = path.relative_to(tmp_path)
         assert path.read_bytes() == (committed / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize(("rate", "code"), [("0.05", 2), ("-0.01", 2), ("0.02", 0), ("0", 0)])
+def test_error_rate_outside_the_generators_bounds_is_a_usage_error(
+    tmp_path: Path, rate: str, code: int
+) -> None:
+    """The option's range is the generator's: 0.05 was once accepted, then an internal
+    error."""
+    from click.testing import CliRunner
+
+    from cleanse.cli import cli
+
+    args = ["sample", "--out", str(tmp_path / "s"), "--rows", "50", "--error-rate", rate, "-q"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    if code:
+        assert "--error-rate" in result.output and "internal error" not in result.output
+        assert not (tmp_path / "s").exists()
