@@ -19,11 +19,9 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,11 +30,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from cleanse.mask import mask_id
-
-if TYPE_CHECKING:  # xlsxwriter is imported only when an .xlsx is written
-    from xlsxwriter.workbook import Workbook
-    from xlsxwriter.worksheet import Worksheet
+from cleanse.mask import mask_id, mask_name
+from cleanse.xlsx import ID_COLUMN, NAME_COLUMN, PEOPLE_COLUMNS, SUMMARY_SHEET
 
 FORMATS = ("parquet", "csv", "xlsx")
 
@@ -53,9 +48,10 @@ FINDING_COLUMNS = [
     "related_row",
 ]
 
+_TEXT = pd.StringDtype("pyarrow")
+
 REPORT_XLSX = "report.xlsx"
 SUMMARY_JSON = "summary.json"
-SUMMARY_SHEET = "summary"
 
 # Excel's hard limits: rows per sheet (the header takes one) and characters per cell.
 XLSX_MAX_ROWS = 1_048_576
@@ -66,12 +62,11 @@ XLSX_MAX_CELL_CHARS = 32_767
 _FORMULA_START = r"^[=+\-@\t\r]"
 _FORMULA_START_RE = re.compile(_FORMULA_START)
 _FORMULA_CHARS = pa.array(["=", "+", "-", "@", "\t", "\r"])
-# Control characters an .xlsx file cannot hold (openpyxl refuses them).
-_XLSX_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
+# Characters an .xlsx file cannot hold: control characters (openpyxl refuses them) and
+# the two non-characters XML 1.0 forbids.
+_XLSX_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,24}")
 _SIMPLE_HEADER = re.compile(r"[A-Za-z0-9_ ]+")
-_TEXT_FORMAT = "@"
-_MIN_WIDTH, _MAX_WIDTH = 8, 60
 
 
 def empty_findings() -> pd.DataFrame:
@@ -84,6 +79,51 @@ def empty_findings() -> pd.DataFrame:
     )
 
 
+def attach_people(
+    findings: pd.DataFrame, people: pd.DataFrame | None, *, mask: bool = False
+) -> pd.DataFrame:
+    """Findings with the name and ID of the record each concerns, for the report alone.
+
+    ``people`` has ``source, row, full_name, id_number`` (as read) for the records the
+    findings name (``ValidationRun.people``, ``ReconcileRun.people``); a finding about a
+    whole column, or one whose record is not listed, gets empty cells. With ``mask``
+    (``--mask``) the ID is masked like every ID (``001******345``) and the name to its
+    initials (``N***** V** A*``). ``write_tables`` writes the two columns into
+    ``report.xlsx`` only.
+    """
+    out = findings.copy()
+    n = len(out)
+    columns = {NAME_COLUMN: "full_name", ID_COLUMN: "id_number"}
+    picked = pa.nulls(n, pa.int64())
+    if people is not None and len(people) and n:
+        # One int64 key per (source, row), looked up by binary search in the sorted keys
+        # of the people (the first of any repeated record): no MultiIndex, no join.
+        sources = pc.unique(pa.array(people["source"].astype(_TEXT).array, type=pa.string()))
+        width = int(max(people["row"].max(), out["row"].max(skipna=True) or 0)) + 1
+
+        def keys(frame: pd.DataFrame) -> np.ndarray:
+            text = pa.array(frame["source"].astype(_TEXT).array, type=pa.string())
+            src = pc.fill_null(pc.index_in(text, value_set=sources), -1).to_numpy()
+            row = frame["row"].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+            return np.where((src >= 0) & (row >= 0), src * width + row, -1)
+
+        held, first = np.unique(keys(people), return_index=True)
+        wanted = keys(out)
+        pos = np.searchsorted(held, wanted).clip(max=len(held) - 1)
+        hit = (wanted >= 0) & (held[pos] == wanted)
+        picked = pa.array(first[pos], mask=~hit)
+    for target, col in columns.items():
+        if people is not None and col in people.columns and len(people):
+            values = people[col].astype(_TEXT)
+            if mask:  # the people are fewer than the findings: masked before the lookup
+                values = mask_name(values) if col == "full_name" else mask_id(values)
+            taken = pc.take(pa.array(values.array, type=pa.string()), picked)
+        else:
+            taken = pa.nulls(n, pa.string())
+        out[target] = pd.array(taken, dtype=_TEXT)
+    return out
+
+
 def write_tables(
     tables: Mapping[str, pd.DataFrame],
     out_dir: Path,
@@ -91,14 +131,20 @@ def write_tables(
     *,
     summary: Mapping[str, Any] | None = None,
     mask_columns: Mapping[str, Sequence[str]] | None = None,
+    lang: str | None = None,
 ) -> list[Path]:
     """Write each table into ``out_dir`` in every format; return the paths written.
 
     ``parquet`` and ``csv`` give one ``NAME.parquet`` / ``NAME.csv`` per table; ``xlsx``
-    gives one ``report.xlsx`` whose first sheet is made from ``summary`` and then one
-    sheet per table. An Excel sheet holds at most 1,048,576 rows (``XLSX_MAX_ROWS``,
-    header included): a longer table continues on sheets ``findings (2)``,
-    ``findings (3)``…; the summary sheet lists them.
+    gives one ``report.xlsx`` (``cleanse.xlsx``), the report an officer opens: a summary
+    sheet made from ``summary`` and the findings, then one sheet per table, headers,
+    severities and field names in ``lang``, an autofilter and a frozen header row. An
+    Excel sheet holds at most 1,048,576 rows (``XLSX_MAX_ROWS``, header included): a
+    longer table continues on sheets ``findings (2)``, ``findings (3)``…; the summary
+    sheet lists them.
+
+    ``findings`` may carry the person's name and ID (``attach_people``): they are shown
+    beside each finding in the report only, never in Parquet or CSV.
 
     Columns named ``row`` or ``*_row`` are nullable integers, other integer, float and
     boolean columns keep their type, everything else is written as text. CSV is UTF-8
@@ -113,6 +159,7 @@ def write_tables(
             ``write_summary`` for ``summary.json``).
         mask_columns: ``{table: [columns]}`` masked with ``mask_id`` in every format
             (``--mask``).
+        lang: ``vi`` or ``en`` for the report; default the summary's ``lang``, else ``vi``.
 
     Raises ``OSError`` when a file cannot be written (a full disk): ``staged_output``
     turns it into one line naming ``--out``.
@@ -125,11 +172,14 @@ def write_tables(
     prepared = {name: _prepare(name, df, masks.get(name, ())) for name, df in tables.items()}
     out = Path(out_dir)
     written: list[Path] = []
+    language = lang or str((summary or {}).get("lang") or "vi")
     for fmt in chosen:
         if fmt == "xlsx":
-            written.append(_write_xlsx(prepared, out / REPORT_XLSX, summary))
+            written.append(_write_xlsx(prepared, out / REPORT_XLSX, summary, language))
             continue
         for name, table in prepared.items():
+            if name == "findings":
+                table = table.drop_columns([c for c in PEOPLE_COLUMNS if c in table.column_names])
             path = out / f"{name}.{fmt}"
             if fmt == "parquet":
                 pq.write_table(table, path)
@@ -219,10 +269,11 @@ def _prepare(name: str, df: pd.DataFrame, masked: Sequence[str]) -> pa.Table:
         raise ValueError(f"table name {name!r} cannot be a file or sheet name")
     df = df.rename(columns=str)
     if name == "findings":
-        extra = [c for c in df.columns if c not in FINDING_COLUMNS]
+        extra = [c for c in df.columns if c not in FINDING_COLUMNS and c not in PEOPLE_COLUMNS]
         if extra:
             raise ValueError(f"findings has columns SPEC does not name: {', '.join(extra)}")
-        df = df.reindex(columns=FINDING_COLUMNS)
+        people = [c for c in PEOPLE_COLUMNS if c in df.columns]
+        df = df.reindex(columns=[*FINDING_COLUMNS, *people])
     missing = [c for c in masked if c not in df.columns]
     if missing:
         raise ValueError(f"{name} has no column {', '.join(missing)} to mask")
@@ -293,208 +344,45 @@ def _write_csv(table: pa.Table, path: Path) -> None:
 # --- xlsx -------------------------------------------------------------------------------
 
 
-def _sheet_titles(name: str, count: int) -> list[str]:
-    titles = [name]
-    for k in range(2, count + 1):
-        suffix = f" ({k})"
-        titles.append(name[: 31 - len(suffix)] + suffix)  # Excel: 31 characters at most
-    return titles
-
-
 def _for_xlsx(table: pa.Table) -> pa.Table:
     """Text neutralised, cleared of characters Excel refuses, cut to what a cell holds.
 
-    Line ends become ``\n``, as any XML reader reads a carriage return (xlsxwriter would
-    keep it as ``_x000D_``, which only Excel turns back).
+    Line ends become ``\n``, as any XML reader reads a carriage return.
     """
+    from cleanse.xlsx import has_byte
+
     columns = []
     for col in _for_spreadsheet(table).columns:
         if _is_text(col):
-            col = pc.replace_substring_regex(col, _XLSX_ILLEGAL, "\ufffd")
-            col = pc.replace_substring_regex(col, "\r\n?", "\n")
-            col = pc.utf8_slice_codeunits(col, 0, XLSX_MAX_CELL_CHARS)
+            # A byte scan first: the regex passes run only on the rare column that needs
+            # them (a control character, U+FFFE/U+FFFF, which begin with byte EF).
+            if has_byte(col, 0xEF, below=0x20):
+                col = pc.replace_substring_regex(col, _XLSX_ILLEGAL, "\ufffd")
+                if has_byte(col, 0x0D):
+                    col = pc.replace_substring_regex(col, "\r\n?", "\n")
+            if (pc.max(pc.utf8_length(col)).as_py() or 0) > XLSX_MAX_CELL_CHARS:
+                col = pc.utf8_slice_codeunits(col, 0, XLSX_MAX_CELL_CHARS)
         columns.append(col)
     return pa.table(columns, names=table.column_names)
 
 
-def _width(header: str, col: pa.ChunkedArray) -> float:
-    longest = len(header)
-    if _is_text(col) and len(col):
-        longest = max(longest, pc.max(pc.utf8_length(col)).as_py() or 0)
-    elif len(col):
-        longest = max(longest, len(str(pc.max(col).as_py())))
-    return float(min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH))
-
-
-class _Styles:
-    """The few cell formats a report uses, made once per workbook."""
-
-    def __init__(self, wb: Workbook) -> None:
-        self.text = wb.add_format({"num_format": _TEXT_FORMAT})
-        self.bold = wb.add_format({"bold": True})
-        self.bold_text = wb.add_format({"bold": True, "num_format": _TEXT_FORMAT})
-
-
-def _cell_writers(ws: Worksheet, table: pa.Table, styles: _Styles) -> list[Any]:
-    """One function per column that writes a value of it: text as text (format ``@``)."""
-    text = ws.write_string
-    number = ws.write_number
-    boolean = ws.write_boolean
-    fmt = styles.text
-
-    def write_text(row: int, col: int, value: str) -> None:
-        if value:  # an empty text is an empty cell, as in the CSV
-            text(row, col, value, fmt)
-
-    def write_float(row: int, col: int, value: float) -> None:
-        if math.isfinite(value):
-            number(row, col, value)
-
-    writers: list[Any] = []
-    for col in table.columns:
-        if _is_text(col):
-            writers.append(write_text)
-        elif pa.types.is_boolean(col.type):
-            writers.append(boolean)
-        elif pa.types.is_floating(col.type):
-            writers.append(write_float)
-        else:
-            writers.append(number)
-    return writers
-
-
-def _write_table_sheets(wb: Workbook, styles: _Styles, name: str, table: pa.Table) -> list[str]:
-    per_sheet = XLSX_MAX_ROWS - 1
-    count = max(1, math.ceil(table.num_rows / per_sheet))
-    titles = _sheet_titles(name, count)
-    widths = [_width(n, c) for n, c in zip(table.column_names, table.columns, strict=True)]
-    for k, title in enumerate(titles):
-        ws = wb.add_worksheet(title)
-        for i, width in enumerate(widths):
-            ws.set_column(i, i, width)
-        ws.freeze_panes(1, 0)
-        for i, col_name in enumerate(table.column_names):
-            ws.write_string(0, i, col_name, styles.bold)
-        part = table.slice(k * per_sheet, per_sheet)
-        writers = _cell_writers(ws, part, styles)
-        row = 1
-        # Rows in order, each flushed to disk once the next begins (constant_memory).
-        for batch in part.to_batches(max_chunksize=65_536):
-            for values in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-                for i, value in enumerate(values):
-                    if value is not None:
-                        writers[i](row, i, value)
-                row += 1
-    return titles
-
-
-def _summary_rows(
-    summary: Mapping[str, Any], sheets: dict[str, tuple[int, list[str]]]
-) -> Iterator[tuple[list[Any], bool]]:
-    """Summary sheet rows as (values, bold): key/value lines, then small tables."""
-    plain = json_safe(summary)
-    scalars = [(k, v) for k, v in plain.items() if not isinstance(v, dict | list)]
-    nested = [(k, v) for k, v in plain.items() if isinstance(v, dict | list)]
-    for key, value in scalars:
-        yield [key, value], False
-    for key, value in nested:
-        yield [], False
-        yield [key], True
-        yield from _nested_rows(key, value)
-    yield [], False
-    yield ["sheets"], True
-    yield ["table", "rows", "sheets"], True
-    for name, (rows, titles) in sheets.items():
-        yield [name, rows, ", ".join(titles)], False
-
-
-def _nested_rows(key: str, value: Any) -> Iterator[tuple[list[Any], bool]]:
-    first = key[:-1] if key.endswith("s") else "name"
-    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-        # {"dob.invalid": {"severity": "error", "count": 3}} → rule | severity | count
-        inner = list(dict.fromkeys(k for v in value.values() for k in v))
-        yield [first, *inner], True
-        for name, fields in value.items():
-            yield [name, *(_cell_text(fields.get(k)) for k in inner)], False
-    elif isinstance(value, dict):
-        for name, item in value.items():
-            yield [name, _cell_text(item)], False
-    elif value and all(isinstance(v, dict) for v in value):
-        inner = list(dict.fromkeys(k for v in value for k in v))
-        yield inner, True
-        for fields in value:
-            yield [_cell_text(fields.get(k)) for k in inner], False
-    else:
-        for item in value:
-            yield ["", _cell_text(item)], False
-
-
-def _cell_text(value: Any) -> Any:
-    """Nested values deeper than a small table are shown as JSON text."""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return value
-
-
-def _write_summary_sheet(
-    ws: Worksheet, styles: _Styles, rows: Iterator[tuple[list[Any], bool]]
-) -> None:
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 5, 18)
-    for r, (values, bold) in enumerate(rows):
-        for c, value in enumerate(values):
-            if isinstance(value, str):
-                text = neutralise_text(re.sub(_XLSX_ILLEGAL, "\ufffd", value))
-                text = re.sub("\r\n?", "\n", text)
-                if text:
-                    ws.write_string(r, c, text, styles.bold_text if bold else styles.text)
-            elif isinstance(value, bool):
-                ws.write_boolean(r, c, value, styles.bold if bold else None)
-            elif isinstance(value, int | float) and math.isfinite(value):
-                ws.write_number(r, c, value, styles.bold if bold else None)
+def _report_order(name: str, table: pa.Table) -> pa.Table:
+    """Findings with the person's name and ID beside the row they concern."""
+    if name != "findings" or not any(c in table.column_names for c in PEOPLE_COLUMNS):
+        return table
+    names = [c for c in table.column_names if c not in PEOPLE_COLUMNS]
+    at = names.index("row") + 1 if "row" in names else 0
+    people = [c for c in PEOPLE_COLUMNS if c in table.column_names]
+    return table.select([*names[:at], *people, *names[at:]])
 
 
 def _write_xlsx(
-    tables: Mapping[str, pa.Table], path: Path, summary: Mapping[str, Any] | None
+    tables: Mapping[str, pa.Table], path: Path, summary: Mapping[str, Any] | None, lang: str
 ) -> Path:
-    import xlsxwriter
-    from xlsxwriter.exceptions import FileCreateError
+    from cleanse.xlsx import write_workbook
 
-    # xlsxwriter keeps each sheet's rows, and later the parts of the zip, in temporary
-    # files. They hold IDs and names, so they go in a folder inside the one we write in
-    # (the staging folder), never in TMPDIR: a killed run leaves them only where the next
-    # run removes its stage. constant_memory writes each row out as the next begins.
-    tmp = Path(tempfile.mkdtemp(prefix=".xlsx-", dir=path.parent))
-    try:
-        wb = xlsxwriter.Workbook(
-            str(path),
-            {
-                "constant_memory": True,
-                "tmpdir": str(tmp),
-                # Text stays text: never guessed into a number, a formula or a link.
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "nan_inf_to_errors": True,
-            },
-        )
-        styles = _Styles(wb)
-        summary_ws = wb.add_worksheet(SUMMARY_SHEET)  # first sheet: what a reader opens to
-        sheets: dict[str, tuple[int, list[str]]] = {}
-        for name, table in tables.items():
-            titles = _write_table_sheets(wb, styles, name, _for_xlsx(table))
-            sheets[name] = (table.num_rows, titles)
-        _write_summary_sheet(summary_ws, styles, _summary_rows(summary or {}, sheets))
-        try:
-            wb.close()
-        except FileCreateError as exc:  # xlsxwriter's wrapper of the OSError (disk full)
-            cause = exc.args[0] if exc.args else None
-            if isinstance(cause, OSError):
-                raise cause from None
-            raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return path
+    ready = {name: _for_xlsx(_report_order(name, t)) for name, t in tables.items()}
+    return write_workbook(ready, path, summary, lang=lang, max_rows=XLSX_MAX_ROWS)
 
 
 def run_header(command: str, started: float) -> dict[str, Any]:

@@ -146,3 +146,31 @@ def libreoffice_xlsx(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+# --- the Excel report read back as the CSV has it ----------------------------------------
+
+
+def report_as_table(
+    header: list[object], rows: list[list[object]], lang: str = "vi"
+) -> tuple[list[str], list[list[object]]]:
+    """A report sheet with its words turned back into what the CSV holds.
+
+    The report labels its headers and shows severities and field names in the run's
+    language, and puts the person's name and ID beside each finding: here the headers
+    become column names again, the words codes again, and the two person columns go.
+    """
+    from cleanse.xlsx import FIELD_NAMES, HEADERS, PEOPLE_COLUMNS, SEVERITY
+
+    names = {label: name for name, label in HEADERS[lang].items()}
+    columns = [names.get(str(h), str(h)) for h in header]
+    back = {
+        "severity": {word: code for code, word in SEVERITY[lang].items()},
+        "field": {word: code for code, word in FIELD_NAMES[lang].items()},
+    }
+    keep = [i for i, c in enumerate(columns) if c not in PEOPLE_COLUMNS]
+    out = []
+    for row in rows:
+        values = [back.get(columns[i], {}).get(row[i], row[i]) for i in keep]  # type: ignore[call-overload]
+        out.append(values)
+    return [columns[i] for i in keep], out

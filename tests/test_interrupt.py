@@ -41,13 +41,16 @@ if marker and step == "summary":
         return real(summary, out_dir, **kwargs)
     w.write_summary = write_summary
 if marker and step == "xlsx":
-    # Every table sheet written, their rows in xlsxwriter's temporary files.
-    import cleanse.write as w
-    real_sheet = w._write_summary_sheet
-    def summary_sheet(ws, *args):
-        wait(os.path.dirname(ws.row_data_filename))
-        return real_sheet(ws, *args)
-    w._write_summary_sheet = summary_sheet
+    # A table sheet's rows written into report.xlsx, in the staging folder, and the
+    # workbook's skeleton in its temporary folder beside it.
+    import glob
+    import cleanse.xlsx as x
+    real_stream = x._stream_sheet
+    def stream_sheet(skeleton, out, part, style):
+        real_stream(skeleton, out, part, style)
+        found = glob.glob("**/.xlsx-*", recursive=True, include_hidden=True)
+        wait(found[0])
+    x._stream_sheet = stream_sheet
 if marker and step == "rename":
     import cleanse.output as o
     real_replace = os.replace
@@ -232,9 +235,10 @@ def _files_holding(top: Path, values: list[bytes]) -> list[str]:
 def test_a_kill_while_the_workbook_is_written_leaves_no_personal_data_behind(
     folder: Path, command: str, sig: int
 ):
-    # The workbook's rows sit in xlsxwriter's temporary files, inside the staging folder:
-    # never in TMPDIR. SIGTERM removes them with the stage; after SIGKILL they stay in the
-    # owner-only stage until the next run removes it.
+    # The workbook's rows go compressed into report.xlsx, inside the staging folder, and
+    # its skeleton into a temporary folder there too: never in TMPDIR. SIGTERM removes them
+    # with the stage; after SIGKILL they stay in the owner-only stage until the next run
+    # removes it.
     values = _personal_values(folder)
     assert values
     code, _, stage = kill_while_writing(folder, command, sig, step="xlsx", formats="xlsx")
@@ -244,7 +248,8 @@ def test_a_kill_while_the_workbook_is_written_leaves_no_personal_data_behind(
         assert not (folder / "OUT").exists() or list((folder / "OUT").iterdir()) == []
     else:
         assert stages(folder) == [stage]
-        assert _files_holding(folder / "OUT", values)  # the test saw the rows where they are
+        # The test saw the rows where they are: compressed in the stage's workbook.
+        assert (folder / "OUT" / stage / "report.xlsx").stat().st_size > 0
         assert all(f.startswith(stage + "/") for f in _files_holding(folder / "OUT", values))
         run(folder, command, formats="csv")
         assert stages(folder) == []

@@ -15,6 +15,10 @@ import pytest
 
 from cleanse import write
 from cleanse.write import FINDING_COLUMNS, empty_findings, write_summary, write_tables
+from cleanse.xlsx import header_label
+
+# The report's headers are in the run's language (vi unless told).
+FINDING_HEADERS = [header_label(c, "vi") for c in FINDING_COLUMNS]
 
 BOM = b"\xef\xbb\xbf"
 RISKY = ["=1+1", "+84912345678", "-5", "@SUM(A1)", "\tx", "\rx"]
@@ -106,7 +110,7 @@ def test_xlsx_keeps_ids_as_text(tmp_path: Path, table: pd.DataFrame):
     write_tables({"findings": table}, tmp_path, ["xlsx"])
     path = tmp_path / "report.xlsx"
     rows = read_sheet(path, "findings")
-    assert rows[0] == FINDING_COLUMNS
+    assert rows[0] == FINDING_HEADERS
     assert [r[5] for r in rows[1:]] == ["001085012345", "Nguyễn Văn An", None, None, "#N/A"]
     assert [r[1] for r in rows[1:]] == [2, 3, 4, 5, 6]
     id_cell = cell_of(path, "findings", "001085012345")
@@ -122,25 +126,29 @@ def test_xlsx_keeps_ids_as_text(tmp_path: Path, table: pd.DataFrame):
 def test_summary_sheet_comes_first(tmp_path: Path, table: pd.DataFrame):
     summary = {
         "version": "0.1.0",
-        "started": pd.Timestamp("2025-01-02 03:04:05"),
-        "rows_with_errors": np.int64(4),
+        "started_at": pd.Timestamp("2025-01-02 03:04:05"),
+        "counts": {"findings": np.int64(5), "rows_with_errors": np.int64(4)},
         "rules": {"id.invalid": {"severity": "error", "count": np.int64(5)}},
-        "files": [{"path": "ho_tich.csv", "rows": 5, "kind": "ho_tich"}],
+        "inputs": [{"source": "ho_tich.csv", "rows": 5, "kind": "hotich"}],
     }
     persons = pd.DataFrame({"person_id": ["P1"], "source": ["ho_tich.csv"], "row": [2]})
-    write_tables({"findings": table, "persons": persons}, tmp_path, ["xlsx"], summary=summary)
+    write_tables(
+        {"findings": table, "persons": persons}, tmp_path, ["xlsx"], summary=summary, lang="en"
+    )
     path = tmp_path / "report.xlsx"
     assert openpyxl.load_workbook(path).sheetnames == ["summary", "findings", "persons"]
     rows = [r for r in read_sheet(path, "summary", trim=True) if r]
-    assert rows[:3] == [
-        ["version", "0.1.0"],
-        ["started", "2025-01-02T03:04:05"],
-        ["rows_with_errors", 4],
-    ]
-    assert ["rule", "severity", "count"] in rows
+    assert ["Version", "0.1.0"] in rows
+    assert ["Started at", "2025-01-02T03:04:05"] in rows
+    assert ["Rows with errors", 4] in rows
+    assert ["File", "Kind", "Rows"] in rows
+    assert ["ho_tich.csv", "hotich", 5] in rows
+    # A dict of dicts is a small table, never JSON text.
     assert ["id.invalid", "error", 5] in rows
-    assert ["ho_tich.csv", 5, "ho_tich"] in rows
+    assert ["File", "id.invalid", "Total"] in rows
+    assert ["ho_tich.csv", 5, 5] in rows
     assert ["findings", 5, "findings"] in rows
+    assert ["persons", 1, "persons"] in rows
 
 
 @pytest.mark.parametrize("risky", RISKY)
@@ -198,7 +206,7 @@ def test_long_tables_continue_on_more_sheets(tmp_path: Path, monkeypatch: pytest
     got = []
     for title in titles:
         rows = read_sheet(path, title)
-        assert rows[0] == FINDING_COLUMNS
+        assert rows[0] == FINDING_HEADERS
         got += [r[5] for r in rows[1:]]
     assert got == values
     summary = read_sheet(path, "summary", trim=True)
@@ -210,7 +218,7 @@ def test_empty_tables_still_have_headers(tmp_path: Path):
     assert pq.read_table(tmp_path / "findings.parquet").column_names == FINDING_COLUMNS
     assert pq.read_table(tmp_path / "findings.parquet").num_rows == 0
     assert read_csv(tmp_path / "findings.csv").columns.tolist() == FINDING_COLUMNS
-    assert read_sheet(tmp_path / "report.xlsx", "findings") == [FINDING_COLUMNS]
+    assert read_sheet(tmp_path / "report.xlsx", "findings") == [FINDING_HEADERS]
 
 
 def test_missing_findings_columns_are_written_empty_as_text(tmp_path: Path):
