@@ -161,6 +161,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from cleanse.facts import is_active, is_death_event
 from cleanse.normalise import (
     PRECISION_FULL,
     PRECISION_MONTH,
@@ -410,12 +411,6 @@ def _optional(prep: pd.DataFrame, name: str) -> pa.Array:
     return _null_str(len(prep))
 
 
-def _folded_has(values: pd.Series, pattern: str) -> np.ndarray:
-    folded = to_arrow(name_key(values))
-    hit = pc.match_substring_regex(folded, pattern)
-    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 # Where a record lives, beyond its address: compared one by one (see ``_place_levels``).
 # house_number is in the address already; its own key only blocks.
 PLACE_FIELDS = ("ward", "postcode", "province", "house_number")
@@ -495,18 +490,10 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     # A name the single-file rules accept: not garbled, no digits or symbols, 2+ words.
     name_ok = prep["name_clean"].notna().to_numpy() & ~moji & ~name_invalid_mask(prep).to_numpy()
 
-    frame = prep
-    if kind == "btxh" and "benefit_status" in frame.columns:
-        active = _folded_has(frame["benefit_status"], r"\bdang huong\b")
-    elif kind == "bhxh":
-        if "benefit_status" in frame.columns:
-            active = ~_folded_has(frame["benefit_status"], r"\b(dung|thoi|ngung)\b")
-        else:
-            active = np.ones(n, dtype=bool)
-    else:
-        active = np.zeros(n, dtype=bool)
-    if kind == "hotich" and "event" in frame.columns:
-        death_event = _folded_has(frame["event"], r"\bkhai tu\b")
+    status = prep["benefit_status"] if "benefit_status" in prep.columns else None
+    active = is_active(status, kind, n)
+    if kind == "hotich" and "event" in prep.columns:
+        death_event = is_death_event(prep["event"])
     else:
         death_event = np.zeros(n, dtype=bool)
     dy = prep["death_date_year"].astype("Int32")

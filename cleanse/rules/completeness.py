@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cleanse.normalise import clean_text, name_key
+from cleanse.facts import is_death_event
+from cleanse.normalise import clean_text
 from cleanse.rules import Context, rule
 
 
@@ -18,11 +19,10 @@ def _blank(chunk: pd.DataFrame, field: str) -> pd.Series:
 
 
 def _is_death(chunk: pd.DataFrame) -> pd.Series:
-    """Civil-status rows that register a death (khai tử)."""
+    """Civil-status rows that register a death (khai tử, tử vong)."""
     if "event" not in chunk.columns:
         return pd.Series(False, index=chunk.index)
-    folded = name_key(chunk["event"])
-    return folded.str.contains("khai tu|tu vong|death", regex=True).fillna(False).astype(bool)
+    return pd.Series(is_death_event(chunk["event"]), index=chunk.index)
 
 
 @rule(
