@@ -152,7 +152,7 @@ class Job:
     reference: Path | None = None
     missing: str | None = None  # why an input is missing: the job fails alone
     source: str | None = None
-    formats: tuple[str, ...] = ("parquet", "csv")
+    formats: tuple[str, ...] = ("parquet", "csv", "xlsx")
     lang: str = "vi"
     mask: bool = False
     shared: bool = False
@@ -334,7 +334,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
     source = raw.get("source")
     if source is not None and source not in SOURCE_KINDS:
         raise bad("source", f"{source!r}: use one of {', '.join(SOURCE_KINDS)}")
-    formats = raw.get("formats", ["parquet", "csv"])
+    formats = raw.get("formats", ["parquet", "csv", "xlsx"])
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
     if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
@@ -653,12 +653,12 @@ def _run_into(
 ) -> None:
     """Run the command, compare, write the stage and rename it into a run folder."""
     from cleanse.report import mask_discrepancies, mask_findings
-    from cleanse.write import write_summary, write_tables
+    from cleanse.write import attach_people, write_summary, write_tables
 
     base = job.base
     dir_mode, file_mode = output_modes(shared=job.shared)
     try:
-        tables, summary, paths = _run_command(job, today)
+        tables, summary, paths, people = _run_command(job, today)
         findings = tables["findings"]
         records = record_keys(findings, paths, job.read_settings(), job.gender_codes)
         previous_run, previous = previous_findings(base)
@@ -675,6 +675,8 @@ def _run_into(
             tables["findings"] = mask_findings(tables["findings"])
             if "discrepancies" in tables:
                 tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
+        if "xlsx" in job.formats:  # whom each finding concerns, beside it in the report
+            tables["findings"] = attach_people(tables["findings"], people, mask=job.mask)
         tables["changes"] = changes
         run_name = free_run_name(base, moment.strftime(STAMP))
         summary["batch"]["run"] = run_name
@@ -706,8 +708,9 @@ def _run_into(
 
 def _run_command(
     job: Job, today: pd.Timestamp | None
-) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Path]]:
-    """Run validate or reconcile; return the tables, the summary and each input by name."""
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Path], pd.DataFrame | None]:
+    """Run validate or reconcile; return the tables, the summary, each input by name and
+    whom the findings concern (for the report)."""
     paths = {p.name: p for p in job.inputs}
     if job.command == "validate":
         from cleanse.validate import validate_files
@@ -718,8 +721,9 @@ def _run_command(
             today=today,
             gender_codes=job.gender_codes,
             lang=job.lang,
+            people="xlsx" in job.formats,
         )
-        return {"findings": run.findings}, dict(run.summary), paths
+        return {"findings": run.findings}, dict(run.summary), paths, run.people
     from cleanse.reconcile import reconcile_files
 
     if job.reference is not None:
@@ -735,7 +739,7 @@ def _run_command(
         review_threshold=job.review_threshold,
         twins_guard=job.twins_guard,
     )
-    return dict(rec.tables), dict(rec.summary), paths
+    return dict(rec.tables), dict(rec.summary), paths, rec.people
 
 
 # --- comparing runs ----------------------------------------------------------------------

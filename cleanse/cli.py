@@ -195,10 +195,10 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "formats",
-            default="parquet,csv",
+            default="parquet,csv,xlsx",
             show_default=True,
             callback=_formats,
-            help="Comma-separated: parquet, csv, xlsx.",
+            help="Comma-separated: parquet, csv, xlsx (report.xlsx: the report to open).",
         ),
         click.option(
             "--lang",
@@ -336,7 +336,7 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     from cleanse.output import check_inputs, staged_output
     from cleanse.report import mask_findings, on_terminal, progress, render_summary
     from cleanse.validate import validate_files
-    from cleanse.write import result_files, write_summary, write_tables
+    from cleanse.write import attach_people, result_files, write_summary, write_tables
 
     out_dir, formats = kwargs["out_dir"], kwargs["formats"]
     check_inputs(out_dir, files, result_files(["findings"], formats))
@@ -362,14 +362,17 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
             lang=kwargs["lang"],
             on_file=on_file,
             on_rows=on_rows,
+            people="xlsx" in formats,
         )
     findings = mask_findings(run.findings) if kwargs["mask"] else run.findings
+    if "xlsx" in formats:  # whom each finding concerns, beside it in the report
+        findings = attach_people(findings, run.people, mask=kwargs["mask"])
     summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
     with staged_output(out_dir, shared=kwargs["shared"], inputs=files) as stage:
         written = write_tables({"findings": findings}, stage, formats, summary=summary)
         write_summary(summary, stage, files=written)
     if show:
-        render_summary(summary, kwargs["lang"], out_dir)
+        render_summary(summary, kwargs["lang"], out_dir, report="xlsx" in formats)
     return exit_status(summary, kwargs["fail_on"])
 
 
@@ -424,7 +427,7 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
         progress,
         render_summary,
     )
-    from cleanse.write import result_files, write_summary, write_tables
+    from cleanse.write import attach_people, result_files, write_summary, write_tables
 
     review = kwargs["review_threshold"]
     if review is not None and review > kwargs["threshold"]:
@@ -456,12 +459,14 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
     if kwargs["mask"]:
         tables["findings"] = mask_findings(tables["findings"])
         tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
+    if "xlsx" in formats:  # whom each finding concerns, beside it in the report
+        tables["findings"] = attach_people(tables["findings"], run.people, mask=kwargs["mask"])
     summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
     with staged_output(out_dir, shared=kwargs["shared"], inputs=inputs) as stage:
         written = write_tables(tables, stage, formats, summary=summary)
         write_summary(summary, stage, files=written)
     if show:
-        render_summary(summary, kwargs["lang"], out_dir)
+        render_summary(summary, kwargs["lang"], out_dir, report="xlsx" in formats)
     return exit_status(summary, kwargs["fail_on"])
 
 

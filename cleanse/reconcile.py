@@ -116,6 +116,9 @@ class ReconcileRun:
     tables: dict[str, pd.DataFrame]
     findings: pd.DataFrame
     summary: dict[str, Any]
+    # ``source, row, full_name, id_number`` as read, for each record a finding names:
+    # whom it concerns, for the report (``write.attach_people``).
+    people: pd.DataFrame | None = None
 
 
 def reconcile_files(
@@ -226,7 +229,7 @@ def reconcile_extracts(
     )
     summary["reconcile"]["twins_guard"] = twins_guard
     summary["notes"] = _linking_notes(result.stats, lang)
-    return ReconcileRun(tables, findings, summary)
+    return ReconcileRun(tables, findings, summary, found.people(raw))
 
 
 # --- findings ----------------------------------------------------------------------------
@@ -539,6 +542,19 @@ class _Finder:
         out["_field"] = [COMPARED.index(x) if x in COMPARED else -1 for x in fld]
         out = out.sort_values(["_src", "row", "_order", "_field"], kind="stable")
         return out[FINDING_COLUMNS].reset_index(drop=True)
+
+    def people(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """``source, row, full_name, id_number`` (as read) of each record a finding names."""
+        rec = np.unique(self.found["record"].to_numpy(dtype=np.int64))
+        sources = self.r["source"].astype(str).to_numpy()
+        return pd.DataFrame(
+            {
+                "source": pd.array(sources[rec], dtype=_STRING),
+                "row": pd.array(self.row[rec], dtype="Int64"),
+                "full_name": pd.array(_lookup(raw, rec, "full_name"), dtype=_STRING),
+                "id_number": pd.array(_lookup(raw, rec, "id_number"), dtype=_STRING),
+            }
+        )
 
     def discrepancies(self, raw: pd.DataFrame) -> pd.DataFrame:
         """One row per differing field of two linked records: left the anchor or reference."""

@@ -33,6 +33,7 @@ LABELS = {
         "title": "Kết quả kiểm tra",
         "rows_with_errors": "dòng có lỗi",
         "written": "Đã ghi kết quả vào",
+        "report": "Báo cáo để mở bằng Excel:",
         "title_reconcile": "Kết quả đối chiếu",
         "reference": "đối chiếu",
         "persons": "số người",
@@ -56,6 +57,7 @@ LABELS = {
         "title": "Validation results",
         "rows_with_errors": "rows with errors",
         "written": "Results written to",
+        "report": "Report to open in Excel:",
         "title_reconcile": "Reconciliation results",
         "reference": "reference",
         "persons": "persons",
@@ -109,8 +111,11 @@ def mask_discrepancies(discrepancies: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def render_summary(summary: dict[str, Any], lang: str, out_dir: str) -> None:
-    """Print per-file counts and per-rule counts to stderr."""
+def render_summary(
+    summary: dict[str, Any], lang: str, out_dir: str, *, report: bool = False
+) -> None:
+    """Print per-file counts and per-rule counts to stderr; with ``report``, the last
+    line names ``report.xlsx``, the file an officer opens."""
     t = LABELS[lang]
     con = console()
     rec = summary.get("reconcile") if summary.get("command") == "reconcile" else None
@@ -145,6 +150,12 @@ def render_summary(summary: dict[str, Any], lang: str, out_dir: str) -> None:
         f"{t['rows_with_errors']}: {counts['rows_with_errors']:,}  "
         f"{t['written']} {for_rich(out_dir)}"
     )
+    if report:
+        from pathlib import Path
+
+        from cleanse.write import REPORT_XLSX
+
+        con.print(f"{t['report']} {for_rich(Path(out_dir) / REPORT_XLSX)}")
 
 
 def rules_table(lang: str) -> Table:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cleanse.prepare import prepared_chunks
 from cleanse.read import Extract, check_distinct_names, open_extract
@@ -150,30 +151,62 @@ class FileResult:
     extract: Extract
     rows: int
     findings: pd.DataFrame
+    # ``row, full_name, id_number`` as read, for each record a finding names (the
+    # report shows whom a finding concerns); None when not asked for.
+    people: pd.DataFrame | None = None
+
+
+# The fields that say whom a record is about, shown beside its findings in the report.
+PEOPLE_FIELDS = ("full_name", "id_number")
 
 
 class _FileRun:
     """The checks of one file, fed its prepared chunks in order."""
 
-    def __init__(self, extract: Extract, today: pd.Timestamp | None, lang: str) -> None:
+    def __init__(
+        self, extract: Extract, today: pd.Timestamp | None, lang: str, people: bool = True
+    ) -> None:
         self.extract, self.lang = extract, lang
         self.schema = KindSchema(extract, Context.for_date(today, extract.required))
         self.duplicates = DuplicateCollector()
         self.parts: list[pd.DataFrame] = []
         self.rows = 0
+        # Name and ID of every record, as compact Arrow text: a duplicate found at the
+        # end may name any row (about 40 bytes a record).
+        self.people: dict[str, list[pa.Array]] | None = (
+            {f: [] for f in PEOPLE_FIELDS} if people else None
+        )
 
     def add(self, prepared: pd.DataFrame, keys: dict[str, np.ndarray]) -> None:
         self.parts.append(self.schema.findings(prepared))
         self.duplicates.extend(keys)  # in file order
         self.rows += len(prepared)
+        if self.people is not None:
+            for f, arrays in self.people.items():
+                if f in prepared.columns:
+                    arrays.append(pa.array(prepared[f].astype("string").array, pa.string()))
+                else:
+                    arrays.append(pa.nulls(len(prepared), pa.string()))
 
     def result(self) -> FileResult:
         self.parts.append(self.duplicates.findings())
         parts = [p for p in self.parts if len(p)] or [_empty(["row"])]
-        findings = pd.concat(parts, ignore_index=True)
-        return FileResult(
-            self.extract, self.rows, _complete(findings, self.extract.name, self.lang)
-        )
+        findings = _complete(pd.concat(parts, ignore_index=True), self.extract.name, self.lang)
+        return FileResult(self.extract, self.rows, findings, self._people(findings))
+
+    def _people(self, findings: pd.DataFrame) -> pd.DataFrame | None:
+        """Name and ID of each record the findings name (the others are let go)."""
+        if self.people is None:
+            return None
+        rows = findings["row"].dropna().astype("int64").unique()
+        rows.sort()
+        at = pa.array(rows - 1)
+        out = pd.DataFrame({"row": pd.array(rows, dtype="Int64")})
+        for f, arrays in self.people.items():
+            values = pa.chunked_array(arrays, pa.string()).take(at) if len(rows) else []
+            out[f] = pd.array(values, dtype=pd.StringDtype("pyarrow"))
+        self.people = None
+        return out
 
 
 def validate_extracts(
@@ -184,12 +217,14 @@ def validate_extracts(
     lang: str = "vi",
     on_file: Callable[[Extract], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
+    people: bool = True,
 ) -> list[FileResult]:
     """Run every single-file rule over opened extracts, each on its own, chunk by chunk.
 
     The chunks of all the files form one stream, read, prepared and keyed for
     duplicates two chunks ahead in worker threads, so the next file's first chunks are
-    ready while the last one's checks finish.
+    ready while the last one's checks finish. With ``people`` each result lists the
+    name and ID of the records its findings name (``FileResult.people``).
     """
     results: list[FileResult] = []
     run: _FileRun | None = None
@@ -203,7 +238,7 @@ def validate_extracts(
             return None
         if on_file:
             on_file(extracts[i])
-        return _FileRun(extracts[i], today, lang)
+        return _FileRun(extracts[i], today, lang, people)
 
     # The duplicate keys are made in the reading threads too. Reading starts before the
     # first file's schema is built.
@@ -277,11 +312,16 @@ def _col(frame: pd.DataFrame, name: str, dtype: str = "string") -> pd.Series:
 
 @dataclass
 class ValidationRun:
-    """Findings of every file of a run, and its summary (SPEC §5)."""
+    """Findings of every file of a run, and its summary (SPEC §5).
+
+    ``people`` (``source, row, full_name, id_number``, as read) names the records the
+    findings are about, for the report (``write.attach_people``); None without it.
+    """
 
     files: list[FileResult]
     findings: pd.DataFrame
     summary: dict[str, Any]
+    people: pd.DataFrame | None = None
 
 
 def validate_files(
@@ -293,9 +333,11 @@ def validate_files(
     lang: str = "vi",
     on_file: Callable[[Extract], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
+    people: bool = True,
 ) -> ValidationRun:
     """Validate each file on its own. Every file is opened first, so a bad path or a
-    missing column stops the run before any work (and before any output)."""
+    missing column stops the run before any work (and before any output). With
+    ``people`` the run lists whom each finding concerns (``ValidationRun.people``)."""
     started = time.time()
     extracts = [open_extract(p, **dict(read_settings or {})) for p in paths]
     check_distinct_names(extracts)
@@ -306,9 +348,24 @@ def validate_files(
         lang=lang,
         on_file=on_file,
         on_rows=on_rows,
+        people=people,
     )
     findings = pd.concat([r.findings for r in results], ignore_index=True)
-    return ValidationRun(results, findings, summarise(results, findings, started))
+    summary = summarise(results, findings, started)
+    return ValidationRun(results, findings, summary, _all_people(results) if people else None)
+
+
+def _all_people(results: list[FileResult]) -> pd.DataFrame:
+    """Every file's people, with its source."""
+    frames = [
+        r.people.assign(source=pd.array([r.extract.name] * len(r.people), dtype="string"))
+        for r in results
+        if r.people is not None
+    ]
+    columns = ["source", "row", *PEOPLE_FIELDS]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def summarise(results: list[FileResult], findings: pd.DataFrame, started: float) -> dict[str, Any]:
