@@ -172,8 +172,27 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
 WORDS: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Báo cáo cleanse",
-        "validate": "kiểm tra từng tệp (validate)",
-        "reconcile": "đối chiếu nhiều tệp (reconcile)",
+        "cmd_validate": "kiểm tra từng tệp (validate)",
+        "cmd_reconcile": "đối chiếu nhiều tệp (reconcile)",
+        "reconcile": "Đối chiếu",
+        "links_by_method": "Liên kết theo cách",
+        "linking": "Chi tiết liên kết",
+        "threshold": "Ngưỡng liên kết",
+        "review_threshold": "Ngưỡng cần xem xét",
+        "records": "Số bản ghi",
+        "persons": "Số người",
+        "persons_in_reference": "Số người trong dữ liệu đối chiếu",
+        "links": "Số liên kết",
+        "review": "Cặp cần xem xét",
+        "discrepancies": "Khác biệt",
+        "reference_given": "Có chỉ định tệp đối chiếu",
+        "job": "Công việc",
+        "previous_run": "Lần chạy trước",
+        "new": "Mới",
+        "persisting": "Còn tồn tại",
+        "resolved": "Đã xử lý",
+        "column": "Cột",
+        "total_rows": "Tổng",
         "run": "Thông tin lần chạy",
         "inputs": "Tệp đầu vào",
         "by_file_rule": "Số phát hiện theo tệp và quy tắc",
@@ -223,8 +242,27 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "cleanse report",
-        "validate": "checks of each file (validate)",
-        "reconcile": "reconciliation of several files (reconcile)",
+        "cmd_validate": "checks of each file (validate)",
+        "cmd_reconcile": "reconciliation of several files (reconcile)",
+        "reconcile": "Reconciliation",
+        "links_by_method": "Links by method",
+        "linking": "Linking details",
+        "threshold": "Link threshold",
+        "review_threshold": "Review threshold",
+        "records": "Records",
+        "persons": "Persons",
+        "persons_in_reference": "Persons in the reference",
+        "links": "Links",
+        "review": "Pairs to review",
+        "discrepancies": "Discrepancies",
+        "reference_given": "Reference file given",
+        "job": "Job",
+        "previous_run": "Previous run",
+        "new": "New",
+        "persisting": "Persisting",
+        "resolved": "Resolved",
+        "column": "Column",
+        "total_rows": "Total",
         "run": "The run",
         "inputs": "Input files",
         "by_file_rule": "Findings by file and rule",
@@ -683,7 +721,8 @@ def summary_rows(facts: SummaryFacts) -> Iterator[Row]:
     s = dict(facts.summary)
     w = facts.word
     command = str(s.get("command") or "")
-    title = w("title") + (f": {w(command)}" if command in ("validate", "reconcile") else "")
+    known = command in ("validate", "reconcile")
+    title = w("title") + (f": {w('cmd_' + command)}" if known else "")
     yield [title], "title"
     yield [], ""
     yield from _run_facts(facts, s)
@@ -810,6 +849,8 @@ def _block(facts: SummaryFacts, title: str, value: Any) -> Iterator[Row]:
         return
     if not isinstance(value, dict):
         yield [title, _scalar(value, facts)], ""
+        return
+    if not value:
         return
     if value and all(
         isinstance(v, dict) and v and not any(isinstance(x, dict | list) for x in v.values())
