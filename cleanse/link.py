@@ -423,9 +423,15 @@ def _place_key(prep: pd.DataFrame, field: str) -> pa.Array:
     """A place column folded as addresses are, without its administrative word."""
     if field not in prep.columns:
         return _null_str(len(prep))
-    key = address_key(to_arrow(prep[field]))
+    # Few distinct places: each is folded once.
+    arr = to_arrow(prep[field])
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = arr.dictionary_encode() if not pa.types.is_dictionary(arr.type) else arr
+    key = address_key(enc.dictionary.cast(pa.string()))
     key = pc.replace_substring_regex(key, _PLACE_PREFIX, "")
-    return pc.if_else(pc.equal(key, ""), _null_str(len(prep)), key)
+    key = pc.if_else(pc.equal(key, ""), pa.scalar(None, pa.string()), key)
+    return key.take(enc.indices)
 
 
 def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd.DataFrame:
