@@ -167,12 +167,14 @@ from cleanse.normalise import (
     PRECISION_MONTH,
     canonical_name,
     exact_name,
+    fold_scalar,
     letters_only,
     name_key,
     to_arrow,
 )
 from cleanse.prepare import address_key, prepare, prepared_chunks
 from cleanse.read import Chunk, Extract
+from cleanse.reference import reference
 from cleanse.rules.ids import structure
 from cleanse.rules.person import name_invalid_mask
 from cleanse.secret import keyed_digests
@@ -224,24 +226,8 @@ W_GENDER_SAME, W_GENDER_DIFF = 1.0, -5.6
 
 # Term-frequency priors (DOMAIN.md §7.4), folded; they matter only for small inputs.
 TF_PRIOR_WEIGHT = 1000.0
-SURNAME_PRIOR = {
-    "nguyen": 0.38,
-    "tran": 0.11,
-    "le": 0.095,
-    "pham": 0.071,
-    "hoang": 0.03,
-    "huynh": 0.021,
-    "phan": 0.045,
-    "vu": 0.022,
-    "vo": 0.017,
-    "dang": 0.021,
-    "bui": 0.02,
-    "do": 0.014,
-    "ho": 0.013,
-    "ngo": 0.013,
-    "duong": 0.01,
-    "ly": 0.005,
-}
+# Surname shares of the population (the packaged table, cleanse/data/surnames.csv).
+SURNAME_PRIOR = {fold_scalar(k): v / 100 for k, v in reference().surnames.items()}
 SURNAME_PRIOR_OTHER = 0.003
 GIVEN_PRIOR = 1 / 150
 MIDDLE_PRIOR = {"van": 0.2, "thi": 0.2, "": 0.03}

@@ -26,6 +26,9 @@ class Reference:
     ethnic_groups: dict[str, str]  # "01" -> "Kinh" (QĐ 121-TCTK/PPCĐ)
     ethnic_aliases: dict[str, str]  # alias -> code
     provinces_2025: dict[str, tuple[str, str]]  # old 3-digit code -> (new name, new 2-digit code)
+    # "Nguyễn" -> 38.0: percent of the population (Lê Trung Hoa 2005, DOMAIN.md §7.4),
+    # the 16 commonest and a tail of 22; the sample draws from it, linking weighs by it.
+    surnames: dict[str, float]
 
 
 @cache
@@ -42,4 +45,5 @@ def reference() -> Reference:
     for r in _rows("provinces_2025.csv"):
         for old in r["absorbed_old_codes"].split(";"):
             merged[old.strip()] = (r["new_name"], r["new_code"])
-    return Reference(places, gc, ethnic, aliases, merged)
+    surnames = {r["surname"]: float(r["percent"]) for r in _rows("surnames.csv")}
+    return Reference(places, gc, ethnic, aliases, merged, surnames)

@@ -8,17 +8,10 @@ in the old style; ``TONE_STYLE`` gives their new-style spelling (DOMAIN.md §7.2
 
 from __future__ import annotations
 
-# Surname shares (Lê Trung Hoa 2005, DOMAIN.md §7.4), then a tail of about 20 others.
-SURNAMES: dict[str, float] = {
-    "Nguyễn": 38.0, "Trần": 11.0, "Lê": 9.5, "Phạm": 7.1, "Hoàng": 3.0, "Huỳnh": 2.1,
-    "Phan": 4.5, "Vũ": 2.2, "Võ": 1.7, "Đặng": 2.1, "Bùi": 2.0, "Đỗ": 1.4, "Hồ": 1.3,
-    "Ngô": 1.3, "Dương": 1.0, "Lý": 0.5,
-    # tail, 11.3 % together
-    "Đinh": 1.0, "Trịnh": 0.9, "Lâm": 0.8, "Mai": 0.8, "Đào": 0.8, "Hà": 0.7, "Trương": 0.7,
-    "Cao": 0.6, "Lưu": 0.5, "Tạ": 0.5, "Chu": 0.4, "Lương": 0.4, "Đoàn": 0.5, "Tô": 0.3,
-    "Thái": 0.3, "Quách": 0.3, "Kiều": 0.2, "La": 0.2, "Triệu": 0.3, "Vương": 0.3,
-    "Phùng": 0.3, "Hứa": 0.2,
-}  # fmt: skip
+from cleanse.reference import reference
+
+# Surname shares, in percent: the packaged table (cleanse/data/surnames.csv).
+SURNAMES: dict[str, float] = dict(reference().surnames)
 
 # Middle names: (weight for people born before 1980, weight for people born later).
 MIDDLE_MALE: dict[str, tuple[float, float]] = {
