@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cleanse.damage import Diagnosis, bhxh_as_id, surveyed, swap_day_month
 from cleanse.normalise import (
     _fold_values,
     _single,
@@ -54,7 +55,11 @@ REPEATS = {"id_number": False, "bhxh_code": False, "full_name": None}
 REPEATS.update({f: True for f in CLEANED if f not in REPEATS})
 
 
-def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) -> pd.DataFrame:
+def prepare(
+    frame: pd.DataFrame,
+    gender_codes: Mapping[str, str] | None = None,
+    damage: Diagnosis | None = None,
+) -> pd.DataFrame:
     """Return the chunk with parsed columns added (raw columns untouched).
 
     ``id_*`` and ``bhxh_*`` from the ID columns, ``dob_*`` and ``death_date_*`` from the
@@ -63,6 +68,12 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
     name, ``{field}_blank`` for the fields of :data:`CLEANED` the file has, and
     ``{field}_mojibake``/``{field}_repaired`` for its other text fields. A field the
     file lacks gives all-NA companions, so rules need no special cases.
+
+    ``damage`` is the file's spreadsheet diagnosis (``cleanse.damage``): in a damaged ID
+    or BHXH column the leading zeros are put back in ``id_digits``/``bhxh_digits``, in a
+    date column read month-first day and month are swapped back before the date is
+    read (``dob_fixed`` marks those cells, ``dob_restored`` holds the date read), so
+    every rule reads the restored value; the raw columns stay as read.
     """
     n = len(frame)
     index = frame.index
@@ -86,13 +97,26 @@ def prepare(frame: pd.DataFrame, gender_codes: Mapping[str, str] | None = None) 
         {f"{f}_blank": pc.is_null(a).to_numpy(zero_copy_only=False) for f, a in cleaned.items()},
         index=index,
     )
+    restore = damage.restore if damage is not None else frozenset()
+    dob, dob_fixed = clean("dob"), np.zeros(n, dtype=bool)
+    if damage is not None and "dob" in damage.month_first and "dob" in cleaned:
+        dob, dob_fixed = swap_day_month(dob)
+    ids = parse_ids(clean("id_number"), "id", cleaned=True, restore="id_number" in restore)
+    bhxh = parse_ids(clean("bhxh_code"), "bhxh", cleaned=True, restore="bhxh_code" in restore)
+    dates = parse_dates(dob, "dob", cleaned=True).assign(
+        dob_fixed=dob_fixed,
+        dob_restored=_text_series(pc.if_else(pa.array(dob_fixed), dob, none), index),
+    )
+    gender = parse_gender(clean("gender"), gender_codes)
+    if "bhxh_code" in restore:
+        bhxh = bhxh_as_id(bhxh, ids, clean("id_number"), gender, dates)
     parts = [
         frame,
-        parse_ids(clean("id_number"), "id", cleaned=True),
-        parse_ids(clean("bhxh_code"), "bhxh", cleaned=True),
-        parse_dates(clean("dob"), "dob", cleaned=True),
+        ids,
+        bhxh,
+        dates,
         parse_dates(clean("death_date"), "death_date", cleaned=True),
-        parse_gender(clean("gender"), gender_codes),
+        gender,
         pd.DataFrame(
             {
                 # One tone-mark placement (hoà = hòa): what suggestions show and exact
@@ -238,7 +262,9 @@ def prepared_chunks(
     on the order the chunks are prepared in. An error in a worker is raised here, in
     the caller.
     """
-    chunks = ((i, chunk) for i, ext in enumerate(extracts) for chunk in ext.chunks())
+    # Each file's spreadsheet damage is diagnosed on its first records before they are
+    # prepared (``damage.surveyed``, in the reading turn): prepare() restores by it.
+    chunks = ((i, chunk) for i, ext in enumerate(extracts) for chunk in surveyed(ext, ext.chunks()))
     # One reader at a time, in the order the tasks were submitted: task k reads the k-th
     # chunk, so the results, taken in that order, keep the files' order. (A lock alone
     # let a later task read first now and then, and swap two chunks.) The pool takes
@@ -260,7 +286,7 @@ def prepared_chunks(
         if got is None:
             return end
         i, chunk = got
-        return i, then(i, chunk, prepare(chunk.frame, gender_codes))
+        return i, then(i, chunk, prepare(chunk.frame, gender_codes, extracts[i].damage))
 
     # Reading starts now, not at the first next(): the caller's own set-up overlaps it.
     pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="cleanse-prepare")

@@ -114,6 +114,18 @@ class Extract:
     identity: tuple[int, ...] | None = None
     # xlsx: header -> (formulas without a value, records) among the first records.
     uncalculated: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # What a spreadsheet left in the ID and date columns (``cleanse.damage``): per header,
+    # counts of number cells (``numeric``), date cells (``date``) and date cells whose day
+    # is over 12 (``date_day_gt12``), over the whole file (``cells``) and over its first
+    # ``damage.SURVEY_ROWS`` records (``survey_cells``), counted while reading.
+    cells: dict[str, dict[str, int]] = field(default_factory=dict)
+    survey_cells: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Blank rows inside an .xlsx table are no records: (first record after them, rows
+    # to add to its record number from there on) for ``sheet_rows``.
+    row_gaps: list[tuple[int, int]] = field(default_factory=list)
+    # The spreadsheet damage diagnosed on its first records (``cleanse.damage``), set
+    # while its chunks are read through ``damage.surveyed``.
+    damage: Any = None
 
     @property
     def name(self) -> str:
@@ -175,6 +187,28 @@ class Extract:
             frame.index = pd.RangeIndex(first - 1, first - 1 + len(frame))
             yield Chunk(frame, first)
             first += len(frame)
+
+    def sheet_rows(self, rows: np.ndarray | pd.Series) -> np.ndarray:
+        """The row number a spreadsheet shows for SPEC row numbers: the header and the
+        lines above it counted (the first record under a header on line 1 is 2), and in
+        an .xlsx the blank rows inside the table too."""
+        at = np.asarray(rows, dtype=np.int64)
+        shown = at + self.header_line + 1
+        if self.row_gaps:
+            starts = np.array([g[0] for g in self.row_gaps], dtype=np.int64)
+            extra = np.array([0] + [g[1] for g in self.row_gaps], dtype=np.int64)
+            shown = shown + extra[np.searchsorted(starts, at, side="right")]
+        return shown
+
+    def count_cells(self, header: str, kind: str, n: int, record: int) -> None:
+        """Count ``n`` cells of ``kind`` in a column, the last of them in ``record``."""
+        from cleanse.damage import SURVEY_ROWS
+
+        whole = self.cells.setdefault(header, {})
+        whole[kind] = whole.get(kind, 0) + n
+        if record <= SURVEY_ROWS:
+            first = self.survey_cells.setdefault(header, {})
+            first[kind] = first.get(kind, 0) + n
 
     def describe(self) -> dict[str, object]:
         """What was understood of the file, for summary.json."""
@@ -1397,9 +1431,11 @@ def _sheet_frames(sheet: Any, ext: Extract, shown: str, names: list[str]) -> Ite
     chunk = _ChunkBuilder(names, ext.chunk_rows)
     row_no = 0
     identity = _identity_columns(ext)
+    surveyed = _surveyed_columns(ext, len(pad))
     # A report footer's signature lines often reach past the table's last column: such
     # a value is an error only once a record after it shows it is not in a footer.
     footer_rows, stray = 0, None
+    gap = 0
 
     def beyond(row: int) -> CleanseError:
         return CleanseError(
@@ -1416,6 +1452,12 @@ def _sheet_frames(sheet: Any, ext: Extract, shown: str, names: list[str]) -> Ite
         if not any(c.strip() for c in cells):
             continue  # blank rows are not records
         row_no += 1
+        if at - ext.header_line - row_no != gap:
+            gap = at - ext.header_line - row_no
+            ext.row_gaps.append((row_no, gap))
+        for j, header in surveyed:
+            if j < len(values):
+                _count_cell(ext, header, values[j], row_no)
         kind = _footer_kind(cells, identity)
         if kind == "start" or (kind == "more" and footer_rows):
             footer_rows += 1
@@ -1438,6 +1480,30 @@ def _sheet_frames(sheet: Any, ext: Extract, shown: str, names: list[str]) -> Ite
     frame = chunk.finish()
     if frame is not None:
         yield frame
+
+
+# Fields whose cells say what a spreadsheet did to a column (``cleanse.damage``).
+SURVEYED_FIELDS = ("id_number", "bhxh_code", "dob")
+
+
+def _surveyed_columns(ext: Extract, shift: int = 0) -> list[tuple[int, str]]:
+    """(position among a row's values, header) of the columns ``cleanse.damage`` reads."""
+    fields = ext.columns.fields
+    return [
+        (i - shift, h)
+        for i, h in enumerate(ext.columns.headers)
+        if fields.get(h) in SURVEYED_FIELDS and i >= shift
+    ]
+
+
+def _count_cell(ext: Extract, header: str, value: object, record: int) -> None:
+    """Count a number or date cell of a surveyed column (text and blanks are not)."""
+    if type(value) is float or type(value) is int:
+        ext.count_cells(header, "numeric", 1, record)
+    elif isinstance(value, dt.date):
+        ext.count_cells(header, "date", 1, record)
+        if value.day > 12:
+            ext.count_cells(header, "date_day_gt12", 1, record)
 
 
 class _ChunkBuilder:
@@ -1546,6 +1612,32 @@ def _open_parquet(p: Path, shown: str, user_map: Mapping[str, str] | None) -> Ex
     return ext
 
 
+def _count_column(ext: Extract, header: str, col: pa.Array, before: int) -> None:
+    """Count the number or date values of a surveyed Parquet column's batch (records
+    ``before + 1`` on), as :func:`_count_cell` counts an .xlsx column's cells."""
+    t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(t)
+    numeric = pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t)
+    dated = pa.types.is_timestamp(t) or pa.types.is_date(t)
+    if not (numeric or dated):
+        return
+    from cleanse.damage import SURVEY_ROWS
+
+    valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    big = np.zeros(len(col), dtype=bool)
+    if dated:
+        big = np.asarray(pc.fill_null(pc.greater(pc.day(col), 12), False), dtype=bool)
+    kinds = [("numeric", valid)] if numeric else [("date", valid), ("date_day_gt12", big)]
+    head = max(0, min(len(col), SURVEY_ROWS - before))
+    for kind, flags in kinds:
+        whole = ext.cells.setdefault(header, {})
+        whole[kind] = whole.get(kind, 0) + int(flags.sum())
+        if head:
+            first = ext.survey_cells.setdefault(header, {})
+            first[kind] = first.get(kind, 0) + int(flags[:head].sum())
+
+
 def _json_text(col: pa.Array) -> pa.Array:
     """Nested values as JSON text (a column passed through, never checked)."""
     import json
@@ -1616,7 +1708,13 @@ def _parquet_frames(ext: Extract) -> Iterator[pd.DataFrame]:
     try:
         pf = pq.ParquetFile(ext.path)
         names = list(unique_headers(pf.schema_arrow.names))
+        surveyed = dict((names[i], h) for i, h in _surveyed_columns(ext) if i < len(names))
+        record = 0
         for batch in pf.iter_batches(batch_size=ext.chunk_rows):
+            for j, n in enumerate(names):
+                if n in surveyed:
+                    _count_column(ext, surveyed[n], batch.column(j), record)
+            record += batch.num_rows
             # Encodings the footer's sizes do not show (a dictionary of one long value,
             # repeated) are bounded by what the batches hold.
             unpacked += batch.nbytes

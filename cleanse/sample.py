@@ -105,7 +105,6 @@ MISSING_FIELDS: dict[str, tuple[str, ...]] = {
 COMMON_RULES = (
     "id.missing",
     "id.format",
-    "id.leading_zeros",
     "id.place_code",
     "id.foreign_code",
     "id.gender_century",
@@ -2071,14 +2070,9 @@ def _inject(ext: _Extract, p: _People, as_of: date, error_rate: float, cases: _C
         return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
 
     inject("id.format", "id_number", anyrow, each(bad_format_id), check="id")
-    inject(
-        "id.leading_zeros",
-        "id_number",
-        anyrow,
-        each(lambda v: v.lstrip("0")),
-        check="id",
-        suggest=True,
-    )
+    # An ID typed without its leading zeros in a column no spreadsheet damaged (the
+    # others keep theirs): a format error; zeros are put back only in a damaged column.
+    inject("id.format", "id_number", anyrow, each(lambda v: v.lstrip("0")), check="id")
     inject(
         "id.place_code", "id_number", anyrow, each(lambda v: pick(unassigned) + v[3:]), check="id"
     )

@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cleanse.damage import column_findings
 from cleanse.prepare import prepared_chunks
 from cleanse.read import Extract, check_distinct_names, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector, chunk_keys
+from cleanse.rules.ids import ROUNDED_MESSAGES
 from cleanse.write import FINDING_COLUMNS, run_header
 
 if TYPE_CHECKING:
@@ -43,10 +45,10 @@ class _Chunk:
 class KindSchema:
     """The pandera schema of one source kind, whose checks are the registry's row rules."""
 
-    def __init__(self, extract: Extract, ctx: Context) -> None:
+    def __init__(self, extract: Extract, ctx: Context, lang: str = "vi") -> None:
         import pandera.pandas as pda  # here, while the first chunks are being read
 
-        self.ctx = ctx
+        self.ctx, self.lang = ctx, lang
         self.current = _Chunk()
         present = extract.columns.present
         self.rules = [
@@ -118,7 +120,7 @@ class KindSchema:
                 failed.append(exc.failure_cases)
         if not failed:
             self.current = _Chunk()
-            return _empty(["row", "rule", "field", "value", "suggestion"])
+            return _empty(["row", "rule", "field", "value", "suggestion", "message"])
         cases = pd.concat(failed, ignore_index=True)
         cases = cases[cases["check"].isin(frame_rules) & cases["index"].notna()]
         out = pd.DataFrame(
@@ -130,18 +132,28 @@ class KindSchema:
             }
         )
         out["suggestion"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["message"] = pd.Series(pd.NA, index=out.index, dtype="string")
         for key, idx in out.groupby(["rule", "field"]).groups.items():
             code, name = cast(tuple[str, str], key)
+            at = out.loc[idx, "row"].to_numpy() - 1
             suggested = self.suggestion(frame_rules[code], name)
             if suggested is not None:
-                at = out.loc[idx, "row"].to_numpy() - 1
                 out.loc[idx, "suggestion"] = suggested.reindex(at).to_numpy()
+            rounded = _ROUNDED.get((code, name))
+            if rounded is not None and rounded in prepared.columns:
+                # A number a spreadsheet rounded: the message says its digits are lost.
+                hit = prepared[rounded].reindex(at, fill_value=False).to_numpy(dtype=bool)
+                vi, en = ROUNDED_MESSAGES[name]
+                out.loc[idx[hit], "message"] = vi if self.lang == "vi" else en
         self.current = _Chunk()
         return out
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+
+
+RESTORED_COLUMNS = ["source", "row", "sheet_row", "column", "value", "restored"]
 
 
 @dataclass
@@ -154,6 +166,20 @@ class FileResult:
     # ``row, full_name, id_number`` as read, for each record a finding names (the
     # report shows whom a finding concerns); None when not asked for.
     people: pd.DataFrame | None = None
+    # Cells a column-level repair reads differently from their text (SPEC §5).
+    restored: pd.DataFrame = field(default_factory=lambda: _empty(RESTORED_COLUMNS))
+    # The spreadsheet damage of its columns (``damage.Diagnosis.entries``).
+    diagnoses: list[dict[str, Any]] = field(default_factory=list)
+
+
+# (rule, field) -> the prepared column that marks a value a spreadsheet rounded.
+_ROUNDED = {("id.format", "id_number"): "id_rounded", ("bhxh.format", "bhxh_code"): "bhxh_rounded"}
+# field -> (prepared column marking a restored cell, prepared column of its new value)
+_RESTORED = {
+    "id_number": ("id_fixed", "id_digits"),
+    "bhxh_code": ("bhxh_fixed", "bhxh_digits"),
+    "dob": ("dob_fixed", "dob_restored"),
+}
 
 
 # The fields that say whom a record is about, shown beside its findings in the report.
@@ -167,9 +193,10 @@ class _FileRun:
         self, extract: Extract, today: pd.Timestamp | None, lang: str, people: bool = True
     ) -> None:
         self.extract, self.lang = extract, lang
-        self.schema = KindSchema(extract, Context.for_date(today, extract.required))
+        self.schema = KindSchema(extract, Context.for_date(today, extract.required), lang)
         self.duplicates = DuplicateCollector()
         self.parts: list[pd.DataFrame] = []
+        self.restored: list[pd.DataFrame] = []
         self.rows = 0
         # Name and ID of every record, as compact Arrow text: a duplicate found at the
         # end may name any row (about 40 bytes a record).
@@ -181,6 +208,10 @@ class _FileRun:
         self.parts.append(self.schema.findings(prepared))
         self.duplicates.extend(keys)  # in file order
         self.rows += len(prepared)
+        damage = self.extract.damage
+        if damage is not None and damage.damaged:
+            damage.add(prepared)
+            self.restored.extend(_restored_cells(prepared, self.extract))
         if self.people is not None:
             for f, arrays in self.people.items():
                 if f in prepared.columns:
@@ -189,10 +220,28 @@ class _FileRun:
                     arrays.append(pa.nulls(len(prepared), pa.string()))
 
     def result(self) -> FileResult:
+        ext = self.extract
         self.parts.append(self.duplicates.findings())
+        diagnoses = ext.damage.entries(ext, self.lang) if ext.damage is not None else []
+        self.parts.append(column_findings(diagnoses))
         parts = [p for p in self.parts if len(p)] or [_empty(["row"])]
-        findings = _complete(pd.concat(parts, ignore_index=True), self.extract.name, self.lang)
-        return FileResult(self.extract, self.rows, findings, self._people(findings))
+        findings = _complete(pd.concat(parts, ignore_index=True), ext, self.lang)
+        return FileResult(
+            ext,
+            self.rows,
+            findings,
+            people=self._people(findings),
+            restored=self._restored(),
+            diagnoses=diagnoses,
+        )
+
+    def _restored(self) -> pd.DataFrame:
+        if not self.restored:
+            return _empty(RESTORED_COLUMNS)
+        out = pd.concat(self.restored, ignore_index=True)
+        out["sheet_row"] = pd.array(self.extract.sheet_rows(out["row"]), dtype="Int64")
+        self.restored = []
+        return out[RESTORED_COLUMNS]
 
     def _people(self, findings: pd.DataFrame) -> pd.DataFrame | None:
         """Name and ID of each record the findings name (the others are let go)."""
@@ -207,6 +256,31 @@ class _FileRun:
             out[f] = pd.array(values, dtype=pd.StringDtype("pyarrow"))
         self.people = None
         return out
+
+
+def _restored_cells(prepared: pd.DataFrame, ext: Extract) -> list[pd.DataFrame]:
+    """The cells of the chunk that a column-level repair put back: ``source, row,
+    column, value`` (as read), ``restored`` (as the rules read it)."""
+    out = []
+    for f, (flag, new) in _RESTORED.items():
+        if flag not in prepared.columns or f not in prepared.columns:
+            continue
+        hit = prepared[flag].to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        n = int(hit.sum())
+        out.append(
+            pd.DataFrame(
+                {
+                    "source": pd.Series([ext.name] * n, dtype="string"),
+                    "row": pd.array(prepared.index.to_numpy()[hit] + 1, dtype="Int64"),
+                    "column": pd.Series([ext.columns.header_of(f) or f] * n, dtype="string"),
+                    "value": prepared[f].astype("string").to_numpy()[hit],
+                    "restored": prepared[new].astype("string").to_numpy()[hit],
+                }
+            )
+        )
+    return out
 
 
 def validate_extracts(
@@ -273,8 +347,10 @@ def validate_extract(
     return found[0]
 
 
-def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:
-    """Add the SPEC columns (source, severity, message, related_*) and sort."""
+def _complete(found: pd.DataFrame, ext: Extract, lang: str) -> pd.DataFrame:
+    """Add the SPEC columns (source, severity, message, related_*, sheet_row, column)
+    and sort; a finding about a whole column (row empty) comes first."""
+    source = ext.name
     n = len(found)
     out = pd.DataFrame(index=range(n))
     out["source"] = pd.Series([source] * n, dtype="string")
@@ -291,16 +367,44 @@ def _complete(found: pd.DataFrame, source: str, lang: str) -> pd.DataFrame:
         for name, *_ in r.variants:  # a finding naming another field has its own text
             msg = msg.mask(((rule == code) & (fld == name)).fillna(False), r.message(lang, name))
     missing = rule == "field.missing"
-    out["message"] = msg.where(~missing, msg + ": " + out["field"].fillna(""))
+    msg = msg.where(~missing, msg + ": " + out["field"].fillna(""))
+    given = _col(found, "message")  # a message made for the finding (a column's, a rounding)
+    out["message"] = given.where(given.notna(), msg)
     out["suggestion"] = _col(found, "suggestion")
     related = _col(found, "related_row", "Int64")
     out["related_row"] = related
     out["related_source"] = pd.Series([source] * n, dtype="string").where(
         related.notna().to_numpy()
     )
+    locate(out, ext)
     out["_order"] = rule.map(RULE_ORDER)
-    out = out.sort_values(["row", "_order", "field"], kind="stable", ignore_index=True)
+    out = out.sort_values(
+        ["row", "_order", "field"], kind="stable", ignore_index=True, na_position="first"
+    )
     return out.drop(columns="_order")[FINDING_COLUMNS]
+
+
+def column_headers(ext: Extract) -> dict[str, str]:
+    """Each canonical field of the extract to its header as written in the file (a name
+    split over columns: their headers, joined by ``+``)."""
+    headers = {f: h for h, f in ext.columns.fields.items()}
+    if ext.columns.joined and "full_name" not in headers:
+        parts = [ext.columns.header_of(f) or f for f in ext.columns.joined]
+        headers["full_name"] = " + ".join(parts)
+    return headers
+
+
+def locate(findings: pd.DataFrame, ext: Extract) -> None:
+    """Set ``sheet_row`` (the row a spreadsheet shows) and ``column`` (the header of the
+    finding's field as written in the file) on an extract's findings, in place."""
+    rows = findings["row"]
+    known = rows.notna().to_numpy()
+    shown = np.zeros(len(findings), dtype=np.int64)
+    if known.any():
+        shown[known] = ext.sheet_rows(rows.to_numpy(dtype="float64", na_value=0)[known])
+    findings["sheet_row"] = pd.array(shown, dtype="Int64")
+    findings.loc[~known, "sheet_row"] = pd.NA
+    findings["column"] = findings["field"].map(column_headers(ext)).astype("string")
 
 
 def _col(frame: pd.DataFrame, name: str, dtype: str = "string") -> pd.Series:
@@ -322,6 +426,8 @@ class ValidationRun:
     findings: pd.DataFrame
     summary: dict[str, Any]
     people: pd.DataFrame | None = None
+    # ``source, row, sheet_row, column, value, restored`` of every file (SPEC §5).
+    restored: pd.DataFrame = field(default_factory=lambda: _empty(RESTORED_COLUMNS))
 
 
 def validate_files(
@@ -352,7 +458,9 @@ def validate_files(
     )
     findings = pd.concat([r.findings for r in results], ignore_index=True)
     summary = summarise(results, findings, started)
-    return ValidationRun(results, findings, summary, _all_people(results) if people else None)
+    restored = pd.concat([r.restored for r in results], ignore_index=True)
+    everyone = _all_people(results) if people else None
+    return ValidationRun(results, findings, summary, people=everyone, restored=restored)
 
 
 def _all_people(results: list[FileResult]) -> pd.DataFrame:
@@ -387,6 +495,8 @@ def summarise(results: list[FileResult], findings: pd.DataFrame, started: float)
                 # Its own findings: comparing every file's name with the whole table
                 # grew with files times findings (10,000 small files).
                 "findings": len(r.findings),
+                # What a spreadsheet did to its columns, one entry per damaged column.
+                "diagnoses": [dict(d) for d in r.diagnoses],
             }
             for r in results
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cleanse.damage import Diagnosis
 from cleanse.prepare import prepare
 from cleanse.rules import REGISTRY, Context
 
@@ -23,8 +24,10 @@ CASES = [
     ("clean woman born 2003", "079303012345", "01/02/2003", "Nữ", []),
     ("clean, year-only birth", "001045012345", "1945", "Nam", []),
     ("empty ID is id.missing's business", "", "12/05/1985", "Nam", []),
-    ("10 digits: zeros of 001 dropped", "1085012345", "12/05/1985", "Nam", ["id.leading_zeros"]),
-    ("11 digits: zero of 079 dropped", "79185012345", "12/05/1985", "Nữ", ["id.leading_zeros"]),
+    # In a column no spreadsheet damaged, a short number is a format error: its zeros are
+    # put back only in a damaged column (DAMAGED_CASES, and test_spreadsheet_damage).
+    ("10 digits in an intact column", "1085012345", "12/05/1985", "Nam", ["id.format"]),
+    ("11 digits in an intact column", "79185012345", "12/05/1985", "Nữ", ["id.format"]),
     (
         "11 digits, restored ID disagrees with gender",
         "79085012345",
@@ -60,24 +63,44 @@ CASES = [
         "Trai",
         ["id.gender_century"],
     ),
-    (
-        "guessed gender: zeros restored without it",
-        "1185012345",
-        "12/05/1985",
-        "Trai",
-        ["id.leading_zeros"],
-    ),
     ("missing dob: century and year skipped", "001285012345", "", "Nam", []),
 ]
 
 
-def _fired(id_number: str, dob: str, gender: str) -> list[str]:
+# (description, id_number, dob, gender, rules expected) in a column that went through a
+# spreadsheet: the zeros are put back, and the rules read the restored ID.
+DAMAGED_CASES = [
+    ("10 digits: zeros of 001 dropped", "1085012345", "12/05/1985", "Nam", []),
+    ("11 digits: zero of 079 dropped", "79185012345", "12/05/1985", "Nữ", []),
+    ("restored, gender disagrees", "79085012345", "12/05/1985", "Nữ", ["id.gender_century"]),
+    ("restored, prefix 003 unassigned", "3085012345", "12/05/1985", "Nam", ["id.place_code"]),
+    ("restored, year digits wrong", "1086012345", "12/05/1985", "Nam", ["id.birth_year"]),
+    ("8 digits: a CMND's zero dropped", "12345678", "12/05/1985", "Nam", ["id.legacy"]),
+    ("rounded by a spreadsheet: never restored", "86203300000", "12/05/1985", "Nam", ["id.format"]),
+    ("scientific notation", "8.62033E+10", "12/05/1985", "Nam", ["id.format"]),
+    ("12 digits untouched", "001085012345", "12/05/1985", "Nam", []),
+]
+
+
+def _fired(id_number: str, dob: str, gender: str, damaged: bool = False) -> list[str]:
     frame = pd.DataFrame(
         {"id_number": [id_number], "dob": [dob], "gender": [gender]},
         dtype=pd.StringDtype("pyarrow"),
     )
-    chunk = prepare(frame)
+    damage = Diagnosis(restore=frozenset({"id_number"})) if damaged else None
+    chunk = prepare(frame, damage=damage)
     return [code for code in ID_RULES if bool(REGISTRY[code].check(chunk, CTX).iloc[0])]
+
+
+@pytest.mark.parametrize(
+    ("id_number", "dob", "gender", "expected"),
+    [c[1:] for c in DAMAGED_CASES],
+    ids=[c[0] for c in DAMAGED_CASES],
+)
+def test_id_rules_in_a_damaged_column(
+    id_number: str, dob: str, gender: str, expected: list[str]
+) -> None:
+    assert _fired(id_number, dob, gender, damaged=True) == expected
 
 
 @pytest.mark.parametrize(

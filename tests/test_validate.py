@@ -26,7 +26,7 @@ TODAY = "2026-11-21"
 # SPEC §5: the findings columns, in this order, in every format.
 FINDING_COLUMNS = [
     "source", "row", "rule", "severity", "field", "value", "message", "suggestion",
-    "related_source", "related_row",
+    "related_source", "related_row", "sheet_row", "column",
 ]  # fmt: skip
 TRUTH_KEY = ["source", "row", "rule", "field", "suggestion", "related_row"]
 
@@ -149,9 +149,9 @@ def hit(
 
 
 def compact(findings: pd.DataFrame) -> list[list[Any]]:
-    """Findings as ``hit`` writes them."""
+    """Findings as ``hit`` writes them (row 0: a finding about a whole column)."""
     cols = findings[["row", "rule", "field", "suggestion", "related_row"]].copy()
-    cols["row"] = cols["row"].astype(int)
+    cols["row"] = cols["row"].replace("", "0").fillna("0").astype(int)
     return cols.values.tolist()
 
 
@@ -180,15 +180,30 @@ RULE_CASES = [
     case("id.format-quiet-spaces", [], {2: {"id_number": "079 190 012 346"}}),
     case("id.format-quiet-dots", [], {2: {"id_number": "079.190.012.346"}}),
     case("id.format-quiet-dashes", [], {2: {"id_number": "079-190-012-346"}}),
-    # id.leading_zeros: the suggestion is the restored 12-digit ID, and no id.format
+    # id.leading_zeros: one finding for a column whose numbers all lost their zeros (no
+    # value keeps one), none per row; in an intact column a short ID is an id.format.
     case(
-        "id.leading_zeros-fires-10-digits",
-        [hit(1, "id.leading_zeros", suggestion=ID1)],
-        {1: {"id_number": "1085012345"}},
+        "id.leading_zeros-fires-column",
+        [hit(0, "id.leading_zeros")],
+        {
+            1: {"id_number": "1085012345"},
+            2: {"id_number": "79190012346"},
+            3: {"id_number": "31085654321"},
+        },
     ),
     case(
-        "id.leading_zeros-fires-11-digits",
-        [hit(2, "id.leading_zeros", suggestion=ID2)],
+        "id.leading_zeros-fires-bhxh-column",
+        [hit(0, "id.leading_zeros", "bhxh_code"), hit(0, "id.leading_zeros")],
+        {
+            1: {"id_number": "1085012345", "bhxh_code": "112345678"},
+            2: {"id_number": "79190012346"},
+            3: {"id_number": "31085654321"},
+        },
+        "bhxh",
+    ),
+    case(
+        "id.leading_zeros-quiet-intact-column",
+        [hit(2, "id.format")],
         {2: {"id_number": "79190012346"}},
     ),
     case(
@@ -588,7 +603,7 @@ RULE_CASES = [
     ),
     case(
         "record.duplicate-fires-copy-lost-leading-zeros",
-        [hit(4, "id.leading_zeros", suggestion=ID1), hit(4, "record.duplicate", "", related=1)],
+        [hit(4, "id.format"), hit(4, "record.duplicate", "", related=1)],
         {4: {"_from": 1, "id_number": "1085012345"}},
     ),
     case(
@@ -629,10 +644,7 @@ RULE_CASES = [
     ),
     case(
         "record.duplicate-fires-two-bhxh-books-id-lost-its-zeros",
-        [
-            hit(4, "id.leading_zeros", suggestion=ID1),
-            hit(4, "record.duplicate", "bhxh_code", related=1),
-        ],
+        [hit(4, "id.format"), hit(4, "record.duplicate", "bhxh_code", related=1)],
         {4: {"_from": 1, "id_number": "1085012345", "bhxh_code": BOOK2}},
         "bhxh",
     ),
@@ -717,7 +729,9 @@ def test_rule_cases_cover_every_code():
     codes = {p.id.split("-")[0] for p in RULE_CASES}
     fires = {p.id.split("-")[0] for p in RULE_CASES if "-fires" in p.id}
     quiet = {p.id.split("-")[0] for p in RULE_CASES if "-quiet" in p.id}
-    assert codes == fires == quiet == set(REGISTRY)
+    # A month-first date column shows only in a column of many dates: its cases are in
+    # test_spreadsheet_damage.py.
+    assert codes == fires == quiet == set(REGISTRY) - {"dob.day_month_swapped"}
 
 
 @pytest.mark.parametrize("kind", ["dancu", "bhxh", "hotich", "generic"])
@@ -764,7 +778,7 @@ def test_findings_show_the_value_as_read(tmp_path: Path):
     validate(path, "--out", tmp_path / "out")
     findings = read_findings(tmp_path / "out")
     assert findings[["row", "rule", "value"]].values.tolist() == [
-        ["1", "id.leading_zeros", "1085012345"],
+        ["1", "id.format", "1085012345"],
         ["2", "name.format", "Trần  Thị Bình"],
     ]
 
@@ -1068,7 +1082,7 @@ def test_output_files_are_written_in_every_format(full_run: tuple[Path, Any]):
     assert list(csv_rows.columns) == list(parquet.columns) == header == FINDING_COLUMNS
     assert as_text(parquet) == cells_text(xlsx_rows) == csv_rows.values.tolist()
     assert compact(csv_rows) == [
-        hit(1, "id.leading_zeros", suggestion=ID1),
+        hit(1, "id.format"),
         hit(1, "bhxh.duplicate", related=4),
         hit(1, "name.invalid"),
         hit(2, "bhxh.format"),
@@ -1113,8 +1127,11 @@ def test_xlsx_keeps_ids_as_text(full_run: tuple[Path, Any]):
     header, rows = report_as_table(*_head_rest(xlsx_sheets(out / "report.xlsx")["findings"]))
     at = {name: i for i, name in enumerate(header)}
     first = rows[0]
-    assert (first[at["value"]], first[at["suggestion"]]) == ("1085012345", ID1)
+    assert first[at["value"]] == "1085012345"
     assert isinstance(first[at["row"]], int)
+    # An ID with its leading zero stays text, zero and all.
+    duplicate = next(r for r in rows if r[at["rule"]] == "id.duplicate")
+    assert duplicate[at["value"]] == BASE[2]["id_number"]
 
 
 def test_summary_json_counts_match_the_findings(full_run: tuple[Path, Any]):
@@ -1194,7 +1211,7 @@ def test_mask_masks_ids_and_bhxh_codes_in_every_format(tmp_path: Path):
     for fmt, rows in tables.items():
         shown = [(r[at["rule"]], r[at["value"]], r[at["suggestion"]]) for r in rows]
         assert shown == [
-            ("id.leading_zeros", "108****345", "001******345"),
+            ("id.format", "108****345", ""),
             ("bhxh.duplicate", "011****678", ""),
             ("name.invalid", "Nguyễn Văn An2", ""),
             ("bhxh.format", "799***543", ""),
@@ -1324,14 +1341,8 @@ def test_registry_matches_spec_section_3():
     text = SPEC.read_text(encoding="utf-8")
     section = text.split("\n## 3.", 1)[1].split("\n## 4.", 1)[0]
     spec = rule_table(section)
-    # SPEC grew a rule that the spreadsheet-damage work (issue 15) brings: named here so
-    # that any other drift fails, and this line must go when the rule lands.
-    pending = {"dob.day_month_swapped"}
-    assert not pending & set(REGISTRY), "the rule landed: take it out of `pending`"
-    assert set(spec) - pending == set(REGISTRY)
-    assert {c: s for c, s in spec.items() if c not in pending} == {
-        code: rule.severity for code, rule in REGISTRY.items()
-    }
+    assert set(spec) == set(REGISTRY)
+    assert dict(spec.items()) == {code: rule.severity for code, rule in REGISTRY.items()}
 
 
 def test_registry_matches_the_readme_rule_table():
@@ -1349,14 +1360,16 @@ def test_registry_matches_the_readme_rule_table():
 
 
 def test_id_that_lost_its_zeros_is_the_same_number(tmp_path: Path) -> None:
-    """1085012345 is 001085012345 with the zeros dropped: held by another person, it is
-    an id.duplicate; held by a copy of the same person, the copy is a record.duplicate."""
+    """In a column a spreadsheet damaged, 1085012345 is 001085012345 with the zeros
+    dropped: held by another person, it is an id.duplicate of the row whose ID kept them
+    (here: lost them too)."""
     other = {"_from": 3, "id_number": "1085012345"}  # Lê Văn Cường with Nguyễn Văn An's ID
-    path = write_extract(tmp_path, "dancu", {3: other})
+    edits = {1: {"id_number": "1085012345"}, 2: {"id_number": "79190012346"}, 3: other}
+    path = write_extract(tmp_path, "dancu", edits)
     out = tmp_path / "out"
     validate(path, "--out", out)
     assert compact(read_findings(out)) == [
+        hit(0, "id.leading_zeros"),
         hit(1, "id.duplicate", related=3),
-        hit(3, "id.leading_zeros", suggestion=ID1),
         hit(3, "id.duplicate", related=1),
     ]

@@ -158,6 +158,7 @@ SPEC_ORDER = (
     "text.mojibake",
     "death.before_birth",
     "record.duplicate",
+    "dob.day_month_swapped",
 )
 # The order of SPEC §4's table: the cross-file rules of `reconcile`, kept out of
 # ``REGISTRY`` (the single-file rules that `validate` runs) in ``RECONCILE_RULES``.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cleanse.rules import Context, per_chunk, rule
+from cleanse.rules import Context, file_rule, per_chunk, rule
 
 
 def _bound(chunk: pd.DataFrame, prefix: str, month: int, day: int) -> pd.Series:
@@ -95,3 +95,14 @@ def death_before_birth(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     usable &= ~chunk["death_date_invalid"]
     before = latest(chunk, "death_date") < earliest(chunk, "dob")
     return (usable & before.fillna(False)).astype(bool)
+
+
+file_rule(
+    "dob.day_month_swapped",
+    severity="warning",
+    field="dob",
+    vi="cột ngày sinh đã qua bảng tính đọc ngày theo kiểu tháng trước (Mỹ): ngày và tháng bị "
+    "đảo; một phát hiện cho cả cột, các ngày đã đổi lại ở bảng restored",
+    en="a birth-date column read month-first (US) by a spreadsheet: day and month swapped; "
+    "one finding for the column, the corrected dates in the restored table",
+)

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from cleanse.normalise import FEMALE, MALE, _index, clean_arrow, to_arrow
 from cleanse.reference import reference
-from cleanse.rules import Context, per_chunk, rule
+from cleanse.rules import Context, file_rule, rule
 from cleanse.rules.dob import dob_usable
 
 _SCIENTIFIC = r"^\d+(?:[.,]\d+)?[eE]\+?\d+$"  # how Excel shows a long number: 1.23457E+11
@@ -25,16 +25,29 @@ _SEPARATORS = r"[\s.\-]"  # spaces, dots and dashes people type inside IDs
 
 
 def parse_ids(
-    values: pd.Series | pa.Array, prefix: str = "id", *, cleaned: bool = False
+    values: pd.Series | pa.Array,
+    prefix: str = "id",
+    *,
+    cleaned: bool = False,
+    restore: bool = False,
 ) -> pd.DataFrame:
     """Parse ID numbers beside the raw column.
 
     Returns ``{prefix}_present`` (not blank), ``{prefix}_digits`` (the value without
     spaces, dots and dashes when only digits remain, else NA), ``{prefix}_scientific``
-    (Excel's scientific notation) and ``{prefix}_restored`` (for 10–11 digits, the number
-    with the leading zeros a spreadsheet dropped put back). ``cleaned`` says the values
-    already went through :func:`clean_arrow`.
+    (Excel's scientific notation), ``{prefix}_restored`` (for 10–11 digits, the number
+    with the leading zeros a spreadsheet dropped put back; NA for a number a spreadsheet
+    rounded, whose digits are lost), ``{prefix}_rounded`` (scientific notation, or in a
+    damaged column a number of at most 6 significant digits: the digits are lost) and
+    ``{prefix}_fixed`` (the digits had their leading zeros put back).
+
+    ``restore`` says the column is damaged (``cleanse.damage``): there a number one or
+    two digits short gets its zeros back in ``{prefix}_digits`` itself (an ID to 12
+    digits; a BHXH code to 10, or 12 from 11), so every rule reads the restored value.
+    ``cleaned`` says the values already went through :func:`clean_arrow`.
     """
+    from cleanse.damage import FULL, SIGNIFICANT, significant_digits
+
     index = _index(values)
     text = to_arrow(values) if cleaned else clean_arrow(to_arrow(values))
     if isinstance(text, pa.ChunkedArray):
@@ -55,9 +68,22 @@ def parse_ids(
         )
         digits = pc.replace_with_mask(digits, odd, fixed)
         sci[np.flatnonzero(_bools(odd))] = _bools(sub_sci)
-    length = pc.fill_null(pc.utf8_length(digits), 0)
-    short = pc.and_(pc.greater_equal(length, 10), pc.less_equal(length, 11))
-    restored = pc.if_else(short, pc.utf8_lpad(digits, 12, "0"), pa.scalar(None, digits.type))
+    length = np.asarray(pc.fill_null(pc.utf8_length(digits), 0), dtype=np.int64)
+    few = significant_digits(digits) <= SIGNIFICANT
+    short = (length >= 10) & (length <= 11)
+    restored = pc.if_else(
+        pa.array(short & ~few), pc.utf8_lpad(digits, 12, "0"), pa.scalar(None, digits.type)
+    )
+    rounded = sci.copy()
+    put_back = np.zeros(len(text), dtype=bool)
+    if restore:
+        rounded |= (length >= 8) & few
+        field = "id_number" if prefix == "id" else "bhxh_code"
+        for short_len, full_len in FULL[field].items():
+            at = (length == short_len) & ~rounded
+            if at.any():
+                digits = pc.if_else(pa.array(at), pc.utf8_lpad(digits, full_len, "0"), digits)
+                put_back |= at
     as_series = _series(index)
     return pd.DataFrame(
         {
@@ -65,6 +91,8 @@ def parse_ids(
             f"{prefix}_digits": as_series(digits),
             f"{prefix}_scientific": sci,
             f"{prefix}_restored": as_series(restored),
+            f"{prefix}_rounded": rounded,
+            f"{prefix}_fixed": put_back,
         },
         index=index,
     )
@@ -148,18 +176,46 @@ def _year_digits_wrong(parts: pd.DataFrame, chunk: pd.DataFrame, ctx: Context) -
     return (dob_usable(chunk, ctx) & (year % 100 != parts["yy"])).astype(bool)
 
 
-@per_chunk
-def leading_zeros_fix(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
-    """True where restoring dropped leading zeros gives a well-formed, consistent ID."""
-    restored = chunk["id_restored"]
-    parts = structure(restored)
-    ok = parts["place_known"] & ~_disagrees(parts, chunk, ctx)
-    ok &= ~_year_digits_wrong(parts, chunk, ctx)
-    return ok.astype(bool)
-
-
 def _length(chunk: pd.DataFrame) -> pd.Series:
     return chunk["id_digits"].str.len().fillna(0).astype("int64")
+
+
+# A number a spreadsheet rounded (8.62033E+10): the finding says why, never a made-up ID.
+ROUNDED_MESSAGES = {
+    "id_number": (
+        "số định danh bị bảng tính làm tròn (kiểu 8.62033E+10): các chữ số đã mất, phải lấy "
+        "lại từ thẻ CCCD của công dân hoặc từ cơ sở dữ liệu dân cư",
+        "ID number rounded by a spreadsheet (as 8.62033E+10): its digits are lost and must "
+        "come from the citizen's card or the population data",
+    ),
+    "bhxh_code": (
+        "mã số BHXH bị bảng tính làm tròn (kiểu 3.40189E+09): các chữ số đã mất, phải lấy "
+        "lại từ sổ BHXH hoặc thẻ BHYT",
+        "BHXH code rounded by a spreadsheet (as 3.40189E+09): its digits are lost and must "
+        "come from the BHXH book or the health-insurance card",
+    ),
+}
+
+
+def _same_id_elsewhere(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
+    """For a rounded ID, the well-formed 12-digit ID in the record's BHXH column (legal
+    since 08/2025) whose digits round to it; NA otherwise. Never a restored ID."""
+    from cleanse.damage import matches_rounded, rounded_value
+
+    none = pd.Series(pd.NA, index=chunk.index, dtype=pd.StringDtype("pyarrow"))
+    if "bhxh_digits" not in chunk.columns or "id_rounded" not in chunk.columns:
+        return none
+    rounded = chunk["id_rounded"].to_numpy(dtype=bool)
+    if not rounded.any():
+        return none
+    other = chunk["bhxh_digits"]
+    parts = structure(other)
+    good = (parts["twelve"] & (parts["place_known"] | parts["foreign"])).to_numpy()
+    value = rounded_value(to_arrow(chunk["id_number"]).cast(pa.string()))
+    value = np.where(rounded, value, np.nan)
+    cand = np.where(good, pd.to_numeric(other, errors="coerce").to_numpy(dtype="float64"), np.nan)
+    hit = matches_rounded(value, cand) & good & rounded
+    return other.where(hit).astype(pd.StringDtype("pyarrow"))
 
 
 @rule(
@@ -167,32 +223,35 @@ def _length(chunk: pd.DataFrame) -> pd.Series:
     severity="error",
     field="id_number",
     needs=("id_number",),
+    suggest=_same_id_elsewhere,
     vi="số định danh sai định dạng: không phải 9 hoặc 12 chữ số",
     en="ID number malformed: not 9 or 12 digits",
 )
 def id_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Flag IDs with letters, Excel's scientific notation, or a length other than 9 or 12."""
+    """Flag IDs with letters, Excel's scientific notation, or a length other than 9 or 12
+    (in a column a spreadsheet damaged, the leading zeros are already put back)."""
     length = _length(chunk)
-    bad = chunk["id_present"] & ~length.isin([9, 12])
-    return (bad & ~leading_zeros_fix(chunk, ctx)).astype(bool)
+    return (chunk["id_present"] & ~length.isin([9, 12])).astype(bool)
 
 
-def _restored(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
-    return chunk["id_restored"]
-
-
-@rule(
+file_rule(
     "id.leading_zeros",
     severity="error",
     field="id_number",
-    needs=("id_number",),
-    suggest=_restored,
-    vi="số định danh mất số 0 ở đầu (do Excel); đề xuất số đã khôi phục",
-    en="ID number lost its leading zeros (spreadsheet); restored number suggested",
+    vi="cột số định danh (hoặc mã số BHXH) đã qua bảng tính và mất số 0 ở đầu: một phát hiện "
+    "cho cả cột, các số đã khôi phục ở bảng restored",
+    en="an ID (or BHXH) column went through a spreadsheet and lost its leading zeros: one "
+    "finding for the column, the restored numbers in the restored table",
+    variants=(
+        (
+            "bhxh_code",
+            "cột mã số BHXH đã qua bảng tính và mất số 0 ở đầu (các số đã khôi phục ở bảng "
+            "restored)",
+            "the BHXH column went through a spreadsheet and lost its leading zeros (the "
+            "restored codes in the restored table)",
+        ),
+    ),
 )
-def id_leading_zeros(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
-    """Flag 10–11 digit IDs that become a well-formed, consistent ID with zeros put back."""
-    return leading_zeros_fix(chunk, ctx)
 
 
 @rule(
@@ -281,4 +340,6 @@ def bhxh_format(chunk: pd.DataFrame, ctx: Context) -> pd.Series:
     length = digits.str.len().fillna(0).astype("int64")
     parts = structure(digits)
     ok = (length == 10) | (parts["twelve"] & (parts["place_known"] | parts["foreign"]))
+    if "bhxh_rounded" in chunk.columns:  # rounded by a spreadsheet: digits lost
+        ok &= ~chunk["bhxh_rounded"]
     return (chunk["bhxh_present"] & ~ok).astype(bool)
