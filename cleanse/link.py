@@ -211,17 +211,6 @@ W_REORDER = -2.0
 W_SUR_TYPO, W_SUR_DIFF = -2.0, -9.7
 W_MID_SUBSET, W_MID_TYPO, W_MID_DIFF = -3.0, -2.0, -8.0
 W_GIVEN_TYPO, W_GIVEN_DIFF = -1.6, -8.3
-W_DOB = {
-    "exact": 14.8,
-    "swap": 8.2,
-    "both_imprecise_month": 9.9,
-    "both_imprecise": 6.4,
-    "one_imprecise": 2.2,
-    "same_month": 1.1,
-    "same_day_month": 0.9,
-    "same_year": -1.9,
-    "different": -7.6,
-}
 W_GENDER_SAME, W_GENDER_DIFF = 1.0, -5.6
 
 # Term-frequency priors (DOMAIN.md §7.4), folded; they matter only for small inputs.
@@ -266,7 +255,21 @@ N_ID_LEVELS = 14
 _ID_NEAR = (ID_ONE, ID_SWAP)
 # name part level
 P_NONE, P_EQ, P_TYPO, P_DIFF, P_SUBSET = range(5)
-# dob level
+# Birth-date levels, one row each: weight in bits, whether the dates are compatible
+# (the same for the chaining guard and for vouching; a missing date is not different),
+# and the words of the reason.
+_DOB_LEVELS: tuple[tuple[str, float, bool, str], ...] = (
+    ("none", 0.0, True, "a birth date is missing"),
+    ("exact", 14.8, True, "birth dates agree"),
+    ("swap", 8.2, True, "birth day and month swapped"),
+    ("both_imprecise_month", 9.9, True, "same birth month and year (no day)"),
+    ("both_imprecise", 6.4, True, "same birth year (year only or 01/01)"),
+    ("one_imprecise", 2.2, True, "birth year agrees (one date is year only or 01/01)"),
+    ("same_month", 1.1, False, "same birth year and month, day differs"),
+    ("same_day_month", 0.9, False, "same birth day and month, year differs"),
+    ("same_year", -1.9, False, "same birth year only"),
+    ("different", -7.6, False, "birth dates differ"),
+)
 (
     D_NONE,
     D_EXACT,
@@ -278,30 +281,11 @@ P_NONE, P_EQ, P_TYPO, P_DIFF, P_SUBSET = range(5)
     D_SAME_DAY_MONTH,
     D_SAME_YEAR,
     D_DIFFERENT,
-) = range(10)
-_DOB_WEIGHT = np.array(
-    [
-        0.0,
-        W_DOB["exact"],
-        W_DOB["swap"],
-        W_DOB["both_imprecise_month"],
-        W_DOB["both_imprecise"],
-        W_DOB["one_imprecise"],
-        W_DOB["same_month"],
-        W_DOB["same_day_month"],
-        W_DOB["same_year"],
-        W_DOB["different"],
-    ]
-)
-# Birth dates that are "the same" for the chaining guard (a missing one is not different).
-_DOB_COMPATIBLE = (
-    D_NONE,
-    D_EXACT,
-    D_SWAP,
-    D_BOTH_IMPRECISE_MONTH,
-    D_BOTH_IMPRECISE,
-    D_ONE_IMPRECISE,
-)
+) = range(len(_DOB_LEVELS))
+W_DOB = {name: weight for name, weight, _, _ in _DOB_LEVELS[1:]}
+_DOB_WEIGHT = np.array([weight for _, weight, _, _ in _DOB_LEVELS])
+_DOB_COMPATIBLE = tuple(i for i, (_, _, same, _) in enumerate(_DOB_LEVELS) if same)
+_DOB_PHRASE = dict(enumerate(words for _, _, _, words in _DOB_LEVELS))
 
 _ID_PHRASE = {
     ID_NONE: "",
@@ -326,18 +310,6 @@ _EVIDENCE_PHRASE = {
 _PLACE_PHRASE = {
     f: {1: f"same {f}", 2: f"{f}s nearly agree", 3: f"{f}s differ"} for f in ("ward", "postcode")
 } | {"province": {1: "same province", 2: "provinces nearly agree", 3: "provinces differ"}}
-_DOB_PHRASE = {
-    D_NONE: "a birth date is missing",
-    D_EXACT: "birth dates agree",
-    D_SWAP: "birth day and month swapped",
-    D_BOTH_IMPRECISE_MONTH: "same birth month and year (no day)",
-    D_BOTH_IMPRECISE: "same birth year (year only or 01/01)",
-    D_ONE_IMPRECISE: "birth year agrees (one date is year only or 01/01)",
-    D_SAME_MONTH: "same birth year and month, day differs",
-    D_SAME_DAY_MONTH: "same birth day and month, year differs",
-    D_SAME_YEAR: "same birth year only",
-    D_DIFFERENT: "birth dates differ",
-}
 _PART_PHRASE = {
     "surname": {P_EQ: "surnames agree", P_TYPO: "surnames nearly agree", P_DIFF: "surnames differ"},
     "middle": {
@@ -1501,7 +1473,7 @@ def _score(a: _Arrays, left: np.ndarray, right: np.ndarray, prior: float) -> _Sc
         (idsim, N_ID_LEVELS),
         (bhxh_diff, 2),
         (name_lvl, N_NAME_LEVELS),
-        (dob, 10),
+        (dob, len(_DOB_LEVELS)),
         (gender, 3),
         (phone, 3),
         (address, 5),
@@ -1613,7 +1585,7 @@ def _reason_text(code: int, note: str = "") -> str:
     code, address = divmod(code, 5)
     code, phone = divmod(code, 3)
     code, gender = divmod(code, 3)
-    code, dob = divmod(code, 10)
+    code, dob = divmod(code, len(_DOB_LEVELS))
     code, name = divmod(code, N_NAME_LEVELS)
     code, bhxh_diff = divmod(code, 2)
     exact, idsim = divmod(code, N_ID_LEVELS)
