@@ -652,7 +652,7 @@ def _run_into(
     stage: Path,
 ) -> None:
     """Run the command, compare, write the stage and rename it into a run folder."""
-    from cleanse.report import mask_discrepancies, mask_findings
+    from cleanse.report import mask_discrepancies, mask_findings, mask_restored
     from cleanse.write import attach_people, write_summary, write_tables
 
     base = job.base
@@ -675,6 +675,8 @@ def _run_into(
             tables["findings"] = mask_findings(tables["findings"])
             if "discrepancies" in tables:
                 tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
+            if "restored" in tables:
+                tables["restored"] = mask_restored(tables["restored"])
         if "xlsx" in job.formats:  # whom each finding concerns, beside it in the report
             tables["findings"] = attach_people(tables["findings"], people, mask=job.mask)
         tables["changes"] = changes
@@ -723,7 +725,10 @@ def _run_command(
             lang=job.lang,
             people="xlsx" in job.formats,
         )
-        return {"findings": run.findings}, dict(run.summary), paths, run.people
+        tables = {"findings": run.findings}
+        if len(run.restored):  # cells a column-level repair put back (issue 15)
+            tables["restored"] = run.restored
+        return tables, dict(run.summary), paths, run.people
     from cleanse.reconcile import reconcile_files
 
     if job.reference is not None:

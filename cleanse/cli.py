@@ -334,12 +334,18 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
       cleanse validate bhxh.csv hotich.xlsx --out reports --format csv,xlsx
     """
     from cleanse.output import check_inputs, staged_output
-    from cleanse.report import mask_findings, on_terminal, progress, render_summary
+    from cleanse.report import (
+        mask_findings,
+        mask_restored,
+        on_terminal,
+        progress,
+        render_summary,
+    )
     from cleanse.validate import validate_files
     from cleanse.write import attach_people, result_files, write_summary, write_tables
 
     out_dir, formats = kwargs["out_dir"], kwargs["formats"]
-    check_inputs(out_dir, files, result_files(["findings"], formats))
+    check_inputs(out_dir, files, result_files(["findings", "restored"], formats))
     show = on_terminal(kwargs["quiet"])
     today = kwargs["today"]
     with progress(show) as bar:
@@ -368,8 +374,11 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     if "xlsx" in formats:  # whom each finding concerns, beside it in the report
         findings = attach_people(findings, run.people, mask=kwargs["mask"])
     summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
+    tables = {"findings": findings}
+    if len(run.restored):  # the cells a column-level repair put back, beside the findings
+        tables["restored"] = mask_restored(run.restored) if kwargs["mask"] else run.restored
     with staged_output(out_dir, shared=kwargs["shared"], inputs=files) as stage:
-        written = write_tables({"findings": findings}, stage, formats, summary=summary)
+        written = write_tables(tables, stage, formats, summary=summary)
         write_summary(summary, stage, files=written)
     if show:
         render_summary(summary, kwargs["lang"], out_dir, report="xlsx" in formats)

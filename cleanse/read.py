@@ -226,6 +226,16 @@ class Extract:
         }
 
 
+def column_headers(ext: Extract) -> dict[str, str]:
+    """Each canonical field of the extract to its header as written in the file (a name
+    split over columns: their headers, joined by ``+``)."""
+    headers = {f: h for h, f in ext.columns.fields.items()}
+    if ext.columns.joined and "full_name" not in headers:
+        parts = [ext.columns.header_of(f) or f for f in ext.columns.joined]
+        headers["full_name"] = " + ".join(parts)
+    return headers
+
+
 def open_extract(
     path: str | Path,
     *,

@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 
 from cleanse.errors import CleanseError
 from cleanse.link import METHODS, LinkResult, link, load_records
-from cleanse.read import Extract, check_distinct_names, open_extract
+from cleanse.read import Extract, check_distinct_names, column_headers, open_extract
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES
 from cleanse.write import FINDING_COLUMNS, run_header
 
@@ -214,7 +214,7 @@ def reconcile_extracts(
     day = (today or pd.Timestamp.today()).normalize()
     found = _Finder(records, result, is_ref, has_reference, day.year * 100 + day.month, day)
     raw = _raw_values(extracts, records, found.needed())
-    findings = found.findings(raw, lang)
+    findings = found.findings(raw, lang, extracts)
     discrepancies = found.discrepancies(raw)
     tables = {
         "findings": findings,
@@ -495,8 +495,12 @@ class _Finder:
         covered = (ya == yb) & ((ma < 0) | (mb < 0) | (ma == mb))
         return both & np.where(exact, ~same, ~covered)
 
-    def findings(self, raw: pd.DataFrame, lang: str) -> pd.DataFrame:
-        """The findings table in SPEC columns, sorted by source, row, rule, field."""
+    def findings(
+        self, raw: pd.DataFrame, lang: str, extracts: Sequence[Extract] = ()
+    ) -> pd.DataFrame:
+        """The findings table in SPEC columns, sorted by source, row, rule, field; with
+        the ``extracts`` (in ``src`` order), each finding's ``sheet_row`` and ``column``
+        (the header of its field as written in its file)."""
         f = self.found
         rec = f["record"].to_numpy(dtype=np.int64)
         rel = f["related"].to_numpy(dtype=np.int64)
@@ -537,7 +541,16 @@ class _Finder:
             }
         )
         out.loc[rel < 0, "related_row"] = pd.NA
-        out["_src"] = self.src[rec]
+        out["sheet_row"] = pd.array([None] * n, dtype="Int64")
+        out["column"] = pd.array([None] * n, dtype=_STRING)
+        src = self.src[rec]
+        for i, ext in enumerate(extracts):
+            at = src == i
+            if at.any():
+                out.loc[at, "sheet_row"] = ext.sheet_rows(self.row[rec][at])
+                headers = column_headers(ext)
+                out.loc[at, "column"] = [headers.get(x) for x in fld[at]]
+        out["_src"] = src
         out["_order"] = [RULE_ORDER[c] for c in rule]
         out["_field"] = [COMPARED.index(x) if x in COMPARED else -1 for x in fld]
         out = out.sort_values(["_src", "row", "_order", "_field"], kind="stable")

@@ -102,6 +102,16 @@ def mask_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def mask_restored(restored: pd.DataFrame) -> pd.DataFrame:
+    """The restored cells with the numbers (IDs, BHXH codes) masked; dates are kept."""
+    out = restored.copy()
+    for col in ("value", "restored"):
+        text = out[col].astype("string")
+        numbers = text.str.fullmatch(r"[\d.,]+(?:[eE]\+?\d+)?").fillna(False).to_numpy(dtype=bool)
+        out.loc[numbers, col] = mask_id(text[numbers]).to_numpy()
+    return out
+
+
 def mask_discrepancies(discrepancies: pd.DataFrame) -> pd.DataFrame:
     """Discrepancies with ID numbers masked in both values."""
     out = discrepancies.copy()
@@ -134,6 +144,8 @@ def render_summary(
         )
     for note in summary.get("notes") or []:
         con.print(f"[yellow]{for_rich(note)}[/]")
+    for line in diagnosis_lines(summary):  # what a spreadsheet did to a column
+        con.print(f"[yellow]{for_rich(line)}[/]")
     counts = summary["counts"]
     rules = Table(title_justify="left")
     for col in ("rule", "severity", "count", "meaning"):
@@ -156,6 +168,16 @@ def render_summary(
         from cleanse.write import REPORT_XLSX
 
         con.print(f"{t['report']} {for_rich(Path(out_dir) / REPORT_XLSX)}")
+
+
+def diagnosis_lines(summary: dict[str, Any]) -> list[str]:
+    """One readable line per damaged column of every input (``inputs[].diagnoses``):
+    the file, the column, the damage and its counts; never a value."""
+    lines = []
+    for inp in summary.get("inputs") or []:
+        for d in inp.get("diagnoses") or []:
+            lines.append(f"{inp['source']}: {d['message']}")
+    return lines
 
 
 def rules_table(lang: str) -> Table:

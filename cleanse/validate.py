@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from cleanse.damage import column_findings
 from cleanse.prepare import prepared_chunks
-from cleanse.read import Extract, check_distinct_names, open_extract
+from cleanse.read import Extract, check_distinct_names, column_headers, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector, chunk_keys
 from cleanse.rules.ids import ROUNDED_MESSAGES
@@ -382,16 +382,6 @@ def _complete(found: pd.DataFrame, ext: Extract, lang: str) -> pd.DataFrame:
         ["row", "_order", "field"], kind="stable", ignore_index=True, na_position="first"
     )
     return out.drop(columns="_order")[FINDING_COLUMNS]
-
-
-def column_headers(ext: Extract) -> dict[str, str]:
-    """Each canonical field of the extract to its header as written in the file (a name
-    split over columns: their headers, joined by ``+``)."""
-    headers = {f: h for h, f in ext.columns.fields.items()}
-    if ext.columns.joined and "full_name" not in headers:
-        parts = [ext.columns.header_of(f) or f for f in ext.columns.joined]
-        headers["full_name"] = " + ".join(parts)
-    return headers
 
 
 def locate(findings: pd.DataFrame, ext: Extract) -> None:
