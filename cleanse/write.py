@@ -46,9 +46,6 @@ FINDING_COLUMNS = [
     "suggestion",
     "related_source",
     "related_row",
-    # After SPEC's columns: where the officer finds the cell (issue 15).
-    "sheet_row",
-    "column",
 ]
 
 _TEXT = pd.StringDtype("pyarrow")
@@ -384,8 +381,10 @@ def _write_xlsx(
 ) -> Path:
     from cleanse.xlsx import write_workbook
 
-    ready = {name: _for_xlsx(_report_order(name, t)) for name, t in tables.items()}
-    return write_workbook(ready, path, summary, lang=lang, max_rows=XLSX_MAX_ROWS)
+    ordered = {name: _report_order(name, t) for name, t in tables.items()}
+    return write_workbook(
+        ordered, path, summary, lang=lang, max_rows=XLSX_MAX_ROWS, clean=_for_xlsx
+    )
 
 
 def run_header(command: str, started: float) -> dict[str, Any]:

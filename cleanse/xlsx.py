@@ -27,7 +27,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -509,10 +509,16 @@ def sheet_titles(name: str, count: int) -> list[str]:
 
 @dataclass
 class _Part:
-    """One sheet of a table: the rows it holds, and its XML file in the workbook."""
+    """One sheet of a table: the rows it holds, and its XML file in the workbook.
+
+    ``ready`` turns a batch of those rows into what the cells show (words in the run's
+    language, text made safe for a spreadsheet): done a batch at a time, so no second
+    copy of a whole table is ever made.
+    """
 
     title: str
     table: pa.Table
+    ready: Callable[[pa.Table], pa.Table]
     member: str = ""
 
 
@@ -537,11 +543,13 @@ class _Styles:
         )
 
 
-def _skeleton_sheet(ws: Worksheet, styles: _Styles, headers: list[str], part: _Part) -> None:
+def _skeleton_sheet(
+    ws: Worksheet, styles: _Styles, headers: list[str], part: _Part, lang: str
+) -> None:
     """A table's sheet with only its header row: widths, frozen row, autofilter."""
     table = part.table
-    for i, (header, col) in enumerate(zip(headers, table.columns, strict=True)):
-        ws.set_column(i, i, _width(header, col))
+    for i, (header, name) in enumerate(zip(headers, table.column_names, strict=True)):
+        ws.set_column(i, i, _width(header, shown_values(name, table.column(i), lang)))
     ws.freeze_panes(1, 0)
     for i, header in enumerate(headers):
         ws.write_string(0, i, header, styles.bold_text)
@@ -572,7 +580,7 @@ def _stream_sheet(skeleton: bytes, out: Any, part: _Part, text_style: int) -> No
         for batch in table.to_batches(max_chunksize=BATCH_ROWS):
             if not batch.num_rows:
                 continue
-            built = pool.submit(rows_xml, batch, row, text_style)
+            built = pool.submit(_batch_xml, batch, row, text_style, part.ready)
             row += batch.num_rows
             if pending is not None:
                 out.write(pending.result())
@@ -582,6 +590,14 @@ def _stream_sheet(skeleton: bytes, out: Any, part: _Part, text_style: int) -> No
     out.write(sep + tail)
 
 
+def _batch_xml(
+    batch: pa.RecordBatch, first_row: int, text_style: int, ready: Callable[[pa.Table], pa.Table]
+) -> memoryview:
+    shown = ready(pa.Table.from_batches([batch])).combine_chunks()
+    (one,) = shown.to_batches() or [batch.slice(0, 0)]
+    return rows_xml(one, first_row, text_style)
+
+
 def write_workbook(
     tables: Mapping[str, pa.Table],
     path: Path,
@@ -589,10 +605,13 @@ def write_workbook(
     *,
     lang: str,
     max_rows: int,
+    clean: Callable[[pa.Table], pa.Table] | None = None,
 ) -> Path:
     """Write ``report.xlsx``: the summary sheet, then each table on one or more sheets.
 
-    ``tables`` are ready for a spreadsheet (``write._for_xlsx``). A table longer than
+    ``clean`` makes a batch of rows safe for a spreadsheet (``write._for_xlsx``: formulas
+    neutralised, characters XML cannot hold replaced); it runs a batch at a time, after
+    the severities and fields are put in words. A table longer than
     ``max_rows - 1`` rows continues on ``NAME (2)``, ``NAME (3)``…, each sheet with its
     header; the summary sheet lists them. Temporary files go in a folder beside ``path``
     (the staging folder), never in TMPDIR: they hold IDs and names.
@@ -603,13 +622,18 @@ def write_workbook(
     per_sheet = max(1, max_rows - 1)
     parts: dict[str, list[_Part]] = {}
     headers: dict[str, list[str]] = {}
+
+    def ready(batch: pa.Table) -> pa.Table:
+        columns = zip(batch.column_names, batch.columns, strict=True)
+        shown = pa.table([shown_values(n, c, lang) for n, c in columns], names=batch.column_names)
+        return clean(shown) if clean is not None else shown
+
     for name, table in tables.items():
-        columns = zip(table.column_names, table.columns, strict=True)
-        shown = pa.table([shown_values(n, c, lang) for n, c in columns], names=table.column_names)
-        count = max(1, math.ceil(shown.num_rows / per_sheet))
+        count = max(1, math.ceil(table.num_rows / per_sheet))
         titles = sheet_titles(name, count)
         parts[name] = [
-            _Part(title, shown.slice(k * per_sheet, per_sheet)) for k, title in enumerate(titles)
+            _Part(title, table.slice(k * per_sheet, per_sheet), ready)
+            for k, title in enumerate(titles)
         ]
         headers[name] = [header_label(n, lang) for n in table.column_names]
 
@@ -635,7 +659,7 @@ def write_workbook(
             for part in sheets:
                 number += 1
                 part.member = f"xl/worksheets/sheet{number}.xml"
-                _skeleton_sheet(wb.add_worksheet(part.title), styles, headers[name], part)
+                _skeleton_sheet(wb.add_worksheet(part.title), styles, headers[name], part, lang)
         sheet_list = {n: (tables[n].num_rows, [p.title for p in ps]) for n, ps in parts.items()}
         facts = SummaryFacts.of(summary or {}, tables.get("findings"), sheet_list, lang)
         write_summary_sheet(summary_ws, styles, summary_rows(facts))
