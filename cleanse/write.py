@@ -46,6 +46,9 @@ FINDING_COLUMNS = [
     "suggestion",
     "related_source",
     "related_row",
+    # After SPEC's columns: where the officer finds the cell (issue 15).
+    "sheet_row",
+    "column",
 ]
 
 _TEXT = pd.StringDtype("pyarrow")
