@@ -14,9 +14,11 @@ same import, so the diagnosis is per column, with its evidence:
   codes of one province may all start with the same non-zero digits).
 - month-first dates (``dob``): in an ``.xlsx``, date cells whose day is always 12 or
   less beside text dates whose day is over 12 (the ones the locale could not read as
-  month/day); in a text file, the dates whose first part is 12 or less written in
-  another form (year digits, zero padding, separator) than those whose first part is
-  over 12, each form held throughout.
+  month/day); in a text file, the same signature: full dates in another form
+  (``yyyy-mm-dd``, as a date cell is exported) whose day is always 12 or less beside
+  ``dd/mm/yyyy`` texts whose day is always over 12. A text file that the month-first
+  spreadsheet itself wrote back (``5/3/1990`` for the date it read as May 3) needs no
+  repair: its misreading and its writing cancel out, and cleanse reads it right.
 
 Only inside a damaged column are zeros put back (``001085012345`` from ``1085012345``)
 or day and month swapped back; a short number in an intact column stays an
@@ -32,7 +34,6 @@ the first records decide for the file; the counts in the report are the whole fi
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -67,14 +68,13 @@ PREFIX = {"id_number": "id", "bhxh_code": "bhxh", "dob": "dob"}
 _MANY = 0.10
 # Date cells needed before "every day is 12 or less" means something: (12/31)**5 < 1%.
 _MIN_DATE_CELLS = 5
-_MIN_DATES = 5  # text dates of each form in a text file
 
 _SEPARATORS = r"[\s.\-]"
 _SCIENTIFIC = r"^\d+(?:[.,]\d+)?[eE]\+?\d+$"
-_DMY = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{2}|\d{4})$")
 # A d/m/yyyy date whose two first parts are both 12 or less: read month-first, its date
 # cell has day and month swapped. RE2 has no back-references: either separator.
 _SWAPPABLE = r"^(0?[1-9]|1[0-2])([/.\-])(0?[1-9]|1[0-2])([/.\-])(\d{4})$"
+_SWAPPABLE_ISO = r"^(\d{4})-(0?[1-9]|1[0-2])-(0?[1-9]|1[0-2])$"
 
 MESSAGES = {
     ("leading_zeros", "vi"): 'Cột "{column}" đã qua bảng tính: {count}/{total} số mất số 0 ở đầu'
@@ -97,6 +97,9 @@ class Diagnosis:
 
     restore: frozenset[str] = frozenset()  # ID fields whose leading zeros are put back
     month_first: frozenset[str] = frozenset()  # date fields whose day and month swap back
+    # field -> the form of the dates to swap: "dmy" (date cells, read as dd/mm/yyyy) or
+    # "iso" (yyyy-mm-dd beside dd/mm/yyyy texts in a text file)
+    swap_form: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Whole-file counts, added chunk by chunk: field -> {"restored", "rounded", "total"}.
     counts: dict[str, Counter[str]] = field(default_factory=dict)
@@ -236,9 +239,13 @@ def diagnose(ext: Extract, frames: list[pd.DataFrame], fields: list[str]) -> Dia
         if with_ids or _zeros_lost(bhxh, strong=False):
             restore.add("bhxh_code")
     dob = evidence.get("dob")
-    if dob is not None and _read_month_first(dob):
-        month_first.add("dob")
-    return Diagnosis(frozenset(restore), frozenset(month_first), evidence)
+    forms = {}
+    if dob is not None:
+        form = _read_month_first(dob)
+        if form is not None:
+            month_first.add("dob")
+            forms["dob"] = form
+    return Diagnosis(frozenset(restore), frozenset(month_first), forms, evidence)
 
 
 def _zeros_lost(stats: dict[str, Any], *, strong: bool) -> bool:
@@ -312,8 +319,16 @@ def date_stats(values: pa.Array) -> dict[str, Any]:
         )
         return dict(keys)
 
+    iso = pc.extract_regex(
+        pc.fill_null(values, ""), r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"
+    )
+    iso_ok = pc.is_valid(iso).to_numpy(zero_copy_only=False)
+    iso_m, iso_d = num(pc.struct_field(iso, [1])), num(pc.struct_field(iso, [2]))
+    iso_ok &= (iso_m >= 1) & (iso_m <= 12)
     return {
         "present": _count(pc.is_valid(values)),
+        "iso_day_le12": int((iso_ok & (iso_d >= 1) & (iso_d <= 12)).sum()),
+        "iso_day_gt12": int((iso_ok & (iso_d > 12)).sum()),
         "day_first": int(day_first.sum()),
         "either": int(either.sum()),
         "forms_day_first": forms(day_first),
@@ -321,36 +336,28 @@ def date_stats(values: pa.Array) -> dict[str, Any]:
     }
 
 
-def _read_month_first(stats: dict[str, Any]) -> bool:
-    """The date column was read month-first (see the module's docstring)."""
+def _read_month_first(stats: dict[str, Any]) -> str | None:
+    """The form of the dates to swap back when the column was read month-first (see the
+    module's docstring), else None."""
     if not stats["day_first"]:
-        return False
+        return None
     dates = stats.get("date_cells", 0)
     if dates:
         # An .xlsx (or Parquet) with date cells: the locale made dates of the values it
         # could read as month/day, so no date cell has a day over 12, and left as text
         # the values with a day over 12.
-        return dates >= _MIN_DATE_CELLS and not stats.get("date_day_gt12_cells", 0)
-    if stats["day_first"] < _MIN_DATES or stats["either"] < _MIN_DATES:
-        return False
-    # A text file: the dates a month-first spreadsheet wrote back are in its own form,
-    # the ones it left as text in the extract's. A day-first column writes both alike.
-    first = _known_forms(stats["forms_day_first"])
-    other = _known_forms(stats["forms_either"])
-    return bool(first) and bool(other) and not (first & other)
-
-
-def _known_forms(forms: dict[str, int]) -> set[str]:
-    """The forms in which padding shows (``|0`` is a date of two-digit parts only):
-    each with a form that holds at least 95% of the values whose form shows."""
-    known = {k: n for k, n in forms.items() if not k.endswith("|0")}
-    total = sum(known.values())
-    if not total:
-        return set()
-    top, n = max(known.items(), key=lambda kv: kv[1])
-    if n < 0.95 * total:
-        return {"mixed"}  # no one form: nothing to tell two writers apart
-    return set(known)
+        if dates >= _MIN_DATE_CELLS and not stats.get("date_day_gt12_cells", 0):
+            return "dmy"
+        return None
+    # A text file: the date cells exported as yyyy-mm-dd, every day 12 or less, and no
+    # dd/mm/yyyy text whose day is 12 or less (those became the date cells).
+    if (
+        stats["iso_day_le12"] >= _MIN_DATE_CELLS
+        and not stats["iso_day_gt12"]
+        and not stats["either"]
+    ):
+        return "iso"
+    return None
 
 
 def _count(mask: pa.Array | pa.ChunkedArray) -> int:
@@ -360,10 +367,14 @@ def _count(mask: pa.Array | pa.ChunkedArray) -> int:
 # --- restoring, on a chunk (called by prepare) -----------------------------------------
 
 
-def swap_day_month(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Dates whose first two parts are both 12 or less with those parts swapped
-    (``03/05/1990`` → ``05/03/1990``), and where the value changed."""
-    swapped = pc.replace_substring_regex(text, _SWAPPABLE, r"\3\2\1\4\5")
+def swap_day_month(text: pa.Array, form: str = "dmy") -> tuple[pa.Array, np.ndarray]:
+    """Dates whose day and month are both 12 or less with the two swapped
+    (``03/05/1990`` → ``05/03/1990``; ``form="iso"``: ``1990-05-03`` → ``1990-03-05``),
+    and where the value changed."""
+    if form == "iso":
+        swapped = pc.replace_substring_regex(text, _SWAPPABLE_ISO, r"\1-\3-\2")
+    else:
+        swapped = pc.replace_substring_regex(text, _SWAPPABLE, r"\3\2\1\4\5")
     changed = pc.fill_null(pc.not_equal(swapped, text), False)
     # 05/05/1990 swaps to itself: not a changed cell.
     return swapped, np.asarray(changed.to_numpy(zero_copy_only=False), dtype=bool)

@@ -100,7 +100,7 @@ def prepare(
     restore = damage.restore if damage is not None else frozenset()
     dob, dob_fixed = clean("dob"), np.zeros(n, dtype=bool)
     if damage is not None and "dob" in damage.month_first and "dob" in cleaned:
-        dob, dob_fixed = swap_day_month(dob)
+        dob, dob_fixed = swap_day_month(dob, damage.swap_form.get("dob", "dmy"))
     ids = parse_ids(clean("id_number"), "id", cleaned=True, restore="id_number" in restore)
     bhxh = parse_ids(clean("bhxh_code"), "bhxh", cleaned=True, restore="bhxh_code" in restore)
     dates = parse_dates(dob, "dob", cleaned=True).assign(
