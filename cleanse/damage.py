@@ -283,41 +283,25 @@ def number_stats(values: pa.Array, f: str) -> dict[str, Any]:
 
 
 def date_stats(values: pa.Array) -> dict[str, Any]:
-    """Counts of a date column's d/m/y values: ``day_first`` (first part over 12, the
-    second 12 or less), ``either`` (both parts 12 or less), and the forms each is
-    written in (``forms_day_first``, ``forms_either``: separator, year digits, padding)."""
+    """Counts of a date column's values: ``day_first`` (d/m/y, first part over 12, the
+    second 12 or less), ``either`` (both parts 12 or less), ``iso_day_le12`` and
+    ``iso_day_gt12`` (``yyyy-mm-dd`` dates by their day)."""
     parts = pc.extract_regex(
         pc.fill_null(values, ""),
         r"^(?P<a>\d{1,2})(?P<s>[/.\-])(?P<b>\d{1,2})[/.\-](?P<y>\d{2}|\d{4})$",
     )
     ok = pc.is_valid(parts).to_numpy(zero_copy_only=False)
     a_txt = pc.struct_field(parts, [0])
-    sep = pc.struct_field(parts, [1])
     b_txt = pc.struct_field(parts, [2])
-    y_txt = pc.struct_field(parts, [3])
 
     def num(arr: pa.Array) -> np.ndarray:
         out = pc.cast(pc.if_else(pc.equal(arr, ""), "0", arr), pa.int64())
         return np.asarray(pc.fill_null(out, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     a, b = num(a_txt), num(b_txt)
-    a_len = np.asarray(pc.fill_null(pc.utf8_length(a_txt), 0), dtype=np.int64)
-    b_len = np.asarray(pc.fill_null(pc.utf8_length(b_txt), 0), dtype=np.int64)
-    y_len = np.asarray(pc.fill_null(pc.utf8_length(y_txt), 0), dtype=np.int64)
-    sep_np = np.asarray(pc.fill_null(sep, "").to_numpy(zero_copy_only=False), dtype=object)
-    # Padding shows on a part below 10: written 05 or 5. Unknown (0) when both are 10+.
-    padded = ((a < 10) & (a_len == 2)) | ((b < 10) & (b_len == 2))
-    bare = ((a < 10) & (a_len == 1)) | ((b < 10) & (b_len == 1))
-    pad = np.where(padded, 2, np.where(bare, 1, 0))
     b_ok = (b >= 1) & (b <= 12)
     day_first = ok & (a > 12) & (a <= 31) & b_ok
     either = ok & (a >= 1) & (a <= 12) & b_ok
-
-    def forms(mask: np.ndarray) -> dict[str, int]:
-        keys = Counter(
-            f"{s}|{y}|{p}" for s, y, p in zip(sep_np[mask], y_len[mask], pad[mask], strict=True)
-        )
-        return dict(keys)
 
     iso = pc.extract_regex(
         pc.fill_null(values, ""), r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"
@@ -331,8 +315,6 @@ def date_stats(values: pa.Array) -> dict[str, Any]:
         "iso_day_gt12": int((iso_ok & (iso_d > 12)).sum()),
         "day_first": int(day_first.sum()),
         "either": int(either.sum()),
-        "forms_day_first": forms(day_first),
-        "forms_either": forms(either),
     }
 
 
