@@ -215,7 +215,7 @@ def test_read_ahead_never_swaps_two_chunks(tmp_path, monkeypatch, ahead: int) ->
     import cleanse.prepare
     from cleanse.prepare import prepared_chunks
 
-    monkeypatch.setattr(cleanse.prepare, "prepare", lambda frame, codes: frame)
+    monkeypatch.setattr(cleanse.prepare, "prepare", lambda frame, codes, damage=None: frame)
     ext = _extract(tmp_path, 60)
     expected = [1 + 3 * i for i in range(20)]
     for _ in range(100):
