@@ -149,14 +149,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "generic": ("full_name", "dob"),
 }
 
-SOURCE_LABELS: dict[str, tuple[str, str]] = {
-    "dancu": ("dữ liệu dân cư", "population database"),
-    "bhxh": ("bảo hiểm xã hội", "social insurance"),
-    "hotich": ("hộ tịch", "civil status"),
-    "btxh": ("bảo trợ xã hội", "social welfare"),
-    "generic": ("danh sách chung", "generic list"),
-}
-
 
 def match_header(header: str) -> str | None:
     """The canonical field a header names, or None for a column to pass through."""

@@ -121,10 +121,6 @@ class DuplicateCollector:
     def __init__(self) -> None:
         self._parts: dict[str, list[np.ndarray]] = {}
 
-    def add(self, chunk: pd.DataFrame) -> None:
-        """Take the keys of one prepared chunk (chunks arrive in row order)."""
-        self.extend(chunk_keys(chunk))
-
     def extend(self, keys: dict[str, np.ndarray]) -> None:
         """Take keys made by :func:`chunk_keys` (chunks arrive in row order)."""
         for name, values in keys.items():
