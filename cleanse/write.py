@@ -370,13 +370,13 @@ def _for_xlsx(table: pa.Table) -> pa.Table:
 
 
 def _report_order(name: str, table: pa.Table) -> pa.Table:
-    """Findings with the person's name and ID beside the row they concern."""
-    if name != "findings" or not any(c in table.column_names for c in PEOPLE_COLUMNS):
+    """Findings led by where the record is and whom it concerns: file, row, the row and
+    column the spreadsheet shows, the person's name and ID; then the finding."""
+    if name != "findings":
         return table
-    names = [c for c in table.column_names if c not in PEOPLE_COLUMNS]
-    at = names.index("row") + 1 if "row" in names else 0
-    people = [c for c in PEOPLE_COLUMNS if c in table.column_names]
-    return table.select([*names[:at], *people, *names[at:]])
+    lead = ("source", "row", "sheet_row", "column", *PEOPLE_COLUMNS)
+    first = [c for c in lead if c in table.column_names]
+    return table.select([*first, *(c for c in table.column_names if c not in first)])
 
 
 def _write_xlsx(

@@ -237,8 +237,10 @@ WORDS: dict[str, dict[str, str]] = {
         "kind_detected": "Loại tự nhận ra",
         "delimiter": "Dấu phân cách",
         "conversions": "chuyển đổi",
-        "diagnoses": "chẩn đoán cột",
-        "damage": "hư hỏng",
+        "diagnoses": "hư hỏng do bảng tính, theo cột",
+        "damage": "Hư hỏng",
+        "rounded": "Số bị làm tròn",
+        "evidence": "Bằng chứng",
     },
     "en": {
         "title": "cleanse report",
@@ -307,8 +309,25 @@ WORDS: dict[str, dict[str, str]] = {
         "kind_detected": "Kind detected",
         "delimiter": "Delimiter",
         "conversions": "conversions",
-        "diagnoses": "column diagnoses",
-        "damage": "damage",
+        "diagnoses": "spreadsheet damage, per column",
+        "damage": "Damage",
+        "rounded": "Rounded",
+        "evidence": "Evidence",
+    },
+}
+
+
+# What a spreadsheet did to a column (``cleanse.damage``), in words.
+DAMAGE = {
+    "vi": {
+        "leading_zeros": "mất số 0 ở đầu",
+        "month_first": "ngày tháng bị đọc theo kiểu tháng trước",
+        "rounded": "số bị làm tròn, mất chữ số",
+    },
+    "en": {
+        "leading_zeros": "leading zeros lost",
+        "month_first": "dates read month-first",
+        "rounded": "numbers rounded, digits lost",
     },
 }
 
@@ -922,8 +941,16 @@ def _records(facts: SummaryFacts, items: list[dict[str, Any]]) -> Iterator[Row]:
         [header_label(k, facts.lang) if k in HEADERS["vi"] else facts.word(k) for k in keys],
         ("head"),
     )
+    words = {
+        "field": FIELD_NAMES.get(facts.lang, FIELD_NAMES["vi"]),
+        "damage": DAMAGE.get(facts.lang, DAMAGE["vi"]),
+        "severity": SEVERITY.get(facts.lang, SEVERITY["vi"]),
+    }
     for item in items:
-        yield [_scalar(item.get(k), facts) for k in keys], "count"
+        values = [item.get(k) for k in keys]
+        shown = [words[k].get(v, v) if k in words and isinstance(v, str) else v
+                 for k, v in zip(keys, values, strict=True)]  # fmt: skip
+        yield [_scalar(v, facts) for v in shown], "count"
 
 
 def _scalar(value: Any, facts: SummaryFacts) -> Any:

@@ -157,8 +157,9 @@ def report_as_table(
     """A report sheet with its words turned back into what the CSV holds.
 
     The report labels its headers and shows severities and field names in the run's
-    language, and puts the person's name and ID beside each finding: here the headers
-    become column names again, the words codes again, and the two person columns go.
+    language, puts the person's name and ID beside each finding and leads with where
+    the record is: here the headers become column names again, the words codes again,
+    the two person columns go and the findings columns are in the CSV's order.
     """
     from cleanse.xlsx import FIELD_NAMES, HEADERS, PEOPLE_COLUMNS, SEVERITY
 
@@ -169,6 +170,12 @@ def report_as_table(
         "field": {word: code for code, word in FIELD_NAMES[lang].items()},
     }
     keep = [i for i, c in enumerate(columns) if c not in PEOPLE_COLUMNS]
+    from cleanse.write import FINDING_COLUMNS
+
+    if set(FINDING_COLUMNS) <= set(columns):  # the report leads with the row's place
+        at = {c: i for i, c in enumerate(columns)}
+        extra = [i for i in keep if columns[i] not in FINDING_COLUMNS]
+        keep = [at[c] for c in FINDING_COLUMNS] + extra
     out = []
     for row in rows:
         values = [back.get(columns[i], {}).get(row[i], row[i]) for i in keep]  # type: ignore[call-overload]

@@ -84,10 +84,11 @@ def test_headers_and_fixed_values_are_in_the_runs_language(here: Path, lang: str
     rows = sheet(out / "report.xlsx", "findings")
     header = rows[0]
     expected = {
-        "vi": ["Tệp nguồn", "Dòng", "Họ và tên", "Số định danh", "Quy tắc", "Mức độ"],
-        "en": ["Source file", "Row", "Full name", "ID number", "Rule", "Severity"],
+        "vi": ["Tệp nguồn", "Dòng", "Dòng trên bảng tính", "Cột", "Họ và tên", "Số định danh"],
+        "en": ["Source file", "Row", "Spreadsheet row", "Column", "Full name", "ID number"],
     }[lang]
     assert header[:6] == expected
+    assert header[6:8] == [header_label("rule", lang), header_label("severity", lang)]
     assert header_label("message", lang) in header and header_label("suggestion", lang) in header
     severity = set(column(rows, header_label("severity", lang)))
     assert severity <= ({"lỗi", "cảnh báo"} if lang == "vi" else {"error", "warning"})
@@ -109,7 +110,8 @@ def test_autofilter_frozen_header_and_text_ids(here: Path):
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
     assert all(c.font.b for c in ws[1])
-    ids = [c for c in ws[ws.cell(1, 4).column_letter][1:] if c.value is not None]
+    at = [c.value for c in ws[1]].index("Số định danh") + 1
+    ids = [c for c in ws[ws.cell(1, at).column_letter][1:] if c.value is not None]
     assert ids and all(c.data_type == "s" and c.number_format == "@" for c in ids)
     assert any(str(c.value).startswith("0") for c in ids)  # zeros kept: text, not numbers
     rows = [c.value for c in ws["B"][1:]]
@@ -122,10 +124,11 @@ def test_each_finding_names_its_person(here: Path):
     findings = pd.read_parquet(out / "findings.parquet")
     people = pd.read_csv(SAMPLES / "bhxh.csv", dtype=str, keep_default_na=False)
     first = next(i for i, r in enumerate(rows[1:]) if r[0] == "bhxh.csv" and r[1])
-    row = rows[1 + first]
-    record = people.iloc[int(row[1]) - 1]
-    assert row[2] == record["Họ và tên"]
-    assert row[3] == (record["Số CCCD"] or None)
+    row = dict(zip(rows[0], rows[1 + first], strict=True))
+    record = people.iloc[int(row["Dòng"]) - 1]
+    assert row["Họ và tên"] == record["Họ và tên"]
+    assert row["Số định danh"] == (record["Số CCCD"] or None)
+    assert row["Dòng trên bảng tính"] == row["Dòng"] + 1  # the header is line 1
     assert len(rows) - 1 == len(findings)
 
 
@@ -220,15 +223,16 @@ def test_library_report_with_people_in_english(tmp_path: Path):
     table = attach_people(findings(3), people(3))
     write_tables({"findings": table}, tmp_path, ["xlsx", "csv"], lang="en")
     rows = sheet(tmp_path / "report.xlsx", "findings")
-    assert rows[0][:4] == ["Source file", "Row", "Full name", "ID number"]
-    assert rows[1][:6] == [
+    assert rows[0][:2] == ["Source file", "Row"] and rows[0][4:6] == ["Full name", "ID number"]
+    got = dict(zip(rows[0], rows[1], strict=True))
+    assert [got[k] for k in ("Source file", "Row", "Full name", "ID number", "Rule")] == [
         "bhxh.csv",
         1,
         "Nguyễn Văn An 0",
         "001085012300",
         "id.leading_zeros",
-        "error",
     ]
+    assert got["Severity"] == "error" and got["Field"] == "ID number"
     assert rows[1][rows[0].index("Message")] == "số định danh mất số 0 ở đầu & <cần sửa>"
     assert rows[1][rows[0].index("Suggestion")] == "001085012300"
     assert pd.read_csv(tmp_path / "findings.csv").columns.tolist() == FINDING_COLUMNS
@@ -238,7 +242,7 @@ def test_library_mask_of_people(tmp_path: Path):
     table = attach_people(findings(2), people(2), mask=True)
     write_tables({"findings": table}, tmp_path, ["xlsx"])
     rows = sheet(tmp_path / "report.xlsx", "findings")
-    assert [r[2:4] for r in rows[1:]] == [
+    assert [r[4:6] for r in rows[1:]] == [
         ["N***** V** A* 0", "001******300"],
         ["N***** V** A* 1", "001******301"],
     ]
@@ -260,7 +264,7 @@ def test_long_findings_continue_on_more_sheets_never_cut(
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        assert rows[0][:4] == ["Tệp nguồn", "Dòng", "Họ và tên", "Số định danh"]
+        assert rows[0][4:6] == ["Họ và tên", "Số định danh"]
         got += [r[1] for r in rows[1:]]
     assert got == list(range(1, 11))
     assert ["findings", 10, ", ".join(titles)] in summary_cells(path)
@@ -286,8 +290,8 @@ def test_diagnoses_and_other_lists_of_dicts_are_tables(tmp_path: Path):
     }  # fmt: skip
     write_tables({"findings": findings(1)}, tmp_path, ["xlsx"], summary=summary)
     cells = summary_cells(tmp_path / "report.xlsx")
-    head = next(i for i, r in enumerate(cells) if "leading_zeros" in r)
-    assert cells[head] == ["Số định danh cá nhân", "leading_zeros", 595, 620]
+    head = next(i for i, r in enumerate(cells) if "mất số 0 ở đầu" in r)
+    assert cells[head] == ["Số định danh cá nhân", "mất số 0 ở đầu", 595, 620]
     assert len(cells[head - 1]) == 4  # its header row
     assert ["flag", "có"] in cells
     assert ["deeper", "1, 2, 3"] in cells

@@ -1165,12 +1165,13 @@ def test_summary_json_lists_every_input(tmp_path: Path):
     ]
 
 
-def test_default_formats_are_parquet_and_csv(tmp_path: Path):
+def test_default_formats_are_parquet_csv_and_the_report(tmp_path: Path):
     path = write_extract(tmp_path, "dancu")
     validate(path, "--out", tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "findings.csv",
         "findings.parquet",
+        "report.xlsx",
         "summary.json",
     ]
 
@@ -1201,7 +1202,7 @@ def test_mask_masks_ids_and_bhxh_codes_in_every_format(tmp_path: Path):
     out = tmp_path / "out"
     result = validate(path, "--out", out, "--format", "parquet,csv,xlsx", "--mask")
     assert result.exit_code == 1
-    header, *xlsx_rows = xlsx_sheets(out / "report.xlsx")["findings"]
+    header, xlsx_rows = report_as_table(*_head_rest(xlsx_sheets(out / "report.xlsx")["findings"]))
     tables = {
         "csv": read_findings(out).values.tolist(),
         "parquet": as_text(read_parquet(out / "findings.parquet")),

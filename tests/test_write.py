@@ -18,7 +18,16 @@ from cleanse.write import FINDING_COLUMNS, empty_findings, write_summary, write_
 from cleanse.xlsx import header_label
 
 # The report's headers are in the run's language (vi unless told).
-FINDING_HEADERS = [header_label(c, "vi") for c in FINDING_COLUMNS]
+# The report leads with where the record is (file, row, the spreadsheet's row and column).
+REPORT_ORDER = [
+    "source",
+    "row",
+    "sheet_row",
+    "column",
+    *(c for c in FINDING_COLUMNS if c not in ("source", "row", "sheet_row", "column")),
+]
+FINDING_HEADERS = [header_label(c, "vi") for c in REPORT_ORDER]
+VALUE = REPORT_ORDER.index("value")  # the value's position in a report row
 
 BOM = b"\xef\xbb\xbf"
 RISKY = ["=1+1", "+84912345678", "-5", "@SUM(A1)", "\tx", "\rx"]
@@ -111,7 +120,7 @@ def test_xlsx_keeps_ids_as_text(tmp_path: Path, table: pd.DataFrame):
     path = tmp_path / "report.xlsx"
     rows = read_sheet(path, "findings")
     assert rows[0] == FINDING_HEADERS
-    assert [r[5] for r in rows[1:]] == ["001085012345", "Nguyễn Văn An", None, None, "#N/A"]
+    assert [r[VALUE] for r in rows[1:]] == ["001085012345", "Nguyễn Văn An", None, None, "#N/A"]
     assert [r[1] for r in rows[1:]] == [2, 3, 4, 5, 6]
     id_cell = cell_of(path, "findings", "001085012345")
     assert isinstance(id_cell.value, str)
@@ -120,7 +129,8 @@ def test_xlsx_keeps_ids_as_text(tmp_path: Path, table: pd.DataFrame):
     ws = openpyxl.load_workbook(path)["findings"]
     assert ws.freeze_panes == "A2"
     assert ws["A1"].font.b
-    assert ws.column_dimensions["G"].width >= len("số định danh sai")
+    message = ws.cell(1, REPORT_ORDER.index("message") + 1).column_letter
+    assert ws.column_dimensions[message].width >= len("số định danh sai")
 
 
 def test_summary_sheet_comes_first(tmp_path: Path, table: pd.DataFrame):
@@ -158,7 +168,7 @@ def test_formula_like_text_is_neutralised(tmp_path: Path, risky: str):
     assert read_csv(tmp_path / "findings.csv")["value"].tolist() == ["'" + risky, "Nguyễn"]
     rows = read_sheet(tmp_path / "report.xlsx", "findings")
     # XML reads a bare carriage return back as a line feed.
-    assert [r[5] for r in rows[1:]] == ["'" + risky.replace("\r", "\n"), "Nguyễn"]
+    assert [r[VALUE] for r in rows[1:]] == ["'" + risky.replace("\r", "\n"), "Nguyễn"]
     raw = pq.read_table(tmp_path / "findings.parquet").column("value").to_pylist()
     assert raw == [risky, "Nguyễn"]
 
@@ -187,7 +197,7 @@ def test_mask_applies_to_named_columns_in_every_format(tmp_path: Path):
     assert csv["value"].tolist() == masked
     assert csv["source"].tolist() == ["001085012345.csv"] * 2
     rows = read_sheet(tmp_path / "report.xlsx", "findings")
-    assert [r[5] for r in rows[1:]] == masked
+    assert [r[VALUE] for r in rows[1:]] == masked
     assert [r[0] for r in rows[1:]] == ["001085012345.csv"] * 2
 
 
@@ -207,7 +217,7 @@ def test_long_tables_continue_on_more_sheets(tmp_path: Path, monkeypatch: pytest
     for title in titles:
         rows = read_sheet(path, title)
         assert rows[0] == FINDING_HEADERS
-        got += [r[5] for r in rows[1:]]
+        got += [r[VALUE] for r in rows[1:]]
     assert got == values
     summary = read_sheet(path, "summary", trim=True)
     assert ["findings", 8, ", ".join(titles)] in summary
@@ -234,7 +244,7 @@ def test_missing_findings_columns_are_written_empty_as_text(tmp_path: Path):
 
 def test_control_characters_do_not_break_the_workbook(tmp_path: Path):
     write_tables({"findings": findings(["An\x01h"])}, tmp_path, ["xlsx"])
-    assert read_sheet(tmp_path / "report.xlsx", "findings")[1][5] == "An\ufffdh"
+    assert read_sheet(tmp_path / "report.xlsx", "findings")[1][VALUE] == "An\ufffdh"
 
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "summary", ""])
