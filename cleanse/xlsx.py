@@ -617,6 +617,18 @@ def _batch_xml(
     return rows_xml(one, first_row, text_style)
 
 
+def _may_pass_2gib(part: _Part) -> bool:
+    """Whether a sheet's XML might pass 2 GiB, which needs Zip64 entries.
+
+    Only then: a smaller sheet keeps the plain zip entry every reader knows. An upper
+    bound: the values twice over (escaping lengthens ``&``) and 96 bytes of markup a
+    cell (about 75 at most), against 1.75 GiB. A million findings make 0.7 GB of XML.
+    """
+    table = part.table
+    markup = table.num_rows * max(table.num_columns, 1) * 96
+    return 2 * table.nbytes + markup > 7 << 28
+
+
 def write_workbook(
     tables: Mapping[str, pa.Table],
     path: Path,
@@ -703,7 +715,7 @@ def write_workbook(
                 if sheet is None:
                     dst.writestr(info.filename, data)
                     continue
-                with dst.open(info.filename, "w", force_zip64=True) as out:
+                with dst.open(info.filename, "w", force_zip64=_may_pass_2gib(sheet)) as out:
                     _stream_sheet(data, out, sheet, int(text_style))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -360,3 +360,20 @@ def test_libreoffice_reads_the_report(here: Path):
     )
     ids = [v for v in back["Số định danh"] if v]
     assert any(v.startswith("0") and len(v) == 12 for v in ids)
+
+
+def test_zip64_only_for_a_sheet_that_may_pass_2_gib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import zipfile
+
+    import cleanse.xlsx as xlsx
+
+    write_tables({"findings": findings(3)}, tmp_path, ["xlsx"])
+    with zipfile.ZipFile(tmp_path / "report.xlsx") as z:
+        assert z.getinfo("xl/worksheets/sheet2.xml").extra == b""  # a plain entry
+    monkeypatch.setattr(xlsx, "_may_pass_2gib", lambda part: True)
+    write_tables({"findings": findings(3)}, tmp_path, ["xlsx"])
+    with zipfile.ZipFile(tmp_path / "report.xlsx") as z:
+        assert z.getinfo("xl/worksheets/sheet2.xml").extra != b""  # Zip64
+    assert column(sheet(tmp_path / "report.xlsx", "findings"), "Dòng") == [1, 2, 3]
