@@ -474,6 +474,11 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
             "row": rows.to_numpy(dtype=np.int64),
             "id12": text(id12),
             "id_any": text(id_any),
+            # An ID written but unusable (letters, scientific notation, rounded, a wrong
+            # length), where no 12-digit ID stands in the BHXH column either.
+            "id_malformed": prep["id_present"].to_numpy(dtype=bool, na_value=False)
+            & ~np.asarray(pc.is_valid(id_any).to_numpy(zero_copy_only=False), dtype=bool)
+            & ~np.asarray(pc.equal(length, 9).to_numpy(zero_copy_only=False), dtype=bool),
             "cmnd9": text(cmnd9),
             "bhxh": text(bhxh),
             "name_key": text(key),

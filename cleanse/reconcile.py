@@ -431,6 +431,10 @@ class _Finder:
         xc, yc = col("cmnd9")
         carried = self.carried[rec]
         found["id_number"] = ~both12 & ~carried & (_differ(xa, ya) | _differ(xc, yc))
+        # An unusable ID (rounded by a spreadsheet, mistyped) on a record linked by its
+        # name and date: the linked record's well-formed ID is the one to write.
+        malformed = r["id_malformed"].to_numpy(dtype=bool)
+        found["id_number"] |= malformed[rec] & ya.notna().to_numpy() & ~carried
         parts = []
         discs = []
         for name in COMPARED:

@@ -375,3 +375,48 @@ def test_mask_masks_restored_numbers(tmp_path: Path) -> None:
     assert ids["restored"].str.contains(r"\*").all()
     dates = r[r["column"] == "Ngày sinh"]
     assert dates["restored"].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
+
+
+# --- reconcile: the linked reference record's ID for a rounded one ------------------------
+
+
+def _rounded_case(tmp_path: Path, bhxh_id: str) -> pd.DataFrame:
+    dancu = tmp_path / "dancu.csv"
+    dancu.write_text(
+        csv_text(
+            [
+                ["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Quốc tịch"],
+                ["086203300123", "Nguyễn Văn Bảy", "04/05/2003", "Nam", "Việt Nam"],
+            ]
+        ),
+        encoding="utf-8",
+    )
+    bhxh = tmp_path / "bhxh.csv"
+    bhxh.write_text(
+        csv_text(
+            [
+                ["Mã số BHXH", "Số CCCD", "Họ và tên", "Ngày sinh", "Giới tính"],
+                ["8612345678", bhxh_id, "NGUYỄN VĂN BẢY", "04/05/2003", "Nam"],
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["reconcile", str(dancu), str(bhxh), "--out", str(out), "--format", "csv"]
+    result = CliRunner().invoke(cli, [*args, "--today", "2026-11-01"], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    found = pd.read_csv(out / "findings.csv", dtype=str, keep_default_na=False)
+    return found[(found["rule"] == "link.field_mismatch") & (found["field"] == "id_number")]
+
+
+@pytest.mark.parametrize("rounded", ["8.62033E+10", "86203300000"])
+def test_reconcile_suggests_the_linked_reference_id_for_a_rounded_one(
+    tmp_path: Path, rounded: str
+) -> None:
+    mismatch = _rounded_case(tmp_path, rounded)
+    assert mismatch["suggestion"].tolist() == ["086203300123"]
+    assert mismatch["source"].tolist() == ["bhxh.csv"]
+
+
+def test_reconcile_says_nothing_of_an_id_that_agrees(tmp_path: Path) -> None:
+    assert _rounded_case(tmp_path, "086203300123").empty
