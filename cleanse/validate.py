@@ -215,7 +215,14 @@ class _FileRun:
         if self.people is not None:
             for f, arrays in self.people.items():
                 if f in prepared.columns:
-                    arrays.append(pa.array(prepared[f].astype("string").array, pa.string()))
+                    values = prepared[f].astype("string")
+                    flag, new = _RESTORED.get(f, ("", ""))
+                    if flag in prepared.columns and new in prepared.columns:
+                        # Whom the finding concerns, by the ID as restored (0862…, not
+                        # the number a spreadsheet left, 862…).
+                        fixed = prepared[flag].to_numpy(dtype=bool)
+                        values = values.where(~fixed, prepared[new].astype("string"))
+                    arrays.append(pa.array(values.array, pa.string()))
                 else:
                     arrays.append(pa.nulls(len(prepared), pa.string()))
 

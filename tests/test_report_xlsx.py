@@ -132,6 +132,28 @@ def test_each_finding_names_its_person(here: Path):
     assert len(rows) - 1 == len(findings)
 
 
+def test_a_finding_in_a_damaged_column_names_its_person_by_the_restored_id(here: Path):
+    """An .xlsx whose ID cells are numbers: the report's ID beside a finding is the ID
+    with its zeros, as the officer will look it up."""
+    from helpers import write_xlsx
+
+    header = ["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính"]
+    rows: list[list[object]] = [
+        [int(f"0011900{i:05d}"), f"Nguyễn Văn {name}", "01/02/1990", "Nam"]
+        for i, name in enumerate(["An", "Bình", "Cường", "Dũng", "Giang", "Hải"])
+    ]
+    rows.append([int("001190012399"), "Nguyễn Văn Hùng", "31/02/1990", "Nam"])  # no such day
+    write_xlsx(here / "dancu.xlsx", {"Sheet1": [header, *rows]})
+    out = here / "out"
+    args = ["validate", "dancu.xlsx", "--out", str(out), "--today", "2026-11-21"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    report = sheet(out / "report.xlsx", "findings")
+    found = [dict(zip(report[0], r, strict=True)) for r in report[1:]]
+    bad_day = [f for f in found if f["Dòng"] == 7]
+    assert bad_day and all(f["Số định danh"] == "001190012399" for f in bad_day)
+
+
 def test_mask_hides_names_and_ids_in_the_report(here: Path):
     out = _run(here, "--mask")
     rows = sheet(out / "report.xlsx", "findings")
