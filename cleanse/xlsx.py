@@ -241,6 +241,19 @@ WORDS: dict[str, dict[str, str]] = {
         "damage": "Hư hỏng",
         "rounded": "Số bị làm tròn",
         "evidence": "Bằng chứng",
+        # The evidence of a column's damage, counted over the values looked at.
+        "present": "có giá trị",
+        "digits": "chỉ gồm chữ số",
+        "kept_zero": "còn số 0 ở đầu",
+        "short": "thiếu 1–2 chữ số",
+        "scientific": "dạng số mũ (E+)",
+        "numeric_cells": "ô kiểu số",
+        "date_cells": "ô kiểu ngày",
+        "date_day_gt12_cells": "ô ngày có ngày > 12",
+        "iso_day_le12": "ngày yyyy-mm-dd, ngày ≤ 12",
+        "iso_day_gt12": "ngày yyyy-mm-dd, ngày > 12",
+        "day_first": "chữ dd/mm, ngày > 12",
+        "either": "chữ dd/mm, ngày ≤ 12",
     },
     "en": {
         "title": "cleanse report",
@@ -313,6 +326,18 @@ WORDS: dict[str, dict[str, str]] = {
         "damage": "Damage",
         "rounded": "Rounded",
         "evidence": "Evidence",
+        "present": "with a value",
+        "digits": "digits only",
+        "kept_zero": "with a leading zero",
+        "short": "one or two digits short",
+        "scientific": "scientific notation (E+)",
+        "numeric_cells": "number cells",
+        "date_cells": "date cells",
+        "date_day_gt12_cells": "date cells with a day > 12",
+        "iso_day_le12": "yyyy-mm-dd dates, day ≤ 12",
+        "iso_day_gt12": "yyyy-mm-dd dates, day > 12",
+        "day_first": "dd/mm texts, day > 12",
+        "either": "dd/mm texts, day ≤ 12",
     },
 }
 
@@ -972,7 +997,7 @@ def _scalar(value: Any, facts: SummaryFacts) -> Any:
     if value is None or isinstance(value, int | float | str):
         return value
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_flat(v, facts)}" for k, v in value.items())
+        return "; ".join(f"{facts.word(k)}: {_flat(v, facts)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(str(_flat(v, facts)) for v in value)
     return str(value)

@@ -152,6 +152,9 @@ def test_a_finding_in_a_damaged_column_names_its_person_by_the_restored_id(here:
     found = [dict(zip(report[0], r, strict=True)) for r in report[1:]]
     bad_day = [f for f in found if f["Dòng"] == 7]
     assert bad_day and all(f["Số định danh"] == "001190012399" for f in bad_day)
+    # The column's diagnosis, its evidence in words on the summary sheet.
+    text = " ".join(str(v) for r in summary_cells(out / "report.xlsx") for v in r)
+    assert "ô kiểu số: 7" in text and "numeric_cells" not in text
 
 
 def test_mask_hides_names_and_ids_in_the_report(here: Path):
