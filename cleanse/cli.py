@@ -339,7 +339,6 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
         mask_restored,
         on_terminal,
         progress,
-        render_summary,
     )
     from cleanse.validate import validate_files
     from cleanse.write import attach_people, result_files, write_summary, write_tables
@@ -380,8 +379,7 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     with staged_output(out_dir, shared=kwargs["shared"], inputs=files) as stage:
         written = write_tables(tables, stage, formats, summary=summary)
         write_summary(summary, stage, files=written)
-    if show:
-        render_summary(summary, kwargs["lang"], out_dir, report="xlsx" in formats)
+    _print_summary(summary, kwargs, out_dir, show, report="xlsx" in formats)
     return exit_status(summary, kwargs["fail_on"])
 
 
@@ -434,7 +432,6 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
         mask_findings,
         on_terminal,
         progress,
-        render_summary,
     )
     from cleanse.write import attach_people, result_files, write_summary, write_tables
 
@@ -474,9 +471,22 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
     with staged_output(out_dir, shared=kwargs["shared"], inputs=inputs) as stage:
         written = write_tables(tables, stage, formats, summary=summary)
         write_summary(summary, stage, files=written)
-    if show:
-        render_summary(summary, kwargs["lang"], out_dir, report="xlsx" in formats)
+    _print_summary(summary, kwargs, out_dir, show, report="xlsx" in formats)
     return exit_status(summary, kwargs["fail_on"])
+
+
+def _print_summary(
+    summary: dict[str, Any], kwargs: dict[str, Any], out_dir: str, show: bool, report: bool
+) -> None:
+    """The summary table on a terminal; without one, one plain line (SPEC §2)."""
+    from cleanse.report import render_summary, summary_line
+
+    if show:
+        render_summary(summary, kwargs["lang"], out_dir, report=report)
+    elif not kwargs["quiet"]:
+        click.echo(
+            printable(summary_line(summary, kwargs["lang"], out_dir, report=report)), err=True
+        )
 
 
 def pd_timestamp(value: dt.datetime | None) -> Any:

@@ -170,6 +170,29 @@ def render_summary(
         con.print(f"{t['report']} {for_rich(Path(out_dir) / REPORT_XLSX)}")
 
 
+def summary_line(summary: dict[str, Any], lang: str, out_dir: str, *, report: bool = False) -> str:
+    """The one plain line a run prints without a terminal (cron, a pipe; SPEC §2): the
+    files and rows, the counts by severity, where the results are. Never a value."""
+    t = LABELS[lang]
+    counts = summary["counts"]
+    rows = sum(int(inp["rows"]) for inp in summary["inputs"])
+    parts = [
+        f"cleanse {summary.get('command', '')}: {len(summary['inputs'])} {t['file']}, "
+        f"{rows:,} {t['rows']}",
+        f"{t['error']} {counts['by_severity']['error']:,}, "
+        f"{t['warning']} {counts['by_severity']['warning']:,}, "
+        f"{t['rows_with_errors']} {counts['rows_with_errors']:,}",
+        f"{t['written']} {out_dir}",
+    ]
+    if report:
+        from pathlib import Path
+
+        from cleanse.write import REPORT_XLSX
+
+        parts.append(f"{t['report']} {Path(out_dir) / REPORT_XLSX}")
+    return "; ".join(parts)
+
+
 def diagnosis_lines(summary: dict[str, Any]) -> list[str]:
     """One readable line per damaged column of every input (``inputs[].diagnoses``):
     the file, the column, the damage and its counts; never a value."""

@@ -181,3 +181,10 @@ def report_as_table(
         values = [back.get(columns[i], {}).get(row[i], row[i]) for i in keep]  # type: ignore[call-overload]
         out.append(values)
     return [columns[i] for i in keep], out
+
+
+def only_summary_line(stderr: str) -> bool:
+    """stderr holds the one plain summary line a run prints without a terminal, and
+    nothing else (no warning, no traceback)."""
+    lines = stderr.splitlines()
+    return len(lines) == 1 and lines[0].startswith(("cleanse validate: ", "cleanse reconcile: "))

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import csv_text, report_as_table, snapshot
+from helpers import csv_text, only_summary_line, report_as_table, snapshot
 
 from cleanse.cli import cli
 from cleanse.rules import REGISTRY
@@ -930,7 +930,7 @@ def test_exit_code(tmp_path: Path, edits: dict[int, dict[str, str]], fail_on: li
     path = write_extract(tmp_path, "dancu", edits)
     result = validate(path, "--out", tmp_path / "out", *fail_on)
     assert result.exit_code == code
-    assert result.stderr == ""
+    assert only_summary_line(result.stderr), result.stderr
 
 
 def assert_one_error_line(result: Any) -> str:
@@ -1240,13 +1240,24 @@ def test_mask_masks_ids_and_bhxh_codes_in_every_format(tmp_path: Path):
 
 @pytest.mark.parametrize("quiet", [[], ["--quiet"]], ids=["plain", "quiet"])
 @pytest.mark.parametrize("edits", [{}, ERRORS], ids=["clean", "findings"])
-def test_nothing_on_stderr_without_a_terminal(
+def test_one_plain_line_without_a_terminal(
     tmp_path: Path, quiet: list[str], edits: dict[int, dict[str, str]]
 ):
+    """SPEC §2: without a terminal (cron, a pipe), one plain summary line on stderr, and
+    nothing with --quiet; never a table, never a value of a record."""
     path = write_extract(tmp_path, "dancu", edits)
-    result = validate(path, "--out", tmp_path / "out", *quiet)
+    out = tmp_path / "out"
+    result = validate(path, "--out", out, *quiet)
     assert result.exit_code in (0, 1)
-    assert (result.stderr, result.stdout) == ("", "")
+    assert result.stdout == ""
+    if quiet:
+        assert result.stderr == ""
+        return
+    assert only_summary_line(result.stderr), result.stderr
+    errors = json.loads((out / "summary.json").read_text(encoding="utf-8"))["counts"]
+    line = result.stderr.strip()
+    assert f"lỗi {errors['by_severity']['error']:,}" in line
+    assert str(out / "report.xlsx") in line and "1 tệp" in line
 
 
 def test_quiet_prints_nothing_even_on_a_terminal(tmp_path: Path):
