@@ -200,11 +200,11 @@ W_PHONE_SAME, W_PHONE_DIFF = 6.0, -0.5
 # shared by hundreds: less), between these bounds.
 W_ADDRESS_SAME_MIN, W_ADDRESS_SAME_MAX = 3.0, 10.0
 W_ADDRESS_NEAR, W_ADDRESS_DIFF = 3.0, -1.0
-# Ward, postcode and province columns, where a file has them: the same value weighs by
-# how common it is, up to these bits; one typo apart, that less W_PLACE_NEAR_LESS;
-# different (people move), W_PLACE_DIFF. They add to an address that is not the same
-# (the same address names its ward already).
-W_PLACE_SAME_MAX = {"ward": 8.0, "postcode": 8.0, "province": 4.0, "house_number": 0.0}
+# Ward, postcode and province columns, where two extracts have them: the same value
+# weighs by how common it is, up to these bits; one typo apart, that less
+# W_PLACE_NEAR_LESS; different (people move), W_PLACE_DIFF. A place that both addresses
+# name counts only when the addresses do not agree (see ``_place_levels``).
+W_PLACE_SAME_MAX = {"ward": 8.0, "postcode": 8.0, "province": 4.0}
 W_PLACE_NEAR_LESS, W_PLACE_DIFF = 3.0, -1.0
 M_TOKEN = 0.95  # m of an agreeing name part
 W_REORDER = -2.0
@@ -308,8 +308,10 @@ _EVIDENCE_PHRASE = {
     "address": {1: "same address", 2: "addresses nearly agree", 3: "addresses differ"},
 }
 _PLACE_PHRASE = {
-    f: {1: f"same {f}", 2: f"{f}s nearly agree", 3: f"{f}s differ"} for f in ("ward", "postcode")
-} | {"province": {1: "same province", 2: "provinces nearly agree", 3: "provinces differ"}}
+    "ward": {1: "same ward", 2: "wards nearly agree", 3: "wards differ"},
+    "postcode": {1: "same postcode", 2: "postcodes nearly agree", 3: "postcodes differ"},
+    "province": {1: "same province", 2: "provinces nearly agree", 3: "provinces differ"},
+}
 _PART_PHRASE = {
     "surname": {P_EQ: "surnames agree", P_TYPO: "surnames nearly agree", P_DIFF: "surnames differ"},
     "middle": {
@@ -372,7 +374,7 @@ def _optional(prep: pd.DataFrame, name: str) -> pa.Array:
 # Where a record lives, beyond its address: compared one by one (see ``_place_levels``).
 # house_number is in the address already; its own key only blocks.
 PLACE_FIELDS = ("ward", "postcode", "province", "house_number")
-_PLACE_SCORED = ("ward", "postcode", "province")
+_PLACE_SCORED = ("ward", "postcode", "province")  # the keys of W_PLACE_SAME_MAX, in order
 # "Phường Bến Nghé" and "Bến Nghé", "Tỉnh Hưng Yên" and "Hưng Yên" are one place.
 _PLACE_PREFIX = r"^(tinh|thanh pho|tp|quan|huyen|thi xa|phuong|xa|thi tran|p|x|q|h) "
 
@@ -657,13 +659,14 @@ def _numbers(addresses: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(nums)
 
 
-def _address_weights(codes: np.ndarray, size: int) -> np.ndarray:
-    """``log2(0.9 / tf)`` per address, within the bounds: a rare address says more."""
+def _rarity_bits(codes: np.ndarray, size: int, low: float, high: float) -> np.ndarray:
+    """``log2(0.9 / tf)`` per value, within ``low`` and ``high``: a rare address or
+    place says more than a common one."""
     counts = np.bincount(codes[codes >= 0], minlength=size).astype(float)
     tf = counts / max(counts.sum(), 1.0)
     with np.errstate(divide="ignore"):
         w = np.log2(0.9 / np.maximum(tf, 1e-12))
-    return np.clip(w, W_ADDRESS_SAME_MIN, W_ADDRESS_SAME_MAX)
+    return np.clip(w, low, high)
 
 
 def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
@@ -738,7 +741,7 @@ def _arrays(records: pd.DataFrame, reference: int | None) -> _Arrays:
         phone=_int_ids(records["phone"]),
         address=address,
         address_vocab=address_vocab,
-        w_address=_address_weights(address, len(address_vocab)),
+        w_address=_rarity_bits(address, len(address_vocab), W_ADDRESS_SAME_MIN, W_ADDRESS_SAME_MAX),
         place=_places(records, address, address_vocab),
     )
 
@@ -747,16 +750,22 @@ def _places(
     records: pd.DataFrame, address: np.ndarray, address_vocab: pa.Array
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """The place fields records of two or more extracts carry (one extract's alone
-    would compare only its own rows, whose IDs do that better): codes, values,
-    agreement weights, and whether the record's own address names the place
-    ("..., Phường Bến Nghé")."""
+    would compare only its own rows, whose IDs do that better): codes, values, and for
+    the scored ones the agreement weights and whether the record's own address names
+    the place ("..., Phường Bến Nghé"); the house number, in the address already, only
+    blocks."""
     out = {}
     src = np.asarray(records["src"], dtype=np.int64)
     for f in PLACE_FIELDS:
         codes, vocab = _codes(records[f"{f}_key"])
-        if len(np.unique(src[codes >= 0])) >= 2:
+        if len(np.unique(src[codes >= 0])) < 2:
+            continue
+        if f in W_PLACE_SAME_MAX:
+            weights = _rarity_bits(codes, len(vocab), 0.0, W_PLACE_SAME_MAX[f])
             named = _named_in_address(codes, vocab, address, address_vocab)
-            out[f] = (codes, vocab, _place_weights(codes, len(vocab), f), named)
+        else:
+            weights, named = np.zeros(len(vocab)), np.zeros(len(codes), dtype=bool)
+        out[f] = (codes, vocab, weights, named)
     return out
 
 
@@ -776,15 +785,6 @@ def _named_in_address(
     hit = process.cpdist(places, texts, scorer=fuzz.partial_ratio, workers=-1) >= 100
     named[both] = hit[inv]
     return named
-
-
-def _place_weights(codes: np.ndarray, size: int, field: str) -> np.ndarray:
-    """``log2(0.9 / tf)`` per value, within the field's bounds: a rare place says more."""
-    counts = np.bincount(codes[codes >= 0], minlength=size).astype(float)
-    tf = counts / max(counts.sum(), 1.0)
-    with np.errstate(divide="ignore"):
-        w = np.log2(0.9 / np.maximum(tf, 1e-12))
-    return np.clip(w, 0.0, W_PLACE_SAME_MAX[field])
 
 
 # --- blocking ----------------------------------------------------------------------------

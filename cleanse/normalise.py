@@ -8,7 +8,7 @@ done by pyarrow compute kernels, one pass per column, never a Python loop over r
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 
 import numpy as np
@@ -225,6 +225,29 @@ def letters_only(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     arr = pc.replace_substring(arr, "\u2019", "'")
     arr = pc.replace_substring_regex(arr, r"[^\p{L}\p{M}\s'\-]", "")
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+
+
+def join_words(parts: Sequence[pa.Array | pa.ChunkedArray]) -> pa.Array:
+    """Texts of several columns joined row by row: each trimmed, empty ones skipped, one
+    space between them; null where all are empty (``Nguyễn`` + ``""`` + ``An`` →
+    ``Nguyễn An``)."""
+    joined: pa.Array | None = None
+    for values in parts:
+        part = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        if pa.types.is_dictionary(part.type):
+            part = part.dictionary_decode()
+        part = pc.utf8_trim_whitespace(part.cast(pa.string()))
+        part = pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part)
+        if joined is None:
+            joined = part
+            continue
+        # Pairwise rather than one join with null_handling="skip", which drops the rows
+        # whose parts are all empty in some pyarrow versions.
+        both = pc.binary_join_element_wise(joined, part, " ")
+        joined = pc.coalesce(both, joined, part)
+    if joined is None:
+        raise ValueError("join_words needs at least one column")
+    return joined
 
 
 def fold_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:

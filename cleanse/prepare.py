@@ -23,6 +23,7 @@ from cleanse.normalise import (
     clean_arrow,
     detect_mojibake,
     fold_arrow,
+    join_words,
     parse_dates,
     parse_gender,
     to_arrow,
@@ -195,26 +196,11 @@ def phone_digits(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.if_else(pc.fill_null(ok, False), digits, pa.scalar(None, pa.string()))
 
 
-def _plain_text(values: pd.Series) -> pa.Array:
-    arr = to_arrow(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
-    return arr.cast(pa.string())
-
-
 def _address_text(frame: pd.DataFrame, n: int) -> pa.Array:
     """The address as one text: a house number kept in its own column goes in front
     (``12`` + ``Lê Lợi`` is ``12 Lê Lợi``, as another extract writes it)."""
-    parts = [_plain_text(frame[f]) for f in ("house_number", "address") if f in frame.columns]
-    if not parts:
-        return pa.nulls(n, pa.string())
-    text = parts[0]
-    for part in parts[1:]:
-        both = pc.binary_join_element_wise(text, part, " ")
-        text = pc.coalesce(both, text, part)
-    return text
+    parts = [to_arrow(frame[f]) for f in ("house_number", "address") if f in frame.columns]
+    return join_words(parts) if parts else pa.nulls(n, pa.string())
 
 
 def address_key(arr: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -46,7 +46,7 @@ from cleanse.fields import (
     nearest_header,
     unique_headers,
 )
-from cleanse.normalise import fold_scalar
+from cleanse.normalise import fold_scalar, join_words
 
 DEFAULT_CHUNK_ROWS = 250_000
 _HEAD_BYTES = 1 << 20  # enough text to sniff the encoding, the delimiter and the header
@@ -1788,18 +1788,7 @@ def join_name(frame: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
 
     Placed where the first part is, so the columns keep the file's order.
     """
-    joined: pa.Array | None = None
-    for name in parts:
-        part = pc.utf8_trim_whitespace(pa.array(frame[name], type=pa.string(), from_pandas=True))
-        part = pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part)
-        if joined is None:
-            joined = part
-            continue
-        # Pairwise rather than one join with null_handling="skip", which drops the rows
-        # whose parts are all empty in some pyarrow versions.
-        both = pc.binary_join_element_wise(joined, part, " ")
-        joined = pc.coalesce(both, joined, part)
-    assert joined is not None
+    joined = join_words([pa.array(frame[n], type=pa.string(), from_pandas=True) for n in parts])
     out = frame.copy(deep=False)
     out.insert(
         list(frame.columns).index(parts[0]),

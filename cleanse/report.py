@@ -32,6 +32,8 @@ LABELS = {
         "warning": "cảnh báo",
         "title": "Kết quả kiểm tra",
         "rows_with_errors": "dòng có lỗi",
+        "n_files": "tệp",
+        "n_rows": "dòng",
         "written": "Đã ghi kết quả vào",
         "report": "Báo cáo để mở bằng Excel:",
         "title_reconcile": "Kết quả đối chiếu",
@@ -56,6 +58,8 @@ LABELS = {
         "warning": "warning",
         "title": "Validation results",
         "rows_with_errors": "rows with errors",
+        "n_files": "file(s)",
+        "n_rows": "rows",
         "written": "Results written to",
         "report": "Report to open in Excel:",
         "title_reconcile": "Reconciliation results",
@@ -177,8 +181,8 @@ def summary_line(summary: dict[str, Any], lang: str, out_dir: str, *, report: bo
     counts = summary["counts"]
     rows = sum(int(inp["rows"]) for inp in summary["inputs"])
     parts = [
-        f"cleanse {summary.get('command', '')}: {len(summary['inputs'])} {t['file']}, "
-        f"{rows:,} {t['rows']}",
+        f"cleanse {summary.get('command', '')}: {len(summary['inputs'])} {t['n_files']}, "
+        f"{rows:,} {t['n_rows']}",
         f"{t['error']} {counts['by_severity']['error']:,}, "
         f"{t['warning']} {counts['by_severity']['warning']:,}, "
         f"{t['rows_with_errors']} {counts['rows_with_errors']:,}",
