@@ -29,14 +29,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cleanse.errors import CleanseError, ExitStatus, failure_place, status_for
+from cleanse.errors import CleanseError, ExitStatus, failure_place, os_reason, status_for
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
+from cleanse.i18n import LANGS, Msg, language_from, msg, say
 from cleanse.mask import mask_text
 from cleanse.normalise import parse_gender_codes
+from cleanse.options import FORMATS, THRESHOLD, LinkOptions, OutputOptions, ReadOptions
 from cleanse.output import make_folders, output_modes
+from cleanse.run import Outcome, run_reconcile, run_validate
 
 COMMANDS = ("validate", "reconcile")
-FORMATS = ("parquet", "csv", "xlsx")
 OUTCOMES = {ExitStatus.OK: "ok", ExitStatus.FINDINGS: "findings", ExitStatus.ERROR: "error"}
 STATUSES = ("new", "persisting", "resolved")
 CHANGE_COLUMNS = [
@@ -125,10 +127,19 @@ class Settings:
             return
         real = outside(path, self.home)
         if real is not None:
-            where = f"job {job!r}, key {key!r}" if job else f"key {key!r}"
+            where = (
+                msg("job {job!r}, key {key!r}", job=job, key=key)
+                if job
+                else msg("key {key!r}", key=key)
+            )
             raise CleanseError(
-                f"{where}: {given or str(path)!r} leads to {real}, outside the jobs file's folder "
-                f"{self.home}",
+                msg(
+                    "{where}: {given!r} leads to {real}, outside the jobs file's folder {home}",
+                    where=where,
+                    given=given or str(path),
+                    real=real,
+                    home=self.home,
+                ),
                 hint="keep what the jobs write below that folder, or put "
                 "allow_outside = true at the top of the jobs file",
             )
@@ -150,7 +161,7 @@ class Job:
     inputs: list[Path]
     base: Path  # the folder that holds the job's dated run folders and ``latest``
     reference: Path | None = None
-    missing: str | None = None  # why an input is missing: the job fails alone
+    missing: Msg | None = None  # why an input is missing: the job fails alone
     source: str | None = None
     formats: tuple[str, ...] = ("parquet", "csv", "xlsx")
     lang: str = "vi"
@@ -161,9 +172,33 @@ class Job:
     encoding: str | None = None
     sheet: str | None = None
     gender_codes: dict[str, str] | None = None
-    threshold: float = 0.85
+    threshold: float = THRESHOLD
     review_threshold: float | None = None
     twins_guard: bool = True
+
+    def read_options(self) -> ReadOptions:
+        """How the job reads its inputs, as the run layer takes it."""
+        return ReadOptions(
+            source=self.source,
+            user_map=self.user_map,
+            encoding=self.encoding,
+            sheet=self.sheet,
+            gender_codes=self.gender_codes,
+        )
+
+    def output_options(self) -> OutputOptions:
+        """What the job writes, as the run layer takes it."""
+        return OutputOptions(
+            formats=self.formats,
+            lang=self.lang,
+            mask=self.mask,
+            shared=self.shared,
+            fail_on=self.fail_on,
+        )
+
+    def link_options(self) -> LinkOptions:
+        """How a reconcile job links."""
+        return LinkOptions(self.threshold, self.review_threshold, self.twins_guard)
 
     def read_settings(self) -> dict[str, Any]:
         """Keyword arguments for ``open_extract``."""
@@ -196,10 +231,10 @@ def load_jobs(path: str | Path) -> Plan:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise CleanseError(
-            f"cannot read the jobs file: {exc.strerror or exc}", path=str(p)
+            msg("cannot read the jobs file: {reason}", reason=os_reason(exc)), path=str(p)
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CleanseError(f"not a valid TOML file: {exc}", path=str(p)) from None
+        raise CleanseError(msg("not a valid TOML file: {exc}", exc=exc), path=str(p)) from None
     home = p.resolve().parent
     for key in data:
         if key not in TOP_KEYS:
@@ -208,7 +243,12 @@ def load_jobs(path: str | Path) -> Plan:
             )
     allow_outside = data.get("allow_outside", False)
     if not isinstance(allow_outside, bool):
-        raise _bad(p, None, "allow_outside", f"{allow_outside!r}: give true or false")
+        raise _bad(
+            p,
+            None,
+            "allow_outside",
+            msg("{value!r}: give true or false", value=allow_outside),
+        )
     raw_settings = data.get("settings", {})
     if not isinstance(raw_settings, dict):
         raise _bad(p, None, "settings", "must be a table: [settings]")
@@ -227,7 +267,10 @@ def load_jobs(path: str | Path) -> Plan:
         real = os.path.realpath(j.base)
         if real in folders:
             raise _bad(
-                p, j.name, "out", f"job {folders[real]!r} writes into the same folder; use {{job}}"
+                p,
+                j.name,
+                "out",
+                msg("job {job!r} writes into the same folder; use {{job}}", job=folders[real]),
             )
         folders[real] = j.name
     # The log, lock and history live beside the run folders, never among them: a job's
@@ -237,14 +280,20 @@ def load_jobs(path: str | Path) -> Plan:
         for folder, job in folders.items():
             if place == Path(folder) or Path(folder) in place.parents:
                 raise _bad(
-                    p, None, f"settings.{key}", f"inside the folder of job {job!r}; put it beside"
+                    p,
+                    None,
+                    f"settings.{key}",
+                    msg("inside the folder of job {job!r}; put it beside", job=job),
                 )
     return Plan(p, settings, jobs)
 
 
-def _bad(path: Path, job: str | None, key: str, message: str) -> CleanseError:
-    where = f"job {job!r}, key {key!r}" if job else f"key {key!r}"
-    return CleanseError(f"{where}: {message}", path=str(path))
+def _bad(path: Path, job: str | None, key: str, message: str | Msg) -> CleanseError:
+    where = (
+        msg("job {job!r}, key {key!r}", job=job, key=key) if job else msg("key {key!r}", key=key)
+    )
+    said = message if isinstance(message, Msg) else Msg(message)  # a msgid, worded
+    return CleanseError(msg("{where}: {message}", where=where, message=said), path=str(path))
 
 
 def _inside(p: Path, settings: Settings, path: Path, job: str | None, key: str, given: str) -> None:
@@ -257,16 +306,28 @@ def _inside(p: Path, settings: Settings, path: Path, job: str | None, key: str, 
 def _settings(p: Path, home: Path, raw: dict[str, Any], allow_outside: bool = False) -> Settings:
     for key in raw:
         if key not in SETTINGS_KEYS:
-            raise _bad(p, None, f"settings.{key}", f"unknown key; use {', '.join(SETTINGS_KEYS)}")
+            raise _bad(
+                p,
+                None,
+                f"settings.{key}",
+                msg("unknown key; use {keys}", keys=", ".join(SETTINGS_KEYS)),
+            )
     values = dict(DEFAULT_SETTINGS, **raw)
     for key in ("log", "lock", "history"):
         if not isinstance(values[key], str) or not values[key].strip():
             raise _bad(p, None, f"settings.{key}", "give a path as text")
     keep = values["keep"]
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-        raise _bad(p, None, "settings.keep", f"{keep!r}: give a whole number of runs, 1 or more")
+        raise _bad(
+            p,
+            None,
+            "settings.keep",
+            msg("{value!r}: give a whole number of runs, 1 or more", value=keep),
+        )
     if not isinstance(values["shared"], bool):
-        raise _bad(p, None, "settings.shared", f"{values['shared']!r}: give true or false")
+        raise _bad(
+            p, None, "settings.shared", msg("{value!r}: give true or false", value=values["shared"])
+        )
     settings = Settings(
         log=home / values["log"],
         keep=keep,
@@ -288,15 +349,15 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
     if not isinstance(name, str) or not _JOB_NAME.match(name):
         raise _bad(p, f"#{number}", "name", "give a name of letters, digits, '.', '_' or '-'")
 
-    def bad(key: str, message: str) -> CleanseError:
+    def bad(key: str, message: str | Msg) -> CleanseError:
         return _bad(p, name, key, message)
 
     for key in raw:
         if key not in JOB_KEYS:
-            raise bad(key, f"unknown key; use {', '.join(JOB_KEYS)}")
+            raise bad(key, msg("unknown key; use {keys}", keys=", ".join(JOB_KEYS)))
     command = raw.get("command")
     if command not in COMMANDS:
-        raise bad("command", f"{command!r}: use validate or reconcile")
+        raise bad("command", msg("{value!r}: use validate or reconcile", value=command))
     if command != "reconcile":
         for key in RECONCILE_ONLY:
             if key in raw:
@@ -305,13 +366,15 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
     def text(key: str, default: str | None = None) -> str | None:
         value = raw.get(key, default)
         if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise bad(key, f"{value!r}: give text")
+            raise bad(key, msg("{value!r}: give text", value=value))
         return value
 
     def choice(key: str, options: tuple[str, ...], default: str) -> str:
         value = raw.get(key, default)
         if value not in options:
-            raise bad(key, f"{value!r}: use one of {', '.join(options)}")
+            raise bad(
+                key, msg("{value!r}: use one of {options}", value=value, options=", ".join(options))
+            )
         return str(value)
 
     def share(key: str, default: float | None) -> float | None:
@@ -319,7 +382,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise bad(key, f"{value!r}: give a number from 0 to 1")
+            raise bad(key, msg("{value!r}: give a number from 0 to 1", value=value))
         return float(value)
 
     patterns = raw.get("inputs")
@@ -333,21 +396,28 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         raise bad("inputs", 'give a list of paths or globs, such as ["bhxh-*.csv"]')
     source = raw.get("source")
     if source is not None and source not in SOURCE_KINDS:
-        raise bad("source", f"{source!r}: use one of {', '.join(SOURCE_KINDS)}")
+        raise bad(
+            "source",
+            msg(
+                "{source!r}: use one of {SOURCE_KINDS}",
+                source=source,
+                SOURCE_KINDS=", ".join(SOURCE_KINDS),
+            ),
+        )
     formats = raw.get("formats", ["parquet", "csv", "xlsx"])
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
     if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
-        raise bad("formats", f"{formats!r}: give a list of parquet, csv, xlsx")
+        raise bad("formats", msg("{value!r}: give a list of parquet, csv, xlsx", value=formats))
     mask = raw.get("mask", False)
     if not isinstance(mask, bool):
-        raise bad("mask", f"{mask!r}: give true or false")
+        raise bad("mask", msg("{value!r}: give true or false", value=mask))
     twins_guard = raw.get("twins_guard", True)
     if not isinstance(twins_guard, bool):
-        raise bad("twins_guard", f"{twins_guard!r}: give true or false")
+        raise bad("twins_guard", msg("{value!r}: give true or false", value=twins_guard))
     shared = raw.get("shared", settings.shared)
     if not isinstance(shared, bool):
-        raise bad("shared", f"{shared!r}: give true or false")
+        raise bad("shared", msg("{value!r}: give true or false", value=shared))
     user_map: dict[str, str] = {}
     map_file = text("map_file")
     if map_file is not None:
@@ -368,12 +438,19 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         try:
             gender_codes = parse_gender_codes(codes)
         except ValueError as exc:
-            raise bad("gender_codes", str(exc)) from None
-    threshold = share("threshold", 0.85)
+            raise bad("gender_codes", exc.args[0]) from None
+    threshold = share("threshold", THRESHOLD)
     review = share("review_threshold", None)
     assert threshold is not None
     if review is not None and review > threshold:
-        raise bad("review_threshold", f"{review}: must not exceed threshold ({threshold})")
+        raise bad(
+            "review_threshold",
+            msg(
+                "{review}: must not exceed threshold ({threshold})",
+                review=review,
+                threshold=threshold,
+            ),
+        )
     out = text("out", DEFAULT_OUT)
     assert out is not None
     base = _base(out, name, bad, home)
@@ -384,9 +461,9 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
     if ref is not None:
         reference = home / ref
         if not reference.is_file():
-            missing = missing or f"key 'reference': {ref!r} is not a file"
+            missing = missing or msg("key 'reference': {ref!r} is not a file", ref=ref)
     if not missing and command == "reconcile" and len(inputs) + (reference is not None) < 2:
-        missing = "key 'inputs': reconcile needs at least two extracts (or one and reference)"
+        missing = msg("key 'inputs': reconcile needs at least two extracts (or one and reference)")
     return Job(
         name=name,
         command=command,
@@ -397,7 +474,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         missing=missing,
         source=source,
         formats=tuple(dict.fromkeys(formats)),
-        lang=choice("lang", ("vi", "en"), "vi"),
+        lang=choice("lang", LANGS, language_from([], os.environ)),  # as --lang defaults
         mask=mask,
         shared=shared,
         fail_on=choice("fail_on", ("error", "warning", "never"), "error"),
@@ -415,16 +492,19 @@ def _base(out: str, name: str, bad: Any, home: Path) -> Path:
     """The folder above ``{date}``: the pattern's last part must be ``{date}`` alone."""
     for found in _PLACEHOLDER.findall(out):
         if found not in ("job", "date"):
-            raise bad("out", f"{{{found}}} is not known; use {{job}} and {{date}}")
+            raise bad("out", msg("{{{found}}} is not known; use {{job}} and {{date}}", found=found))
     parts = Path(out).parts
     if not parts or parts[-1] != "{date}" or "{date}" in out[: -len("{date}")]:
         raise bad(
-            "out", f"{out!r}: end the pattern with one /{{date}}, as reports/{{job}}/{{date}}"
+            "out",
+            msg(
+                "{out!r}: end the pattern with one /{{date}}, as reports/{{job}}/{{date}}", out=out
+            ),
         )
     return home / Path(*parts[:-1]).as_posix().replace("{job}", name) if len(parts) > 1 else home
 
 
-def _inputs(home: Path, patterns: list[str]) -> tuple[list[Path], str | None]:
+def _inputs(home: Path, patterns: list[str]) -> tuple[list[Path], Msg | None]:
     """Every path the patterns name (globs sorted), and why one is missing, if one is."""
     found: list[Path] = []
     for pattern in patterns:
@@ -432,12 +512,12 @@ def _inputs(home: Path, patterns: list[str]) -> tuple[list[Path], str | None]:
         if glob.has_magic(pattern):
             matches = sorted(Path(m) for m in glob.glob(full) if Path(m).is_file())
             if not matches:
-                return found, f"key 'inputs': no file matches {pattern!r}"
+                return found, msg("key 'inputs': no file matches {pattern!r}", pattern=pattern)
             found += matches
         elif Path(full).is_file():
             found.append(Path(full))
         else:
-            return found, f"key 'inputs': {pattern!r} is not a file"
+            return found, msg("key 'inputs': {pattern!r} is not a file", pattern=pattern)
     return list(dict.fromkeys(found)), None
 
 
@@ -458,7 +538,7 @@ def batch_lock(path: Path, modes: tuple[int, int] = (0o700, 0o600)) -> Iterator[
         fd = os.open(path, os.O_RDWR | os.O_CREAT, modes[1])
     except OSError as exc:
         raise CleanseError(
-            f"cannot open the lock file: {exc.strerror or exc}", path=str(path)
+            msg("cannot open the lock file: {reason}", reason=os_reason(exc)), path=str(path)
         ) from None
     try:
         try:
@@ -466,9 +546,12 @@ def batch_lock(path: Path, modes: tuple[int, int] = (0o700, 0o600)) -> Iterator[
         except BlockingIOError:
             holder = _read_pid(fd)
             raise CleanseError(
-                f"another cleanse batch run is going (pid {holder or '?'}); this one did nothing",
+                msg(
+                    "another cleanse batch run is going (pid {pid}); this one did nothing",
+                    pid=holder or "?",
+                ),
                 path=str(path),
-                hint="let it finish; a lock of a process that died is taken over by itself",
+                hint="let it finish; the lock of a run that died is taken over by the next run",
             ) from None
         left = _read_pid(fd)
         os.ftruncate(fd, 0)
@@ -499,8 +582,11 @@ def folder_lock(base: Path, file_mode: int = 0o600) -> Iterator[None]:
         except BlockingIOError:
             holder = _read_pid(fd)
             raise CleanseError(
-                f"another cleanse batch run (pid {holder or '?'}) is writing into this "
-                "folder; this job did nothing",
+                msg(
+                    "another cleanse batch run (pid {pid}) is writing into this folder; this "
+                    "job did nothing",
+                    pid=holder or "?",
+                ),
                 path=str(base),
                 hint="give each job of every jobs file its own out folder",
             ) from None
@@ -585,16 +671,18 @@ def run_batch(
                 on_done(result)
             log.write(log_line(result))
             if result.error:
-                failures.append(f"job {job.name!r}: {result.error}")
+                failures.append(
+                    say(msg("job {name!r}: {error}", name=job.name, error=result.error))
+                )
         if log.error:
             failures.append(log.failure())
         try:
             settings.check_inside(settings.history, None, "settings.history")
             append_history(settings.history, moment, results, shared=settings.shared)
         except CleanseError as exc:
-            failures.append(f"history: {mask_text(exc.line())}")
+            failures.append(say(msg("history: {error}", error=mask_text(exc.line()))))
         except Exception as exc:  # noqa: BLE001 - the jobs' results are written already
-            failures.append(f"history: {unexpected_line(exc)}")
+            failures.append(say(msg("history: {error}", error=unexpected_line(exc))))
     status = max([r.status for r in results] + [ExitStatus.ERROR if failures else 0])
     return BatchResult(results, int(status), failures)
 
@@ -607,17 +695,18 @@ def run_job(job: Job, settings: Settings, moment: dt.datetime, *, today: bool) -
         if job.missing:
             raise CleanseError(job.missing)
         _run_job(job, settings, moment, pd.Timestamp(moment.date()) if today else None, result)
-    except CleanseError as exc:
-        result.status, result.error = ExitStatus.ERROR, mask_text(exc.line())
+    except CleanseError as exc:  # said in the job's language, as its other lines are
+        result.status, result.error = ExitStatus.ERROR, mask_text(exc.line(job.lang))
     except Exception as exc:  # noqa: BLE001 - one job's bug must not stop the others
-        result.status, result.error = ExitStatus.ERROR, unexpected_line(exc)
+        result.status = ExitStatus.ERROR
+        result.error = say(unexpected_line(exc), job.lang)
     result.ended = time.time()
     return result
 
 
-def unexpected_line(exc: BaseException) -> str:
+def unexpected_line(exc: BaseException) -> Msg:
     """One line for a failure nothing foresaw: its type and where in cleanse, no message."""
-    return f"unexpected {failure_place(exc)}"
+    return msg("unexpected {place}", place=failure_place(exc))
 
 
 def _run_job(
@@ -638,7 +727,8 @@ def _run_job(
             stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=base))
         except OSError as exc:
             raise CleanseError(
-                f"cannot create the output folder: {exc.strerror or exc}", path=str(base)
+                msg("cannot create the output folder: {reason}", reason=os_reason(exc)),
+                path=str(base),
             ) from None
         _run_into(job, settings, moment, today, result, stage)
 
@@ -652,39 +742,25 @@ def _run_into(
     stage: Path,
 ) -> None:
     """Run the command, compare, write the stage and rename it into a run folder."""
-    from cleanse.report import mask_discrepancies, mask_findings, mask_restored
-    from cleanse.write import attach_people, write_summary, write_tables
-
     base = job.base
     dir_mode, file_mode = output_modes(shared=job.shared)
     try:
-        tables, summary, paths, people = _run_command(job, today)
-        findings = tables["findings"]
+        outcome = _run_command(job, today)
+        paths = {p.name: p for p in [*job.inputs, *([job.reference] if job.reference else [])]}
+        findings = outcome.tables["findings"]
         records = record_keys(findings, paths, job.read_settings(), job.gender_codes)
         previous_run, previous = previous_findings(base)
         changes = compare_findings(findings.assign(record=records), previous)
         counts = {s: int((changes["status"] == s).sum()) for s in STATUSES}
-        summary = dict(
-            summary,
-            masked=job.mask,
-            lang=job.lang,
-            changes=dict(counts, previous_run=previous_run),
-            batch={"job": job.name, "run": None},
-        )
-        if job.mask:
-            tables["findings"] = mask_findings(tables["findings"])
-            if "discrepancies" in tables:
-                tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
-            if "restored" in tables:
-                tables["restored"] = mask_restored(tables["restored"])
-        if "xlsx" in job.formats:  # whom each finding concerns, beside it in the report
-            tables["findings"] = attach_people(tables["findings"], people, mask=job.mask)
-        tables["changes"] = changes
         run_name = free_run_name(base, moment.strftime(STAMP))
-        summary["batch"]["run"] = run_name
+        summary = dict(
+            outcome.written_summary(),
+            changes=dict(counts, previous_run=previous_run),
+            batch={"job": job.name, "run": run_name},
+        )
+        # Parquet always: the next run compares with this one's findings.
         formats = job.formats if "parquet" in job.formats else ("parquet", *job.formats)
-        write_tables(tables, stage, formats, summary=summary)
-        write_summary(summary, stage)
+        outcome.write_into(stage, extra={"changes": changes}, summary=summary, formats=formats)
         for f in stage.iterdir():
             os.chmod(f, file_mode)
         os.chmod(stage, dir_mode)
@@ -692,7 +768,7 @@ def _run_into(
         os.rename(stage, base / run_name)
     except OSError as exc:
         raise CleanseError(
-            f"cannot write the results: {exc.strerror or exc}", path=str(base)
+            msg("cannot write the results: {reason}", reason=os_reason(exc)), path=str(base)
         ) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -708,43 +784,19 @@ def _run_into(
     result.changes = counts
 
 
-def _run_command(
-    job: Job, today: pd.Timestamp | None
-) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Path], pd.DataFrame | None]:
-    """Run validate or reconcile; return the tables, the summary, each input by name and
-    whom the findings concern (for the report)."""
-    paths = {p.name: p for p in job.inputs}
+def _run_command(job: Job, today: pd.Timestamp | None) -> Outcome:
+    """Run the job's validate or reconcile through the run layer (nothing written yet)."""
+    inputs = [str(p) for p in job.inputs]
     if job.command == "validate":
-        from cleanse.validate import validate_files
-
-        run = validate_files(
-            [str(p) for p in job.inputs],
-            read_settings=job.read_settings(),
-            today=today,
-            gender_codes=job.gender_codes,
-            lang=job.lang,
-            people="xlsx" in job.formats,
-        )
-        tables = {"findings": run.findings}
-        if len(run.restored):  # cells a column-level repair put back (issue 15)
-            tables["restored"] = run.restored
-        return tables, dict(run.summary), paths, run.people
-    from cleanse.reconcile import reconcile_files
-
-    if job.reference is not None:
-        paths[job.reference.name] = job.reference
-    rec = reconcile_files(
-        [str(p) for p in job.inputs],
+        return run_validate(inputs, job.read_options(), job.output_options(), today=today)
+    return run_reconcile(
+        inputs,
+        job.read_options(),
+        job.output_options(),
+        job.link_options(),
         reference=str(job.reference) if job.reference else None,
-        read_settings=job.read_settings(),
         today=today,
-        gender_codes=job.gender_codes,
-        lang=job.lang,
-        threshold=job.threshold,
-        review_threshold=job.review_threshold,
-        twins_guard=job.twins_guard,
     )
-    return dict(rec.tables), dict(rec.summary), paths, rec.people
 
 
 # --- comparing runs ----------------------------------------------------------------------
@@ -1057,7 +1109,9 @@ def _log(path: Path, line: str, modes: tuple[int, int] = (0o700, 0o600)) -> None
         make_folders(path.parent, modes[0])
         _append(path, (line.replace("\n", " ") + "\n").encode("utf-8"), modes[1])
     except OSError as exc:
-        raise CleanseError(f"cannot write the log: {exc.strerror or exc}", path=str(path)) from None
+        raise CleanseError(
+            msg("cannot write the log: {reason}", reason=os_reason(exc)), path=str(path)
+        ) from None
 
 
 def _append(path: Path, data: bytes, mode: int) -> None:
@@ -1090,8 +1144,15 @@ class RunLog:
             self.error = self.error or mask_text(exc.line())
         except Exception as exc:  # noqa: BLE001 - the log must not stop the jobs
             self.lost += 1
-            self.error = self.error or unexpected_line(exc)
+            self.error = self.error or say(unexpected_line(exc))
 
     def failure(self) -> str:
         """The one line that says the log failed, and how much of it is missing."""
-        return f"log: {self.error}; {self.lost} of {self.lines} lines not written"
+        return say(
+            msg(
+                "log: {error}; {lost} of {lines} lines not written",
+                error=self.error,
+                lost=self.lost,
+                lines=self.lines,
+            )
+        )

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -18,21 +19,24 @@ from typing import Any
 import click
 
 from cleanse import __version__
-from cleanse.errors import CleanseError, ExitStatus, failure_place, status_for
+from cleanse.errors import CleanseError, ExitStatus, failure_place
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
+from cleanse.i18n import Msg, language_from, msg, say, translate, using, word_click
 from cleanse.normalise import parse_gender_codes
+from cleanse.options import FORMATS, THRESHOLD, LinkOptions, OutputOptions, ReadOptions
 from cleanse.terminal import can_show_vietnamese, for_rich, guard_streams, printable
 
-FORMATS = ("parquet", "csv", "xlsx")
-# What reconcile writes (SPEC §5), checked against its inputs before the run; the files
-# actually written are checked again before they are put in place.
-RECONCILE_TABLES = ("persons", "links", "review", "discrepancies", "findings")
 
-
-def _fail(message: str) -> None:
+def _fail(message: str | Msg) -> None:
     # sys.stderr itself, not click's choice: click re-wraps an ASCII stream as UTF-8,
     # past the ASCII folding that terminal.guard_streams put there.
-    click.echo(f"cleanse: error: {printable(message)}", file=sys.stderr)
+    line = say(msg("cleanse: error: {message}", message=printable(say(message))))
+    click.echo(line, file=sys.stderr)
+
+
+def _default_lang() -> str:
+    """``--lang`` when not given: ``CLEANSE_LANG`` (vi or en), else Vietnamese."""
+    return language_from([], os.environ)
 
 
 class CleanseGroup(click.Group):
@@ -48,7 +52,10 @@ class CleanseGroup(click.Group):
         if debug:  # anywhere on the line, as the internal-error line asks for it
             kwargs["args"] = ["--debug", *(a for a in given if a != "--debug")]
             args = args[1:]
-        with _sigterm_stops():
+        word_click()
+        # Every line in the run's language, click's own errors included (SPEC §2).
+        with using(language_from(given, os.environ)), _sigterm_stops():
+            _word_path_types(self)
             self._run(debug, *args, **kwargs)
 
     def _run(self, debug: bool, *args: Any, **kwargs: Any) -> None:
@@ -89,6 +96,18 @@ class CleanseGroup(click.Group):
         sys.exit(int(code) if isinstance(code, int) else ExitStatus.OK)
 
 
+def _word_path_types(group: click.Group) -> None:
+    """click names a path option's kind ("file", "directory") in its errors, worded once
+    when the command is defined: word it again in the run's language."""
+    for command in group.commands.values():
+        for param in command.params:
+            kind = param.type
+            if isinstance(kind, click.Path):
+                english = getattr(kind, "cleanse_name", None) or kind.name
+                kind.cleanse_name = english  # type: ignore[attr-defined]
+                kind.name = translate(english)
+
+
 class Terminated(BaseException):
     """SIGTERM (kill, a service stopping, a cron time limit), raised where the run is."""
 
@@ -119,7 +138,13 @@ def internal_error_line(exc: BaseException) -> str:
     """One line for an unexpected exception, without its message, which may quote data."""
     kind, _, rest = failure_place(exc).partition(": ")
     reason = f": {rest}" if rest else ""
-    return f"internal error ({kind}){reason}; run again with --debug to see the details"
+    return say(
+        msg(
+            "internal error ({kind}){reason}; run again with --debug to see the details",
+            kind=kind,
+            reason=reason,
+        )
+    )
 
 
 @click.group(cls=CleanseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -203,9 +228,9 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--lang",
             type=click.Choice(["vi", "en"]),
-            default="vi",
-            show_default=True,
-            help="Language of messages.",
+            default=_default_lang,
+            show_default="vi, or CLEANSE_LANG",
+            help="Language of messages, error lines included.",
         ),
         click.option("--mask", is_flag=True, help="Mask ID numbers and BHXH codes in reports."),
         click.option(
@@ -240,8 +265,34 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
     chosen = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
     unknown = [v for v in chosen if v not in FORMATS]
     if unknown or not chosen:
-        raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}; use parquet, csv, xlsx")
+        raise click.BadParameter(
+            say(msg("{formats}; use parquet, csv, xlsx", formats=", ".join(unknown) or "-"))
+        )
     return chosen
+
+
+def read_options(kwargs: dict[str, Any]) -> ReadOptions:
+    """The input options as the run layer takes them."""
+    settings = reading_settings(kwargs)
+    return ReadOptions(
+        source=settings["source"],
+        user_map=settings["user_map"],
+        encoding=settings["encoding"],
+        sheet=settings["sheet"],
+        gender_codes=gender_codes(kwargs),
+        chunk_rows=settings.get("chunk_rows"),
+    )
+
+
+def output_options_of(kwargs: dict[str, Any]) -> OutputOptions:
+    """The output options as the run layer takes them."""
+    return OutputOptions(
+        formats=kwargs["formats"],
+        lang=kwargs["lang"],
+        mask=bool(kwargs["mask"]),
+        shared=bool(kwargs["shared"]),
+        fail_on=kwargs["fail_on"],
+    )
 
 
 def reading_settings(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +320,7 @@ def gender_codes(kwargs: dict[str, Any]) -> dict[str, str] | None:
     try:
         return parse_gender_codes(spec)
     except ValueError as exc:
-        raise CleanseError(f"--gender-codes: {exc}") from None
+        raise CleanseError(msg("--gender-codes: {reason}", reason=exc.args[0])) from None
 
 
 class Interrupted(BaseException):
@@ -333,20 +384,10 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
     Example:
       cleanse validate bhxh.csv hotich.xlsx --out reports --format csv,xlsx
     """
-    from cleanse.output import check_inputs, staged_output
-    from cleanse.report import (
-        mask_findings,
-        mask_restored,
-        on_terminal,
-        progress,
-    )
-    from cleanse.validate import validate_files
-    from cleanse.write import attach_people, result_files, write_summary, write_tables
+    from cleanse.report import on_terminal, progress
+    from cleanse.run import run_validate
 
-    out_dir, formats = kwargs["out_dir"], kwargs["formats"]
-    check_inputs(out_dir, files, result_files(["findings", "restored"], formats))
     show = on_terminal(kwargs["quiet"])
-    today = kwargs["today"]
     with progress(show) as bar:
         task = None
 
@@ -359,28 +400,17 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
             if bar is not None and task is not None:
                 bar.advance(task, n)
 
-        run = validate_files(
+        outcome = run_validate(
             files,
-            read_settings=reading_settings(kwargs),
-            today=pd_timestamp(today),
-            gender_codes=gender_codes(kwargs),
-            lang=kwargs["lang"],
+            read_options(kwargs),
+            output_options_of(kwargs),
+            out=kwargs["out_dir"],
+            today=pd_timestamp(kwargs["today"]),
             on_file=on_file,
             on_rows=on_rows,
-            people="xlsx" in formats,
         )
-    findings = mask_findings(run.findings) if kwargs["mask"] else run.findings
-    if "xlsx" in formats:  # whom each finding concerns, beside it in the report
-        findings = attach_people(findings, run.people, mask=kwargs["mask"])
-    summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
-    tables = {"findings": findings}
-    if len(run.restored):  # the cells a column-level repair put back, beside the findings
-        tables["restored"] = mask_restored(run.restored) if kwargs["mask"] else run.restored
-    with staged_output(out_dir, shared=kwargs["shared"], inputs=files) as stage:
-        written = write_tables(tables, stage, formats, summary=summary)
-        write_summary(summary, stage, files=written)
-    _print_summary(summary, kwargs, out_dir, show, report="xlsx" in formats)
-    return exit_status(summary, kwargs["fail_on"])
+    _print_summary(outcome, kwargs, show)
+    return outcome.status
 
 
 @cli.command()
@@ -394,7 +424,7 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
-    default=0.85,
+    default=THRESHOLD,
     show_default=True,
     help="Score from which two records are linked as one person.",
 )
@@ -425,22 +455,13 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
     Example:
       cleanse reconcile bhxh.csv btxh.csv hotich.csv --reference dancu.csv --out doi-chieu
     """
-    from cleanse.output import check_inputs, staged_output
-    from cleanse.reconcile import reconcile_files
-    from cleanse.report import (
-        mask_discrepancies,
-        mask_findings,
-        on_terminal,
-        progress,
-    )
-    from cleanse.write import attach_people, result_files, write_summary, write_tables
+    from cleanse.report import on_terminal, progress
+    from cleanse.run import run_reconcile
 
     review = kwargs["review_threshold"]
     if review is not None and review > kwargs["threshold"]:
-        raise click.BadParameter("--review-threshold must not exceed --threshold")
-    out_dir, formats = kwargs["out_dir"], kwargs["formats"]
-    inputs = [*files, kwargs["reference"]]
-    check_inputs(out_dir, inputs, result_files(RECONCILE_TABLES, formats))
+        raise click.BadParameter(say("--review-threshold must not exceed --threshold"))
+    link = LinkOptions(kwargs["threshold"], review, kwargs["twins_guard"])
     show = on_terminal(kwargs["quiet"])
     with progress(show) as bar:
         task = bar.add_task("reconcile", total=None) if bar is not None else None
@@ -449,44 +470,30 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
             if bar is not None and task is not None:
                 bar.update(task, description=stage)
 
-        run = reconcile_files(
+        outcome = run_reconcile(
             files,
+            read_options(kwargs),
+            output_options_of(kwargs),
+            link,
             reference=kwargs["reference"],
-            read_settings=reading_settings(kwargs),
+            out=kwargs["out_dir"],
             today=pd_timestamp(kwargs["today"]),
-            gender_codes=gender_codes(kwargs),
-            lang=kwargs["lang"],
-            threshold=kwargs["threshold"],
-            review_threshold=review,
-            twins_guard=kwargs["twins_guard"],
             on_stage=on_stage,
         )
-    tables = dict(run.tables)
-    if kwargs["mask"]:
-        tables["findings"] = mask_findings(tables["findings"])
-        tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
-    if "xlsx" in formats:  # whom each finding concerns, beside it in the report
-        tables["findings"] = attach_people(tables["findings"], run.people, mask=kwargs["mask"])
-    summary = dict(run.summary, masked=bool(kwargs["mask"]), lang=kwargs["lang"])
-    with staged_output(out_dir, shared=kwargs["shared"], inputs=inputs) as stage:
-        written = write_tables(tables, stage, formats, summary=summary)
-        write_summary(summary, stage, files=written)
-    _print_summary(summary, kwargs, out_dir, show, report="xlsx" in formats)
-    return exit_status(summary, kwargs["fail_on"])
+    _print_summary(outcome, kwargs, show)
+    return outcome.status
 
 
-def _print_summary(
-    summary: dict[str, Any], kwargs: dict[str, Any], out_dir: str, show: bool, report: bool
-) -> None:
+def _print_summary(outcome: Any, kwargs: dict[str, Any], show: bool) -> None:
     """The summary table on a terminal; without one, one plain line (SPEC §2)."""
     from cleanse.report import render_summary, summary_line
 
+    summary, out_dir = outcome.written_summary(), kwargs["out_dir"]
+    report, lang = outcome.output.report, outcome.output.lang
     if show:
-        render_summary(summary, kwargs["lang"], out_dir, report=report)
+        render_summary(summary, lang, out_dir, report=report)
     elif not kwargs["quiet"]:
-        click.echo(
-            printable(summary_line(summary, kwargs["lang"], out_dir, report=report)), err=True
-        )
+        click.echo(printable(summary_line(summary, lang, out_dir, report=report)), err=True)
 
 
 def pd_timestamp(value: dt.datetime | None) -> Any:
@@ -496,13 +503,8 @@ def pd_timestamp(value: dt.datetime | None) -> Any:
     return None if value is None else pd.Timestamp(value)
 
 
-def exit_status(summary: dict[str, Any], fail_on: str) -> int:
-    """0 or 1 from the findings' severities and ``--fail-on`` (SPEC §2)."""
-    return status_for(summary["counts"]["by_severity"], fail_on)
-
-
 @cli.command()
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", hidden=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=_default_lang, hidden=True)
 @command
 def rules(lang: str) -> int:
     """List every rule code with its severity and meaning, in Vietnamese and English.
@@ -548,7 +550,15 @@ def _error_rate(value: float) -> float:
     from cleanse.sample import MAX_ERROR_RATE
 
     if not 0 <= value <= MAX_ERROR_RATE:
-        raise click.BadParameter(f"{value} is not in the range 0<=x<={MAX_ERROR_RATE}")
+        raise click.BadParameter(
+            say(
+                msg(
+                    "{value} is not in the range {range}.",
+                    value=value,
+                    range=f"0<=x<={MAX_ERROR_RATE}",
+                )
+            )
+        )
     return value
 
 
@@ -616,11 +626,12 @@ def sample(
     from cleanse.sample import write_samples
 
     if persons and rows and persons != rows:
-        raise click.BadParameter("give --persons or --rows, not two different numbers")
+        raise click.BadParameter(say("give --persons or --rows, not two different numbers"))
     count = persons or rows or 2000
     if spreadsheet and count > 1_000_000:
         raise click.BadParameter(
-            "--spreadsheet writes worksheets: at most 1,000,000 persons", param_hint="--persons"
+            say("--spreadsheet writes worksheets: at most 1,000,000 persons"),
+            param_hint="--persons",
         )
     with staged_output(out_dir, private=False) as stage:
         result = write_samples(
@@ -729,7 +740,7 @@ def history(jobs_file: str, chart: str | None, last: int) -> int:
     written = write_chart(
         table, Path(chart) if chart else (folder / CHART).resolve(), shared=settings.shared
     )
-    click.echo(f"chart: {printable(written)}", err=True)
+    click.echo(say(msg("chart: {path}", path=printable(written))), err=True)
     return ExitStatus.OK
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
+from cleanse.i18n import N_, Msg, msg, say
 from cleanse.terminal import printable
 
 
@@ -27,17 +29,20 @@ def status_for(by_severity: dict[str, int], fail_on: str) -> ExitStatus:
 class CleanseError(Exception):
     """A run cannot go on: names the file, and the row or column where that applies.
 
-    ``str()`` gives the one line the CLI prints.
+    ``message`` and ``hint`` are English msgids, or :class:`~cleanse.i18n.Msg` templates
+    with their values; they are worded in the language of the moment when the line is
+    made (:meth:`line`), so an error raised anywhere is said in the run's ``--lang``.
+    ``str()`` gives the line as worded when it was raised.
     """
 
     def __init__(
         self,
-        message: str,
+        message: str | Msg,
         *,
         path: str | None = None,
         row: int | None = None,
         column: str | None = None,
-        hint: str | None = None,
+        hint: str | Msg | None = None,
     ) -> None:
         self.message = message
         self.path = path
@@ -46,8 +51,13 @@ class CleanseError(Exception):
         self.hint = hint
         super().__init__(self.line())
 
-    def line(self) -> str:
-        """The single line shown to the user: where, what, how to fix it.
+    def __str__(self) -> str:
+        # Worded when shown, in the language of that moment (a reader thread raises it).
+        return self.line()
+
+    def line(self, lang: str | None = None) -> str:
+        """The single line shown to the user: where, what, how to fix it, in ``lang``
+        (default: the language of the moment).
 
         Control characters in any part (a file name holding a line break or an escape
         sequence, a header read from a file) are escaped, so it stays one harmless line.
@@ -56,12 +66,13 @@ class CleanseError(Exception):
         if self.path:
             where.append(self.path)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(say(msg("row {row}", row=self.row), lang))
         if self.column:
-            where.append(f"column {self.column!r}")
-        text = ": ".join([", ".join(where), self.message]) if where else self.message
+            where.append(say(msg("column {column!r}", column=self.column), lang))
+        what = say(self.message, lang)
+        text = ": ".join([", ".join(where), what]) if where else what
         if self.hint:
-            text += f" ({self.hint})"
+            text += f" ({say(self.hint, lang)})"
         return printable(text)
 
 
@@ -79,3 +90,30 @@ def failure_place(exc: BaseException) -> str:
         tb = tb.tb_next
     reason = f": {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else ""
     return f"{type(exc).__name__}{where}{reason}"
+
+
+# What the operating system says, as a user reads it; other errors keep its own words.
+_OS_REASONS = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.ENOSPC: N_("no space left on the disk"),
+    errno.EROFS: N_("the disk is read-only"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+    errno.EEXIST: N_("it already exists"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
+    errno.EBUSY: N_("it is in use"),
+    errno.EIO: N_("the disk could not be read or written (input/output error)"),
+}
+if hasattr(errno, "EDQUOT"):
+    _OS_REASONS[errno.EDQUOT] = N_("the disk quota is used up")
+
+
+def os_reason(exc: OSError) -> Msg | str:
+    """Why an operating-system call failed, in the run's language where it is a common
+    reason (no space, permission denied), else in the system's own words."""
+    known = _OS_REASONS.get(exc.errno or -1)
+    if known:
+        return Msg(known)
+    return exc.strerror or type(exc).__name__

@@ -10,6 +10,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from cleanse.errors import CleanseError
+from cleanse.i18n import Msg, msg
 from cleanse.normalise import fold_scalar
 
 # Canonical field -> headers seen in real extracts. Matching folds accents, case, spaces
@@ -194,8 +195,10 @@ def parse_map_option(items: Iterable[str]) -> dict[str, str]:
 
 
 def _parse_map(items: Iterable[str], *, from_file: bool) -> dict[str, str]:
-    def shown(header: str, field: str) -> str:
-        return f'the line "{header} = {field}"' if from_file else map_item(header, field)
+    def shown(header: str, field: str) -> Msg | str:
+        if from_file:
+            return msg('the line "{header} = {field}"', header=header, field=field)
+        return map_item(header, field)
 
     mapping: dict[str, str] = {}
     by_fold: dict[str, str] = {}
@@ -204,11 +207,16 @@ def _parse_map(items: Iterable[str], *, from_file: bool) -> dict[str, str]:
         header, sep, field = item.rpartition("=")
         header, field = header.strip(), field.strip()
         if not sep or not header or not field:
-            raise CleanseError(f'--map {item!r} is not of the form "Header=field"')
+            raise CleanseError(msg('--map {item!r} is not of the form "Header=field"', item=item))
         if field not in FIELDS:
             near = nearest_fields(field) or list(FIELDS[:3])
             raise CleanseError(
-                f"--map {item!r}: {field!r} is not a field; nearest: {', '.join(near)}",
+                msg(
+                    "--map {item!r}: {field!r} is not a field; nearest: {near}",
+                    item=item,
+                    field=field,
+                    near=", ".join(near),
+                ),
                 hint="`cleanse fields` lists them",
             )
         key = fold_scalar(header) or header
@@ -217,8 +225,12 @@ def _parse_map(items: Iterable[str], *, from_file: bool) -> dict[str, str]:
             if mapping[before] == field:
                 continue  # the same mapping given twice
             raise CleanseError(
-                f"{shown(header, field)}: the column {header!r} is already mapped by "
-                f"{shown(before, mapping[before])}",
+                msg(
+                    "{item}: the column {header!r} is already mapped by {before}",
+                    item=shown(header, field),
+                    header=header,
+                    before=shown(before, mapping[before]),
+                ),
                 hint="map each column to one field",
             )
         other = by_field.get(field)
@@ -226,7 +238,12 @@ def _parse_map(items: Iterable[str], *, from_file: bool) -> dict[str, str]:
             # A mapping file may name one field under several headers (it serves many
             # extracts); a file that has two of them is refused by map_columns.
             raise CleanseError(
-                f"{shown(header, field)}: {field} is already mapped by {shown(other, field)}",
+                msg(
+                    "{item}: {field} is already mapped by {other}",
+                    item=shown(header, field),
+                    field=field,
+                    other=shown(other, field),
+                ),
                 hint="map one column to each field",
             )
         name = FileHeader(header) if from_file else header
@@ -242,7 +259,9 @@ def read_map_file(path: str | Path) -> dict[str, str]:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CleanseError(f"cannot read the mapping file: {exc}", path=str(p)) from None
+        raise CleanseError(
+            msg("cannot read the mapping file: {exc}", exc=exc), path=str(p)
+        ) from None
     items = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
@@ -298,13 +317,23 @@ def absent_header_error(
     near = nearest_header(header, headers)
     if near is not None:
         return CleanseError(
-            f"{map_item(header, field)}: no column is headed {header!r}; nearest: {near!r}",
+            msg(
+                "{item}: no column is headed {header!r}; nearest: {near!r}",
+                item=map_item(header, field),
+                header=header,
+                near=near,
+            ),
             path=path,
-            hint=f"did you mean {map_item(near, field)}?",
+            hint=msg("did you mean {item}?", item=map_item(near, field)),
         )
     found = ", ".join(headers[:12]) + (" …" if len(headers) > 12 else "")
     return CleanseError(
-        f"{map_item(header, field)}: no column is headed {header!r}; found: {found}",
+        msg(
+            "{item}: no column is headed {header!r}; found: {found}",
+            item=map_item(header, field),
+            header=header,
+            found=found,
+        ),
         path=path,
         hint="give the header as the file writes it; `cleanse inspect` lists them",
     )
@@ -348,13 +377,26 @@ def _settle(
             del fields[other]
             continue
         if other == actual:
-            what = f"the column {actual!r} is mapped to {fields[other]} and to {field}"
+            what = msg(
+                "the column {actual!r} is mapped to {other} and to {field}",
+                actual=actual,
+                other=fields[other],
+                field=field,
+            )
         else:
-            what = f"columns {other!r} and {actual!r} are both mapped to {field}"
+            what = msg(
+                "columns {other!r} and {actual!r} are both mapped to {field}",
+                other=other,
+                actual=actual,
+                field=field,
+            )
         raise CleanseError(
             what,
             path=path,
-            hint=f"map one column to each field, such as {map_item(other, fields[other])}",
+            hint=msg(
+                "map one column to each field, such as {item}",
+                item=map_item(other, fields[other]),
+            ),
         )
     return True
 
@@ -403,9 +445,16 @@ def map_columns(
         field = matched
         if field in taken:
             raise CleanseError(
-                f"columns {taken[field]!r} and {header!r} both look like {field}",
+                msg(
+                    "columns {taken!r} and {header!r} both look like {field}",
+                    taken=taken[field],
+                    header=header,
+                    field=field,
+                ),
                 path=path,
-                hint=f'choose one with --map "{taken[field]}={field}"',
+                hint=msg(
+                    'choose one with --map "{taken}={field}"', taken=taken[field], field=field
+                ),
             )
         fields[header] = field
         taken[field] = header
@@ -473,8 +522,12 @@ def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) ->
         # A file without a header line, or a header whose quote is never closed and so
         # runs into the records: what was read as headers is personal data, not shown.
         raise CleanseError(
-            f"a {kind} extract needs column(s) {', '.join(missing)}; the line read as its "
-            "header holds values (long numbers or dates), not column names",
+            msg(
+                "a {kind} extract needs column(s) {missing}; the line read as its header holds "
+                "values (long numbers or dates), not column names",
+                kind=kind,
+                missing=", ".join(missing),
+            ),
             path=path,
             hint="check that the file starts with its header line and that no quote in it "
             "is left open",
@@ -485,16 +538,30 @@ def check_required(columns: ColumnMap, kind: str, *, path: str | None = None) ->
             # The header line uses a delimiter the records do not (or one that is not
             # read): the --map hint would quote the whole line, which helps nobody.
             raise CleanseError(
-                f"a {kind} extract needs column(s) {', '.join(missing)}; the header line "
-                f"reads as one column holding names separated by {split}",
+                msg(
+                    "a {kind} extract needs column(s) {missing}; the header line reads as one "
+                    "column holding names separated by {split}",
+                    kind=kind,
+                    missing=", ".join(missing),
+                    split=split,
+                ),
                 path=path,
                 hint="save the file again with one delimiter throughout, in the header and "
                 "the records: a comma, a semicolon, a tab or |",
             )
     found = ", ".join(columns.headers[:12]) + (" …" if len(columns.headers) > 12 else "")
-    hint = f"try {'; '.join(guesses)}" if guesses else 'map a column with --map "Header=field"'
+    hint = (
+        msg("try {guesses}", guesses="; ".join(guesses))
+        if guesses
+        else msg('map a column with --map "Header=field"')
+    )
     raise CleanseError(
-        f"a {kind} extract needs column(s) {', '.join(missing)}; found: {found}",
+        msg(
+            "a {kind} extract needs column(s) {missing}; found: {found}",
+            kind=kind,
+            missing=", ".join(missing),
+            found=found,
+        ),
         path=path,
         hint=hint,
     )

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cleanse.errors import CleanseError
+from cleanse.errors import CleanseError, os_reason
+from cleanse.i18n import msg
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -52,7 +53,9 @@ def read_history(folder: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types
-        raise CleanseError(f"cannot read the history table: {exc}", path=str(path)) from None
+        raise CleanseError(
+            msg("cannot read the history table: {exc}", exc=exc), path=str(path)
+        ) from None
 
 
 def history_rows(moment: dt.datetime, results: Sequence[JobResult]) -> pd.DataFrame:
@@ -235,7 +238,7 @@ def write_chart(
             tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise CleanseError(
-            f"cannot write the chart: {exc.strerror or exc}", path=str(path)
+            msg("cannot write the chart: {reason}", reason=os_reason(exc)), path=str(path)
         ) from None
     return path
 

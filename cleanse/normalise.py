@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cleanse.i18n import msg
+
 # Spaces a keyboard, a web form or Word leaves in names: no-break, narrow no-break,
 # figure, ideographic and the zero-width family. The zero-width ones are removed, the
 # others become a plain space.
@@ -417,10 +419,10 @@ def parse_gender_codes(spec: str) -> dict[str, str]:
         code, sep, word = item.partition("=")
         gender = words.get(fold_scalar(word))
         if not sep or not code.strip().isdigit() or gender is None:
-            raise ValueError(f"gender code {item!r} is not CODE=Nam or CODE=Nữ")
+            raise ValueError(msg("gender code {item!r} is not CODE=Nam or CODE=Nữ", item=item))
         table[code.strip()] = gender
     if not table:
-        raise ValueError("the gender code table is empty")
+        raise ValueError(msg("the gender code table is empty"))
     return table
 
 

@@ -24,7 +24,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
-from cleanse.errors import CleanseError
+from cleanse.errors import CleanseError, os_reason
+from cleanse.i18n import N_, msg
 
 # (folder mode, file mode). Records are personal data: owner only unless told otherwise.
 PRIVATE_MODES = (0o700, 0o600)
@@ -115,17 +116,24 @@ class Inputs:
             if found is None:
                 continue
             if removed:
-                what = (
-                    f"this input is {name} in the output folder, a result of an earlier run "
-                    "that this run would remove"
+                what = msg(
+                    "this input is {name} in the output folder, a result of an earlier run "
+                    "that this run would remove",
+                    name=name,
                 )
             else:
-                what = f"an output would overwrite this input ({name} in the output folder)"
+                what = msg(
+                    "an output would overwrite this input ({name} in the output folder)",
+                    name=name,
+                )
             raise CleanseError(
                 what,
                 path=found,
-                hint=f"write the results elsewhere with --out, or move the input out of {out}; "
-                "nothing was written",
+                hint=msg(
+                    "write the results elsewhere with --out, or move the input out of {out}; "
+                    "nothing was written",
+                    out=out,
+                ),
             )
 
 
@@ -220,9 +228,14 @@ def staged_output(
     except OSError as exc:
         _remove_empty(made)
         # An existing folder this user may not write into is not one it failed to create.
-        what = "write into" if out.is_dir() and not made else "create"
+        what = (
+            N_("cannot write into the output folder: {reason}")
+            if out.is_dir() and not made
+            else N_("cannot create the output folder: {reason}")
+        )
         raise CleanseError(
-            f"cannot {what} the output folder: {exc.strerror or exc}", path=str(out)
+            msg(what, reason=os_reason(exc)),
+            path=str(out),
         ) from None
     done = False
     try:
@@ -242,12 +255,14 @@ def _write_error(exc: OSError, out: Path) -> CleanseError:
         # Disk or quota full while the results were written: the stage goes, the earlier
         # results stay, and the user is told what to do rather than shown a trace.
         return CleanseError(
-            f"cannot write the results: {exc.strerror or 'the disk is full'}",
+            msg("cannot write the results: {reason}", reason=os_reason(exc)),
             path=str(out),
             hint="free some space on that disk, or write elsewhere with --out; "
             "earlier results are left as they were",
         )
-    return CleanseError(f"cannot write the results: {exc.strerror or exc}", path=str(out))
+    return CleanseError(
+        msg("cannot write the results: {reason}", reason=os_reason(exc)), path=str(out)
+    )
 
 
 def _let_group_in(folder: Path) -> None:

@@ -32,7 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cleanse import legacy
-from cleanse.errors import CleanseError
+from cleanse.errors import CleanseError, os_reason
 from cleanse.fields import (
     REQUIRED,
     SOURCE_KINDS,
@@ -46,6 +46,7 @@ from cleanse.fields import (
     nearest_header,
     unique_headers,
 )
+from cleanse.i18n import N_, Msg, msg
 from cleanse.normalise import fold_scalar, join_words
 
 DEFAULT_CHUNK_ROWS = 250_000
@@ -258,7 +259,13 @@ def open_extract(
     p = Path(path)
     shown = str(path)
     if source is not None and source not in SOURCE_KINDS:
-        raise CleanseError(f"unknown source kind {source!r}; use one of {', '.join(SOURCE_KINDS)}")
+        raise CleanseError(
+            msg(
+                "unknown source kind {source!r}; use one of {SOURCE_KINDS}",
+                source=source,
+                SOURCE_KINDS=", ".join(SOURCE_KINDS),
+            )
+        )
     if chunk_rows < 1:
         raise CleanseError("the chunk size must be at least 1 row")
     head, identity = _read_head(p, shown)
@@ -415,19 +422,19 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _not_regular(mode: int) -> str | None:
+def _not_regular(mode: int) -> Msg | None:
     """What a file that is not a regular file is, in a user's words; None for a file."""
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return msg("a folder")
     if stat.S_ISFIFO(mode):
-        return "a pipe"
+        return msg("a pipe")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return msg("a socket")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a file"
+        return msg("a device")
+    return msg("a special file")
 
 
 def _refuse_not_regular(mode: int, shown: str) -> None:
@@ -435,12 +442,12 @@ def _refuse_not_regular(mode: int, shown: str) -> None:
     socket. A file is read several times (sniffed, then read, again by reconcile and to
     find a bad line), which a pipe cannot give; and opening a named pipe without a writer
     waits for ever, which a cron job must never do."""
-    what = _not_regular(mode)
-    if what == "a folder":
+    if stat.S_ISDIR(mode):
         raise CleanseError("is a folder, not a file", path=shown)
+    what = _not_regular(mode)
     if what is not None:
         raise CleanseError(
-            f"is {what}, not a regular file",
+            msg("is {what}, not a regular file", what=what),
             path=shown,
             hint="save the extract to a file first and pass that file",
         )
@@ -456,7 +463,9 @@ def _read_head(p: Path, shown: str) -> tuple[bytes, tuple[int, ...]]:
     except PermissionError:
         raise CleanseError("no permission to read the file", path=shown) from None
     except OSError as exc:
-        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+        raise CleanseError(
+            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
+        ) from None
     _refuse_not_regular(st.st_mode, shown)
     try:
         # O_NONBLOCK: should the file be swapped for a pipe since the stat, opening it
@@ -469,7 +478,9 @@ def _read_head(p: Path, shown: str) -> tuple[bytes, tuple[int, ...]]:
     except PermissionError:
         raise CleanseError("no permission to read the file", path=shown) from None
     except OSError as exc:
-        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+        raise CleanseError(
+            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
+        ) from None
 
 
 def _sniff_format(p: Path, head: bytes, shown: str) -> str:
@@ -613,23 +624,38 @@ def _check_head_decodes(head: bytes, enc: str, shown: str, declared: bool) -> No
             codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head, final=final)
         except UnicodeDecodeError as exc:
             start = exc.start
-        where = f"line {head[:start].count(NEWLINE) + 1}" if start is not None else "the text"
+        where = (
+            msg("line {line}", line=head[:start].count(NEWLINE) + 1)
+            if start is not None
+            else msg("the text")
+        )
         raise CleanseError(
-            f"{where} is not valid UTF-8, and the file is not Windows-1258 text either",
+            msg(
+                "{where} is not valid UTF-8, and the file is not Windows-1258 text either",
+                where=where,
+            ),
             path=shown,
             hint="save the file again as CSV UTF-8, or name its encoding with --encoding",
         )
-    where = "the text"
+    where = msg("the text")
     if start is not None and not enc.startswith("utf-16"):
-        where = f"line {head[:start].count(NEWLINE) + 1}"
+        where = msg("line {line}", line=head[:start].count(NEWLINE) + 1)
     if declared:
         raise CleanseError(
-            f"{where} is not valid {enc}, the encoding given with --encoding",
+            msg(
+                "{where} is not valid {enc}, the encoding given with --encoding",
+                where=where,
+                enc=enc,
+            ),
             path=shown,
             hint="name the file's real encoding: utf-8, utf-16 or cp1258",
         )
     raise CleanseError(
-        f"{where} is not valid {enc}, although the file starts as {enc} does",
+        msg(
+            "{where} is not valid {enc}, although the file starts as {enc} does",
+            where=where,
+            enc=enc,
+        ),
         path=shown,
         hint="save the file again as CSV UTF-8, or name its encoding with --encoding",
     )
@@ -642,8 +668,11 @@ def _parse(lines: list[str], delim: str, shown: str, first_line: int = 1) -> lis
         return list(reader)
     except csv.Error:
         raise CleanseError(
-            f"line {first_line + reader.line_num - 1} starts a value that runs on for more "
-            f"than {csv.field_size_limit() // 1024} KB",
+            msg(
+                "line {line} starts a value that runs on for more than {kb} KB",
+                line=first_line + reader.line_num - 1,
+                kb=csv.field_size_limit() // 1024,
+            ),
             path=shown,
             hint="check for an unclosed quote near that line",
         ) from None
@@ -705,11 +734,18 @@ def _refuse_repeated_fields(
             continue
         if name in seen:
             raise CleanseError(
-                f"the header is given twice, and both columns would be read as {field}",
+                msg(
+                    "the header is given twice, and both columns would be read as {field}",
+                    field=field,
+                ),
                 path=shown,
                 column=name,
-                hint=f'choose one with --map "{name}={field}" (the first) '
-                f'or --map "{name} (2)={field}" (the second)',
+                hint=msg(
+                    'choose one with --map "{name}={field}" (the first) or --map "{name} '
+                    '(2)={field}" (the second)',
+                    name=name,
+                    field=field,
+                ),
             )
         seen[name] = field
 
@@ -759,7 +795,10 @@ def _open_text(
         enc = ENCODING_NAMES.get(encoding.lower())
         if enc is None:
             raise CleanseError(
-                f"unknown encoding {encoding!r}; use one of utf-8, utf-16, cp1258",
+                msg(
+                    "unknown encoding {encoding!r}; use one of utf-8, utf-16, cp1258",
+                    encoding=encoding,
+                ),
                 path=shown,
             )
         how = f"{enc} (from --encoding)"
@@ -779,8 +818,11 @@ def _open_text(
     if len(head) == _HEAD_BYTES and lines:
         if not any(line.strip() for line in lines[:-1]) and lines[-1].strip():
             raise CleanseError(
-                f"line {len(lines)} is longer than {_HEAD_BYTES >> 20} MB, "
-                "so no header can be found",
+                msg(
+                    "line {line} is longer than {mb} MB, so no header can be found",
+                    line=len(lines),
+                    mb=_HEAD_BYTES >> 20,
+                ),
                 path=shown,
                 hint="check that the file is a CSV extract with one record per line",
             )
@@ -864,8 +906,11 @@ def _refuse_open_quote(p: Path, enc: str, delim: str, shown: str) -> None:
         return
     if line is not None:
         raise CleanseError(
-            f"line {line} opens a quote that is never closed, so the rest of the file "
-            "would be read as one value",
+            msg(
+                "line {line} opens a quote that is never closed, so the rest of the file would "
+                "be read as one value",
+                line=line,
+            ),
             path=shown,
             hint="close the quote or remove it, then run again",
         )
@@ -1028,7 +1073,7 @@ def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
         raise _csv_error(exc, bad, len(names), shown, ext) from None
     except UnicodeError:
         raise CleanseError(
-            f"text is not valid {ext.encoding}",
+            msg("text is not valid {encoding}", encoding=ext.encoding),
             path=shown,
             hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
         ) from None
@@ -1050,8 +1095,12 @@ def _refuse_nul(batch: pa.RecordBatch, before: int, ext: Extract) -> None:
         number = ext.header_line + 1 + before + int(at[0]) + 1
         line = _file_line(ext, number)
         raise CleanseError(
-            f"{f'line {line}' if line else f'record {before + int(at[0]) + 1}'} holds a NUL "
-            "byte: binary data inside the text",
+            msg(
+                "{where} holds a NUL byte: binary data inside the text",
+                where=msg("line {line}", line=line)
+                if line
+                else msg("record {record}", record=before + int(at[0]) + 1),
+            ),
             path=str(ext.path),
             hint="export the file again from its source system, or remove the NUL bytes",
         )
@@ -1064,9 +1113,14 @@ def _csv_error(
     if bad:
         row = bad[0] if bad[0].number is not None else (_bad_line(ext) or bad[0])
         line = _file_line(ext, row.number) if row.number is not None else None
-        where = f"line {line}" if line is not None else "a line"
+        where = msg("line {line}", line=line) if line is not None else msg("a line")
         return CleanseError(
-            f"{where} has {row.actual_columns} field(s) where the header has {width}",
+            msg(
+                "{where} has {fields} field(s) where the header has {width}",
+                where=where,
+                fields=row.actual_columns,
+                width=width,
+            ),
             path=shown,
             hint="check for a stray delimiter or an unclosed quote near that line",
         )
@@ -1075,13 +1129,21 @@ def _csv_error(
         found = _ragged_line(ext, width)
         if found is not None:
             return CleanseError(
-                f"line {found[0]} has {found[1]} field(s) where the header has {width}",
+                msg(
+                    "line {line} has {fields} field(s) where the header has {width}",
+                    line=found[0],
+                    fields=found[1],
+                    width=width,
+                ),
                 path=shown,
                 hint="check for a stray delimiter or an unclosed quote near that line",
             )
     if text.startswith("Could not skip initial"):
         return CleanseError(
-            f"the header on line {ext.header_line + 1} does not end where a record should",
+            msg(
+                "the header on line {line} does not end where a record should",
+                line=ext.header_line + 1,
+            ),
             path=shown,
             hint="check the header for an unclosed quote",
         )
@@ -1090,18 +1152,22 @@ def _csv_error(
         line = _long_line(ext)
         if line is not None:
             return CleanseError(
-                f"line {line} is longer than {size}, far longer than any record",
+                msg(
+                    "line {line} is longer than {size}, far longer than any record",
+                    line=line,
+                    size=size,
+                ),
                 path=shown,
                 hint="check that the file is a CSV extract with one record per line",
             )
         return CleanseError(
-            f"a record runs on for more than {size}",
+            msg("a record runs on for more than {size}", size=size),
             path=shown,
             hint="check for an unclosed quote",
         )
     if "UTF8" in text or "utf8" in text.lower():
         return CleanseError(
-            f"text is not valid {ext.encoding}",
+            msg("text is not valid {encoding}", encoding=ext.encoding),
             path=shown,
             hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
         )
@@ -1153,7 +1219,7 @@ _XLSX_DAMAGE = (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, Par
 
 def _damaged_xlsx(exc: Exception, shown: str) -> CleanseError:
     return CleanseError(
-        f"the Excel file is damaged: {type(exc).__name__}",
+        msg("the Excel file is damaged: {name}", name=type(exc).__name__),
         path=shown,
         hint="open it in Excel and save it again",
     )
@@ -1172,8 +1238,12 @@ def _check_unpacked_size(fh: BinaryIO, shown: str) -> None:
         raise _damaged_xlsx(exc, shown) from None
     if total > XLSX_MAX_UNPACKED_BYTES:
         raise CleanseError(
-            f"the Excel file would unpack to {total / 2**20:,.0f} MB, more than the "
-            f"{XLSX_MAX_UNPACKED_BYTES / 2**20:,.0f} MB allowed",
+            msg(
+                "the Excel file would unpack to {mb:,.0f} MB, more than the {limit:,.0f} MB "
+                "allowed",
+                mb=total / 2**20,
+                limit=XLSX_MAX_UNPACKED_BYTES / 2**20,
+            ),
             path=shown,
             hint="check where the file came from; a real extract this large should be "
             "exported as CSV",
@@ -1252,7 +1322,9 @@ def _workbook(p: Path, shown: str, *, data_only: bool = True) -> Iterator[Any]:
     try:
         fh = p.open("rb")
     except OSError as exc:
-        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+        raise CleanseError(
+            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
+        ) from None
     with fh, _quiet():
         _check_unpacked_size(fh, shown)
         try:
@@ -1276,7 +1348,12 @@ def _sheet(wb, sheet: str | None, shown: str):  # type: ignore[no-untyped-def]
         return (visible or wb.worksheets)[0]
     if sheet not in wb.sheetnames:
         raise CleanseError(
-            f"has no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}", path=shown
+            msg(
+                "has no sheet {sheet!r}; sheets: {sheetnames}",
+                sheet=sheet,
+                sheetnames=", ".join(wb.sheetnames),
+            ),
+            path=shown,
         )
     return wb[sheet]
 
@@ -1305,7 +1382,7 @@ def _open_xlsx(
             raise _damaged_xlsx(exc, shown) from None
     rows = [[_cell_text(v) for v in r] for r in values]
     if not any(any(c.strip() for c in r) for r in rows):
-        raise CleanseError(f"sheet {title!r} is empty", path=shown)
+        raise CleanseError(msg("sheet {title!r} is empty", title=title), path=shown)
     header_at = _find_header(rows[:_HEADER_SCAN_LINES])
     headers = list(rows[header_at])
     while headers and not headers[-1].strip():
@@ -1365,8 +1442,12 @@ def _check_calculated(ext: Extract, check: bool) -> None:
         field = ext.columns.fields.get(header)
         if check and field is not None and formulas * 2 > records:
             raise CleanseError(
-                f"holds formulas without values ({formulas} of the first {records} records): "
-                "the program that saved the file never calculated them",
+                msg(
+                    "holds formulas without values ({formulas} of the first {records} records): "
+                    "the program that saved the file never calculated them",
+                    formulas=formulas,
+                    records=records,
+                ),
                 path=str(ext.path),
                 column=header,
                 hint="open the file in Excel or LibreOffice, let it calculate, and save it again",
@@ -1404,7 +1485,9 @@ def _calamine_sheet(p: Path, shown: str, title: str | None) -> Iterator[Any]:
     try:
         fh = p.open("rb")
     except OSError as exc:
-        raise CleanseError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
+        raise CleanseError(
+            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
+        ) from None
     with fh:
         _check_unpacked_size(fh, shown)
         try:
@@ -1449,7 +1532,7 @@ def _sheet_frames(sheet: Any, ext: Extract, shown: str, names: list[str]) -> Ite
 
     def beyond(row: int) -> CleanseError:
         return CleanseError(
-            f"has a value beyond the last headed column ({width})",
+            msg("has a value beyond the last headed column ({width})", width=width),
             path=shown,
             row=row,
             hint="give that column a header or delete the stray value",
@@ -1560,27 +1643,42 @@ PARQUET_MAX_UNPACKED_BYTES = XLSX_MAX_UNPACKED_BYTES
 PARQUET_MAX_RATIO = 100  # real extracts unpack to a few times their size, rarely 20
 
 
-def _nested(t: pa.DataType) -> str | None:
+def _nested(t: pa.DataType) -> Msg | None:
     """What a column of nested values holds, in a user's words; None for plain values."""
     if pa.types.is_struct(t):
-        return "records (struct)"
+        return msg("records (struct)")
     if pa.types.is_map(t):
-        return "key-value maps"
+        return msg("key-value maps")
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        return "lists"
+        return msg("lists")
     if pa.types.is_union(t):
-        return "values of several types (union)"
+        return msg("values of several types (union)")
     if pa.types.is_dictionary(t):
         return _nested(t.value_type)
     return None
 
 
-def _refuse_bomb(total: int, size: int, shown: str, when: str = "would unpack") -> None:
+def _refuse_bomb(total: int, size: int, shown: str, done: bool = False) -> None:
     if total <= PARQUET_MAX_UNPACKED_BYTES or total <= PARQUET_MAX_RATIO * max(size, 1):
         return
+    template = (
+        N_(
+            "the Parquet file unpacks to {mb:,.0f} MB, {times:,.0f} times its size, more "
+            "than the {limit:,.0f} MB allowed"
+        )
+        if done
+        else N_(
+            "the Parquet file would unpack to {mb:,.0f} MB, {times:,.0f} times its size, "
+            "more than the {limit:,.0f} MB allowed"
+        )
+    )
     raise CleanseError(
-        f"the Parquet file {when} to {total / 2**20:,.0f} MB, {total / max(size, 1):,.0f} "
-        f"times its size, more than the {PARQUET_MAX_UNPACKED_BYTES / 2**20:,.0f} MB allowed",
+        msg(
+            template,
+            mb=total / 2**20,
+            times=total / max(size, 1),
+            limit=PARQUET_MAX_UNPACKED_BYTES / 2**20,
+        ),
         path=shown,
         hint="check where the file came from; a real extract unpacks to a few times its size",
     )
@@ -1592,7 +1690,7 @@ def _open_parquet(p: Path, shown: str, user_map: Mapping[str, str] | None) -> Ex
         schema = meta.schema.to_arrow_schema()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise CleanseError(
-            f"the Parquet file is damaged: {type(exc).__name__}", path=shown
+            msg("the Parquet file is damaged: {name}", name=type(exc).__name__), path=shown
         ) from None
     # What the pages unpack to, as the file's footer declares it, before any is read.
     total = sum(
@@ -1612,11 +1710,19 @@ def _open_parquet(p: Path, shown: str, user_map: Mapping[str, str] | None) -> Ex
         field = columns.fields.get(f.name)
         if field is not None:
             raise CleanseError(
-                f"holds {what} ({f.type}), not one value per record, so it cannot be "
-                f"read as {field}",
+                msg(
+                    "holds {what} ({type}), not one value per record, so it cannot be read as "
+                    "{field}",
+                    what=what,
+                    type=f.type,
+                    field=field,
+                ),
                 path=shown,
                 column=f.name,
-                hint=f"write the column as text, or map another column to {field} with --map",
+                hint=msg(
+                    "write the column as text, or map another column to {field} with --map",
+                    field=field,
+                ),
             )
         ext.notes.append(f"column {f.name!r} holds {what}: passed through as JSON text")
     return ext
@@ -1701,7 +1807,7 @@ def _as_text(col: pa.Array, name: str = "", shown: str = "") -> pa.Array:
             out = col.cast(pa.string())
         except pa.ArrowInvalid:
             raise CleanseError(
-                f"holds {t} values that are not text (not UTF-8)",
+                msg("holds {t} values that are not text (not UTF-8)", t=t),
                 path=shown,
                 column=name,
                 hint="write the column as text",
@@ -1728,12 +1834,12 @@ def _parquet_frames(ext: Extract) -> Iterator[pd.DataFrame]:
             # Encodings the footer's sizes do not show (a dictionary of one long value,
             # repeated) are bounded by what the batches hold.
             unpacked += batch.nbytes
-            _refuse_bomb(unpacked, size, shown, "unpacks")
+            _refuse_bomb(unpacked, size, shown, done=True)
             cols = [_as_text(c, n, shown) for c, n in zip(batch.columns, names, strict=True)]
             yield _to_frame(pa.table(cols, names=names))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise CleanseError(
-            f"the Parquet file cannot be read: {type(exc).__name__}", path=shown
+            msg("the Parquet file cannot be read: {name}", name=type(exc).__name__), path=shown
         ) from None
 
 
@@ -1743,7 +1849,11 @@ def check_distinct_names(extracts: list[Extract]) -> None:
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise CleanseError(
-            f"two inputs are named {dup!r}; findings name files by their name",
+            msg(
+                "two inputs are named {dup!r}: the findings, which name each file by its "
+                "name, could not tell them apart",
+                dup=dup,
+            ),
             hint="rename or copy one of them",
         )
     # Every run of several inputs passes here once they are all open.

@@ -24,7 +24,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from cleanse.errors import CleanseError
+from cleanse.errors import CleanseError, os_reason
+from cleanse.i18n import N_, msg
 
 
 def key_path() -> Path:
@@ -62,7 +63,7 @@ def _key(path: Path) -> bytes:
 
 def _unreadable(path: Path, exc: OSError) -> CleanseError:
     return CleanseError(
-        f"cannot read or create the person-ID key: {exc.strerror or exc}",
+        msg("cannot read or create the person-ID key: {reason}", reason=os_reason(exc)),
         path=str(path),
         hint="set CLEANSE_KEY_FILE to a writable file",
     )
@@ -77,15 +78,24 @@ def _check_private(path: Path, st: os.stat_result) -> None:
     mode = stat.S_IMODE(st.st_mode)
     if not mode & 0o077:
         return
-    who = "read" if mode & 0o044 else "change"
+    what = (
+        N_(
+            "other users can read the person-ID key (mode {mode:04o}); whoever reads it can "
+            "turn person IDs back into ID numbers"
+        )
+        if mode & 0o044
+        else N_(
+            "other users can change the person-ID key (mode {mode:04o}); whoever changes it "
+            "can put a key of their own in its place"
+        )
+    )
     if path.is_symlink() or st.st_uid != os.getuid():
         # chmod would change the file the link leads to (/etc/passwd, say): never advise it.
-        hint = "set CLEANSE_KEY_FILE to a key file of your own, made private with chmod 600"
+        hint = msg("set CLEANSE_KEY_FILE to a key file of your own, made private with chmod 600")
     else:
-        hint = f"make it private: chmod 600 {path}"
+        hint = msg("make it private: chmod 600 {path}", path=path)
     raise CleanseError(
-        f"other users can {who} the person-ID key (mode {mode:04o}); whoever reads it can "
-        "turn person IDs back into ID numbers",
+        msg(what, mode=mode),
         path=str(path),
         hint=hint,
     )

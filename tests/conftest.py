@@ -17,3 +17,22 @@ def _person_id_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     mp.setenv("CLEANSE_KEY_FILE", str(path))
     yield path
     mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _english_library_lines() -> Iterator[None]:
+    """Library calls in tests word their errors in English, to assert their words; the
+    CLI chooses its own language (``--lang``, ``CLEANSE_LANG``, else Vietnamese) for each
+    run, and test_catalogue and test_hostile assert the Vietnamese lines."""
+    from cleanse import i18n
+
+    with i18n.using("en"):
+        yield
+
+
+@pytest.fixture
+def english_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CLEANSE_LANG=en`` for the CLI runs of a module that asserts the words of its
+    error lines; the default language (Vietnamese) is asserted in test_catalogue and
+    test_hostile."""
+    monkeypatch.setenv("CLEANSE_LANG", "en")

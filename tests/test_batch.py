@@ -33,6 +33,9 @@ from cleanse.batch import (
 from cleanse.cli import cli
 from cleanse.errors import CleanseError
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 JOBS = """
@@ -368,7 +371,10 @@ def test_a_glob_of_thousands_of_files_is_taken_in_linear_time(tmp_path: Path):
     assert time.monotonic() - started < 120  # a backstop for a hang, not a benchmark
 
 
-def test_the_log_and_a_terminal_say_how_many_files_a_job_took(folder: Path):
+def test_the_log_and_a_terminal_say_how_many_files_a_job_took(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("CLEANSE_LANG")  # the jobs' language by default: Vietnamese
     assert batch(folder, "2026-11-21T02:30").exit_code == 1
     log = (folder / "out/batch.log").read_text("utf-8").splitlines()
     assert [line.split()[4] for line in log] == ["files=1", "files=1"]
@@ -424,7 +430,7 @@ def test_a_log_that_fills_the_disk_mid_run_stops_no_job(folder: Path, monkeypatc
     result = batch(folder, "2026-11-21T02:30")
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
-    assert "log: " in line and "No space left on device" in line
+    assert "log: " in line and "no space left on the disk" in line
     assert "1 of 2 lines not written" in line
     assert [x.split()[1] for x in (folder / "out/batch.log").read_text("utf-8").splitlines()] == [
         "job=bhxh"

@@ -18,6 +18,9 @@ from helpers import HEADER, ROWS, csv_text, write_xlsx
 from cleanse.cli import cli
 from cleanse.fields import FIELDS
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 

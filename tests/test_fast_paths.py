@@ -20,6 +20,9 @@ from cleanse.normalise import _WIDE_SPACES, _ZERO_WIDTH, clean_arrow, fold_arrow
 from cleanse.rules.duplicates import _close_numbers, _close_numbers_vec
 from cleanse.rules.ids import parse_ids
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 
 def plain_clean(arr: pa.Array) -> pa.Array:
     arr = pc.replace_substring_regex(arr, _ZERO_WIDTH, "")
@@ -235,7 +238,7 @@ def test_an_error_in_the_reading_thread_reaches_the_caller(tmp_path) -> None:  #
 
 def test_files_with_no_records_keep_their_place_in_the_stream(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from cleanse.read import open_extract
-    from cleanse.validate import validate_extracts
+    from cleanse.validation import validate_extracts
 
     header = "Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính\n"
     record = "001085012345,Nguyễn Văn An,01/02/1985,Nam\n"

@@ -29,13 +29,18 @@ from cleanse.cli import cli
 from cleanse.errors import CleanseError
 from cleanse.read import open_extract
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 TEXT = csv_text([HEADER, *ROWS])
 # Synthetic values that must never reach an error line (SPEC §7).
 PERSONAL = ("001085012345", "079190012346", "Nguyễn", "Trần", "Riêng")
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
+def run(*args: str, lang: str = "en") -> Result:
+    # English lines, to assert their words; test_refusals_are_said_in_vietnamese_too
+    # runs the same corpus in the default language.
+    return CliRunner().invoke(cli, list(args), env={"CLEANSE_LANG": lang})
 
 
 def error_line(result: Result) -> str:
@@ -312,6 +317,32 @@ def test_validate_refuses_with_one_line_naming_the_file(
     if where is not None:
         assert where in line
     assert snapshot(path) == before
+    assert_no_output(out)
+
+
+# The big files (100 MB line, 1.4 MB before a NUL, …) are said by the same messages as
+# small ones: the Vietnamese run skips them, to keep the suite short.
+BIG = {"nul-late", "100mb-line", "2mb-header-line", "late-ragged-row-not-utf8",
+       "open-quote-over-128kb"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("make", "args", "says", "where"), [p for p in REFUSED if p.id not in BIG])
+def test_refusals_are_said_in_vietnamese_too(
+    tmp_path: Path, make: Callable[[Path], Path], args: list[str], says: str, where: str | None
+):
+    """The default language words every refusal from the catalogue: the same place (file,
+    line), none of the English words of the line."""
+    path = make(tmp_path)
+    out = tmp_path / "out"
+    english = error_line(run("validate", str(path), "--out", str(out), *args))
+    result = run("validate", str(path), "--out", str(out), *args, lang="vi")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("cleanse: lỗi: ") and path.name in line
+    assert says not in line or says.startswith("--"), line
+    if where is not None:
+        assert where.replace("line", "dòng").replace("column", "cột") in line
+    assert line != english
     assert_no_output(out)
 
 
@@ -852,12 +883,12 @@ def test_unchanged_file_reads_after_a_stat_check(tmp_path: Path):
 
 
 def _explode(monkeypatch, exc: Exception) -> None:
-    import cleanse.validate
+    import cleanse.validation
 
     def boom(*args: Any, **kwargs: Any) -> None:
         raise exc
 
-    monkeypatch.setattr(cleanse.validate, "validate_extracts", boom)
+    monkeypatch.setattr(cleanse.validation, "validate_extracts", boom)
 
 
 def test_unexpected_error_is_one_line_without_its_message(tmp_path: Path, monkeypatch):
@@ -920,7 +951,7 @@ def test_disk_full_while_writing_is_one_line_and_keeps_earlier_results(
 
     monkeypatch.setattr(cleanse.write, "write_tables", fill_up)
     line = error_line(run(*args, str(out)))
-    assert "cannot write the results: No space left on device" in line
+    assert "cannot write the results: no space left on the disk" in line
     assert "free some space" in line and str(out) in line
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
@@ -1134,8 +1165,8 @@ def _ascii(text: str) -> bool:
 def test_a_latin1_console_gets_folded_ascii_not_an_encoding_error(tmp_path: Path):
     path = _extract_in(tmp_path, "hộ tịch.csv")
     code, _, err = _latin1(
-        "validate", path.name, "--out", "ket-qua", "--today", "2026-11-21", cwd=tmp_path,
-        stderr_tty=True,
+        "validate", path.name, "--out", "ket-qua", "--today", "2026-11-21", "--lang", "vi",
+        cwd=tmp_path, stderr_tty=True,
     )  # fmt: skip
     assert code in (0, 1), err
     assert "UnicodeEncodeError" not in err and "internal error" not in err
@@ -1144,6 +1175,8 @@ def test_a_latin1_console_gets_folded_ascii_not_an_encoding_error(tmp_path: Path
     code, _, err = _latin1("validate", "khộng-có.csv", "--out", "ket-qua", cwd=tmp_path)
     assert code == 2
     assert err == "cleanse: error: khong-co.csv: no such file\n"
+    code, _, err = _latin1("validate", "khộng-có.csv", "--lang", "vi", cwd=tmp_path)
+    assert (code, err) == (2, "cleanse: loi: khong-co.csv: khong co tep nay\n")
     code, out, err = _latin1("rules", cwd=tmp_path)
     assert (code, err) == (0, "")
     assert _ascii(out) and "tieng Viet" in out and "so dinh danh" in out
@@ -1246,6 +1279,6 @@ def test_a_full_disk_names_the_output_folder_not_the_stage(tmp_path: Path, monke
 
     monkeypatch.setattr(pyarrow.parquet, "write_table", full)
     line = error_line(run("validate", str(path), "--out", str(out)))
-    assert line.startswith(f"cleanse: error: {out}: cannot write the results: No space left")
+    assert line.startswith(f"cleanse: error: {out}: cannot write the results: no space left")
     assert ".cleanse-stage" not in line and "free some space" in line
     assert_no_output(out)

@@ -24,6 +24,9 @@ from helpers import snapshot
 
 from cleanse.output import _HOST
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 HOOK = """

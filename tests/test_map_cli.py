@@ -12,6 +12,9 @@ from helpers import csv_text
 
 from cleanse.cli import cli
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 
 def run(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, list(args))

@@ -27,6 +27,9 @@ from helpers import HEADER, ROWS, csv_text
 
 from cleanse.cli import cli
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 PROJECT = Path(__file__).resolve().parents[1]
 SECRET_ID = "001085012345"
 SECRET_NAME = "Nguyễn Văn An"
@@ -42,8 +45,8 @@ FAILURES: list[Any] = [
 # The library step each command calls; a command missing here fails in its callback.
 STEPS = {
     "inspect": "cleanse.inspect.inspect_files",
-    "validate": "cleanse.validate.validate_files",
-    "reconcile": "cleanse.reconcile.reconcile_files",
+    "validate": "cleanse.validation.validate_files",
+    "reconcile": "cleanse.reconciliation.reconcile_files",
     "rules": "cleanse.report.rules_table",
     "fields": "cleanse.inspect.console",
     "sample": "cleanse.sample.write_samples",
@@ -145,9 +148,9 @@ def test_every_command_with_a_failing_library_step_is_one_line(
 def test_a_batch_job_failing_inside_is_one_line_and_the_run_goes_on(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[], Exception]
 ):
-    import cleanse.validate
+    import cleanse.validation
 
-    monkeypatch.setattr(cleanse.validate, "validate_files", raiser(make))
+    monkeypatch.setattr(cleanse.validation, "validate_files", raiser(make))
     line = assert_one_line(CliRunner().invoke(cli, ["batch", str(workspace / "jobs.toml")]))
     assert line.startswith("cleanse: error: job 'j': ")
     log = (workspace / "batch" / "batch.log").read_text("utf-8")
@@ -170,7 +173,7 @@ def _process(args: list[str], code: str, cwd: Path) -> subprocess.CompletedProce
 
 def test_a_failing_step_in_a_real_process_is_one_line(workspace: Path):
     code = (
-        "import cleanse.validate as v\n"
+        "import cleanse.validation as v\n"
         "def fail(*a, **k):\n"
         f"    raise KeyError({SECRET_NAME!r})\n"
         "v.validate_files = fail\n"

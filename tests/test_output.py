@@ -451,6 +451,6 @@ def test_a_folder_that_cannot_be_written_into_is_named_as_such(
     with pytest.raises(CleanseError) as caught, staged_output(earlier):
         pass
     assert caught.value.line() == (
-        f"{earlier}: cannot write into the output folder: Permission denied"
+        f"{earlier}: cannot write into the output folder: permission denied"
     )
     assert snapshot(earlier) == before

@@ -15,6 +15,9 @@ from click.testing import CliRunner
 from cleanse.batch import load_jobs
 from cleanse.cli import cli
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 

@@ -20,6 +20,9 @@ from cleanse.cli import cli
 from cleanse.errors import CleanseError
 from cleanse.read import open_extract, read_all
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 TEXT = csv_text([HEADER, *ROWS])
 
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from helpers import csv_text, report_as_table
 
 from cleanse.cli import cli
-from cleanse.reconcile import DISCREPANCY_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS
+from cleanse.reconciliation import DISCREPANCY_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES, REGISTRY
 from cleanse.write import FINDING_COLUMNS
 
@@ -288,6 +288,7 @@ def test_three_and_four_extracts_form_one_person(tmp_path: Path) -> None:
     assert findings.empty
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 def test_exit_codes(tmp_path: Path) -> None:
     paths = write(tmp_path, {"dancu": [dancu(MINH)], "bhxh": [bhxh(MINH), bhxh(LAN)]})
     out = tmp_path / "out"

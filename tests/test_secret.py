@@ -15,6 +15,9 @@ from cleanse import secret
 from cleanse.cli import cli
 from cleanse.errors import CleanseError
 
+# These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
+pytestmark = pytest.mark.usefixtures("english_lines")
+
 
 def private_key(path: Path, data: bytes) -> Path:
     path.write_bytes(data)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from helpers import csv_text
 
 from cleanse.cli import cli
-from cleanse.validate import validate_files
+from cleanse.validation import validate_files
 
 TODAY = "2026-11-21"
 HEAD = ["Mã số BHXH", "Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính"]

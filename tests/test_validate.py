@@ -222,6 +222,7 @@ def assert_one_error_line(result: Any) -> str:
     return lines[0]
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 @pytest.mark.parametrize(
     "options",
     [
@@ -238,6 +239,7 @@ def test_bad_option_exits_2_without_output(tmp_path: Path, options: list[str]):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 def test_bad_today_exits_2(tmp_path: Path):
     path = write_extract(tmp_path, "dancu")
     result = invoke(
@@ -247,6 +249,7 @@ def test_bad_today_exits_2(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 def test_two_inputs_of_one_name_exit_2(tmp_path: Path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -256,6 +259,7 @@ def test_two_inputs_of_one_name_exit_2(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 def test_missing_input_exits_2_and_creates_no_output(tmp_path: Path):
     out = tmp_path / "out"
     result = validate(tmp_path / "nowhere.csv", "--out", out)
@@ -264,6 +268,7 @@ def test_missing_input_exits_2_and_creates_no_output(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 def test_missing_input_leaves_earlier_results_untouched(tmp_path: Path):
     good = write_extract(tmp_path, "dancu", ERRORS)
     out = tmp_path / "out"
@@ -277,6 +282,7 @@ def test_missing_input_leaves_earlier_results_untouched(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dancu.csv", "out"]
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 def test_unreadable_input_exits_2_without_output(tmp_path: Path):
     path = tmp_path / "dancu.csv"
     path.write_text(
@@ -571,6 +577,7 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.usefixtures("english_lines")  # asserts the words of an error line
 @pytest.mark.parametrize("bad", list(BAD_INPUTS))
 def test_bad_input_error_shows_no_personal_data(tmp_path: Path, bad: str):
     path = tmp_path / "dancu.csv"

@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleanse.errors import CleanseError
+from cleanse.i18n import msg
 from cleanse.link import METHODS, LinkResult, link, load_records
 from cleanse.read import Extract, check_distinct_names, column_headers, open_extract
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES
@@ -188,10 +189,18 @@ def reconcile_extracts(
     """Reconcile opened extracts; ``reference`` is the index of the reference extract."""
     started = time.time() if started is None else started
     if not 0.0 <= threshold <= 1.0:
-        raise CleanseError(f"--threshold {threshold}: give a number from 0 to 1")
+        raise CleanseError(
+            msg("--threshold {threshold}: give a number from 0 to 1", threshold=threshold)
+        )
     review = min(0.70, threshold) if review_threshold is None else review_threshold
     if not 0.0 <= review <= threshold:
-        raise CleanseError(f"--review-threshold {review}: give a number from 0 to {threshold}")
+        raise CleanseError(
+            msg(
+                "--review-threshold {review}: give a number from 0 to {threshold}",
+                review=review,
+                threshold=threshold,
+            )
+        )
     if on_stage:
         on_stage("reading")
     records = load_records(extracts, gender_codes).reset_index(drop=True)
