@@ -30,16 +30,24 @@ import numpy as np
 import pandas as pd
 
 from cleanse.errors import CleanseError, ExitStatus, failure_place, os_reason, status_for
-from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
-from cleanse.i18n import LANGS, Msg, language_from, msg, say
+from cleanse.fields import parse_map_option, read_map_file
+from cleanse.history import JobResult, append_history
+from cleanse.i18n import Msg, language_from, msg, say
 from cleanse.mask import mask_text
 from cleanse.normalise import parse_gender_codes
-from cleanse.options import FORMATS, THRESHOLD, LinkOptions, OutputOptions, ReadOptions
+from cleanse.options import (
+    SPECS,
+    THRESHOLD,
+    LinkOptions,
+    OutputOptions,
+    ReadOptions,
+    Refused,
+    unknown_key,
+)
 from cleanse.output import make_folders, output_modes
 from cleanse.run import Outcome, run_reconcile, run_validate
 
 COMMANDS = ("validate", "reconcile")
-OUTCOMES = {ExitStatus.OK: "ok", ExitStatus.FINDINGS: "findings", ExitStatus.ERROR: "error"}
 STATUSES = ("new", "persisting", "resolved")
 CHANGE_COLUMNS = [
     "status",
@@ -62,28 +70,9 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 TOP_KEYS = ("settings", "job", "allow_outside")
 SETTINGS_KEYS = ("log", "keep", "lock", "history", "shared")
-JOB_KEYS = (
-    "name",
-    "command",
-    "inputs",
-    "reference",
-    "source",
-    "out",
-    "formats",
-    "lang",
-    "mask",
-    "shared",
-    "fail_on",
-    "map",
-    "map_file",
-    "encoding",
-    "sheet",
-    "gender_codes",
-    "threshold",
-    "review_threshold",
-    "twins_guard",
-)
-RECONCILE_ONLY = ("reference", "threshold", "review_threshold", "twins_guard")
+# A job's own keys, then the options of a run (cleanse.options.SPECS), as the CLI's.
+JOB_KEYS = ("name", "command", "inputs", "reference", "out", "map", "map_file", *SPECS)
+RECONCILE_ONLY = ("reference", *(k for k, spec in SPECS.items() if spec.reconcile_only))
 DEFAULT_SETTINGS: dict[str, Any] = {
     "log": "cleanse-batch.log",
     "keep": 30,
@@ -306,12 +295,7 @@ def _inside(p: Path, settings: Settings, path: Path, job: str | None, key: str, 
 def _settings(p: Path, home: Path, raw: dict[str, Any], allow_outside: bool = False) -> Settings:
     for key in raw:
         if key not in SETTINGS_KEYS:
-            raise _bad(
-                p,
-                None,
-                f"settings.{key}",
-                msg("unknown key; use {keys}", keys=", ".join(SETTINGS_KEYS)),
-            )
+            raise _bad(p, None, f"settings.{key}", unknown_key(key, SETTINGS_KEYS))
     values = dict(DEFAULT_SETTINGS, **raw)
     for key in ("log", "lock", "history"):
         if not isinstance(values[key], str) or not values[key].strip():
@@ -354,7 +338,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
 
     for key in raw:
         if key not in JOB_KEYS:
-            raise bad(key, msg("unknown key; use {keys}", keys=", ".join(JOB_KEYS)))
+            raise bad(key, unknown_key(key, JOB_KEYS))
     command = raw.get("command")
     if command not in COMMANDS:
         raise bad("command", msg("{value!r}: use validate or reconcile", value=command))
@@ -362,28 +346,26 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         for key in RECONCILE_ONLY:
             if key in raw:
                 raise bad(key, "only reconcile jobs take it")
+    # The run's options, checked as the option table says; the defaults as the CLI's.
+    defaults = dict(
+        {k: spec.default for k, spec in SPECS.items()},
+        lang=language_from([], os.environ),
+        shared=settings.shared,
+    )
+    given: dict[str, Any] = {}
+    for key, spec in SPECS.items():
+        if key in raw:
+            try:
+                given[key] = spec.check(raw[key])
+            except Refused as exc:
+                raise bad(key, exc.args[0]) from None
+    options = dict(defaults, **given)
 
     def text(key: str, default: str | None = None) -> str | None:
         value = raw.get(key, default)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise bad(key, msg("{value!r}: give text", value=value))
         return value
-
-    def choice(key: str, options: tuple[str, ...], default: str) -> str:
-        value = raw.get(key, default)
-        if value not in options:
-            raise bad(
-                key, msg("{value!r}: use one of {options}", value=value, options=", ".join(options))
-            )
-        return str(value)
-
-    def share(key: str, default: float | None) -> float | None:
-        value = raw.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise bad(key, msg("{value!r}: give a number from 0 to 1", value=value))
-        return float(value)
 
     patterns = raw.get("inputs")
     if isinstance(patterns, str):
@@ -394,30 +376,6 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         or not all(isinstance(x, str) and x.strip() for x in patterns)
     ):
         raise bad("inputs", 'give a list of paths or globs, such as ["bhxh-*.csv"]')
-    source = raw.get("source")
-    if source is not None and source not in SOURCE_KINDS:
-        raise bad(
-            "source",
-            msg(
-                "{source!r}: use one of {SOURCE_KINDS}",
-                source=source,
-                SOURCE_KINDS=", ".join(SOURCE_KINDS),
-            ),
-        )
-    formats = raw.get("formats", ["parquet", "csv", "xlsx"])
-    if isinstance(formats, str):
-        formats = [f.strip() for f in formats.split(",") if f.strip()]
-    if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
-        raise bad("formats", msg("{value!r}: give a list of parquet, csv, xlsx", value=formats))
-    mask = raw.get("mask", False)
-    if not isinstance(mask, bool):
-        raise bad("mask", msg("{value!r}: give true or false", value=mask))
-    twins_guard = raw.get("twins_guard", True)
-    if not isinstance(twins_guard, bool):
-        raise bad("twins_guard", msg("{value!r}: give true or false", value=twins_guard))
-    shared = raw.get("shared", settings.shared)
-    if not isinstance(shared, bool):
-        raise bad("shared", msg("{value!r}: give true or false", value=shared))
     user_map: dict[str, str] = {}
     map_file = text("map_file")
     if map_file is not None:
@@ -432,16 +390,14 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         user_map.update(parse_map_option(f"{k}={v}" for k, v in table.items()))
     except CleanseError as exc:
         raise bad("map", exc.message) from None
-    codes = text("gender_codes")
+    codes = options["gender_codes"]
     gender_codes = None
     if codes is not None:
         try:
             gender_codes = parse_gender_codes(codes)
         except ValueError as exc:
             raise bad("gender_codes", exc.args[0]) from None
-    threshold = share("threshold", THRESHOLD)
-    review = share("review_threshold", None)
-    assert threshold is not None
+    threshold, review = options["threshold"], options["review_threshold"]
     if review is not None and review > threshold:
         raise bad(
             "review_threshold",
@@ -472,19 +428,19 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         base=base,
         reference=reference,
         missing=missing,
-        source=source,
-        formats=tuple(dict.fromkeys(formats)),
-        lang=choice("lang", LANGS, language_from([], os.environ)),  # as --lang defaults
-        mask=mask,
-        shared=shared,
-        fail_on=choice("fail_on", ("error", "warning", "never"), "error"),
+        source=options["source"],
+        formats=options["formats"],
+        lang=options["lang"],
+        mask=options["mask"],
+        shared=options["shared"],
+        fail_on=options["fail_on"],
         user_map=user_map,
-        encoding=text("encoding"),
-        sheet=text("sheet"),
+        encoding=options["encoding"],
+        sheet=options["sheet"],
         gender_codes=gender_codes,
         threshold=threshold,
         review_threshold=review,
-        twins_guard=twins_guard,
+        twins_guard=options["twins_guard"],
     )
 
 
@@ -602,31 +558,6 @@ def folder_lock(base: Path, file_mode: int = 0o600) -> Iterator[None]:
 
 
 @dataclass
-class JobResult:
-    """What one job did: its outcome, counts and run folder, or why it failed."""
-
-    name: str
-    command: str
-    status: int
-    started: float
-    ended: float
-    run: str | None = None
-    files: int | None = None  # inputs the job took, the reference included
-    rows: int | None = None
-    findings: int | None = None
-    by_severity: dict[str, int] = field(default_factory=dict)
-    by_rule: dict[str, int] = field(default_factory=dict)
-    changes: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
-    lang: str = "vi"
-
-    @property
-    def outcome(self) -> str:
-        """``ok``, ``findings`` or ``error``."""
-        return OUTCOMES[ExitStatus(self.status)]
-
-
-@dataclass
 class BatchResult:
     """Every job's result, the worst outcome, and the lines to print (failures only)."""
 
@@ -650,8 +581,6 @@ def run_batch(
     ``on_start`` and ``on_done`` are called as each job starts and ends (a terminal's
     lines).
     """
-    from cleanse.history import append_history
-
     moment = (now or dt.datetime.now()).astimezone()
     settings = plan.settings
     failures: list[str] = []

@@ -7,6 +7,7 @@ findings at or above it; 2 the run could not be done, with one line saying why.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 import json
@@ -23,7 +24,7 @@ from cleanse.errors import CleanseError, ExitStatus, failure_place
 from cleanse.fields import SOURCE_KINDS, parse_map_option, read_map_file
 from cleanse.i18n import Msg, language_from, msg, say, translate, using, word_click
 from cleanse.normalise import parse_gender_codes
-from cleanse.options import FORMATS, THRESHOLD, LinkOptions, OutputOptions, ReadOptions
+from cleanse.options import FORMATS, SPECS, LinkOptions, OutputOptions, ReadOptions
 from cleanse.terminal import can_show_vietnamese, for_rich, guard_streams, printable
 
 
@@ -39,6 +40,29 @@ def _default_lang() -> str:
     return language_from([], os.environ)
 
 
+# --debug: show the traceback instead of the one line. An option of the group and of
+# every command (the internal-error line asks for it "again", after the command too).
+_DEBUG: contextvars.ContextVar[bool] = contextvars.ContextVar("cleanse_debug", default=False)
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _DEBUG.set(True)
+
+
+def debug_option() -> click.Option:
+    """The hidden ``--debug`` flag, read before anything else of the command."""
+    return click.Option(
+        ["--debug"],
+        is_flag=True,
+        hidden=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_debug,
+        help="Show tracebacks.",
+    )
+
+
 class CleanseGroup(click.Group):
     """A group that turns every user error into one line on stderr and exit code 2."""
 
@@ -48,21 +72,24 @@ class CleanseGroup(click.Group):
         # The arguments given (CliRunner, scripts), not those of the host process.
         argv = kwargs.get("args", args[0] if args else None)
         given = list(sys.argv[1:] if argv is None else argv)
-        debug = "--debug" in given
-        if debug:  # anywhere on the line, as the internal-error line asks for it
-            kwargs["args"] = ["--debug", *(a for a in given if a != "--debug")]
-            args = args[1:]
         word_click()
         # Every line in the run's language, click's own errors included (SPEC §2).
         with using(language_from(given, os.environ)), _sigterm_stops():
             _word_path_types(self)
-            self._run(debug, *args, **kwargs)
+            self._run(*args, **kwargs)
 
-    def _run(self, debug: bool, *args: Any, **kwargs: Any) -> None:
+    def _run(self, *args: Any, **kwargs: Any) -> None:
+        token = _DEBUG.set(False)
+        try:
+            self._handled(*args, **kwargs)
+        finally:
+            _DEBUG.reset(token)
+
+    def _handled(self, *args: Any, **kwargs: Any) -> None:
         try:
             code = super().main(*args, **kwargs)
         except CleanseError as exc:
-            if debug:
+            if _DEBUG.get():
                 raise
             _fail(exc.line())
             sys.exit(ExitStatus.ERROR)
@@ -89,7 +116,7 @@ class CleanseGroup(click.Group):
             sys.exit(exc.exit_code)
         except Exception as exc:
             # A bug, or a failure nothing above foresaw: still one line and code 2.
-            if debug:
+            if _DEBUG.get():
                 raise
             _fail(internal_error_line(exc))
             sys.exit(ExitStatus.ERROR)
@@ -149,8 +176,7 @@ def internal_error_line(exc: BaseException) -> str:
 
 @click.group(cls=CleanseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cleanse")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-def cli(debug: bool) -> None:
+def cli() -> None:
     """Check Vietnamese population-related extracts: đúng, đủ, sạch, sống.
 
     Kiểm tra dữ liệu BHXH, hộ tịch, bảo trợ xã hội và dân cư: đúng, đủ, sạch, sống.
@@ -172,7 +198,7 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--source",
             type=click.Choice(SOURCE_KINDS),
             default=None,
-            help="Kind of extract, instead of detecting it from the columns.",
+            help=SPECS["source"].help,
         ),
         click.option(
             "--map",
@@ -190,14 +216,14 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--encoding",
             default=None,
-            help="Text encoding (utf-8, utf-16, cp1258) instead of detecting it.",
+            help=SPECS["encoding"].help,
         ),
-        click.option("--sheet", default=None, help="Excel sheet to read (default: the first)."),
+        click.option("--sheet", default=None, help=SPECS["sheet"].help),
         click.option(
             "--gender-codes",
             default=None,
             metavar='"1=Nam,2=Nữ"',
-            help="How numbers in the gender column read (default 1=Nam, 2=Nữ).",
+            help=SPECS["gender_codes"].help,
         ),
         click.option("--chunk-rows", type=click.IntRange(min=1), default=None, hidden=True),
     ]
@@ -220,31 +246,26 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "formats",
-            default="parquet,csv,xlsx",
+            default=",".join(SPECS["formats"].default),
             show_default=True,
             callback=_formats,
-            help="Comma-separated: parquet, csv, xlsx (report.xlsx: the report to open).",
+            help=SPECS["formats"].help,
         ),
         click.option(
             "--lang",
-            type=click.Choice(["vi", "en"]),
+            type=click.Choice(SPECS["lang"].choices),
             default=_default_lang,
             show_default="vi, or CLEANSE_LANG",
-            help="Language of messages, error lines included.",
+            help=SPECS["lang"].help,
         ),
-        click.option("--mask", is_flag=True, help="Mask ID numbers and BHXH codes in reports."),
-        click.option(
-            "--shared",
-            is_flag=True,
-            help="Let the owner's group read the results (files 0640, folders 0750; "
-            "default: owner only, 0600 and 0700).",
-        ),
+        click.option("--mask", is_flag=True, help=SPECS["mask"].help),
+        click.option("--shared", is_flag=True, help=SPECS["shared"].help),
         click.option(
             "--fail-on",
-            type=click.Choice(["error", "warning", "never"]),
-            default="error",
+            type=click.Choice(SPECS["fail_on"].choices),
+            default=SPECS["fail_on"].default,
             show_default=True,
-            help="Lowest severity that makes the exit code 1.",
+            help=SPECS["fail_on"].help,
         ),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
     ]
@@ -424,22 +445,21 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
-    default=THRESHOLD,
+    default=SPECS["threshold"].default,
     show_default=True,
-    help="Score from which two records are linked as one person.",
+    help=SPECS["threshold"].help,
 )
 @click.option(
     "--review-threshold",
     type=click.FloatRange(0, 1),
     default=None,
-    help="Score from which an unlinked pair goes to review (default 0.70, at most --threshold).",
+    help=SPECS["review_threshold"].help,
 )
 @click.option(
     "--twins-guard/--no-twins-guard",
     default=True,
     show_default=True,
-    help="Keep records whose given names clearly differ apart unless they share a number "
-    "(twins). --no-twins-guard only for lists known to hold no twins.",
+    help=SPECS["twins_guard"].help,
 )
 @input_options
 @output_options
@@ -513,8 +533,8 @@ def rules(lang: str) -> int:
     Example:
       cleanse rules
     """
-    from cleanse.inspect import console
     from cleanse.report import rules_table
+    from cleanse.terminal import console
 
     console(stderr=False).print(rules_table(lang))
     return ExitStatus.OK
@@ -532,7 +552,7 @@ def fields() -> int:
     from rich.table import Table
 
     from cleanse.fields import FIELD_ALIASES, REQUIRED
-    from cleanse.inspect import console
+    from cleanse.terminal import console
 
     table = Table(title="cleanse fields", title_justify="left")
     table.add_column("field")
@@ -643,7 +663,7 @@ def sample(
             spreadsheet=spreadsheet,
         )
     if not quiet and sys.stderr.isatty():
-        from cleanse.inspect import console
+        from cleanse.terminal import console
 
         console().print(
             f"[bold]{count:,}[/] persons → {for_rich(out_dir)}: "
@@ -729,7 +749,7 @@ def history(jobs_file: str, chart: str | None, last: int) -> int:
 
     from cleanse.batch import load_jobs
     from cleanse.history import CHART, history_table, read_history, write_chart
-    from cleanse.inspect import console
+    from cleanse.terminal import console
 
     settings = load_jobs(jobs_file).settings
     folder = settings.history
@@ -747,6 +767,11 @@ def history(jobs_file: str, chart: str | None, last: int) -> int:
 def _counts(result: dict[str, Any]) -> dict[str, int]:
     files = result.get("files", result)
     return {k: v for k, v in files.items() if isinstance(v, int)}
+
+
+cli.params.append(debug_option())
+for _command in cli.commands.values():
+    _command.params.append(debug_option())
 
 
 def main() -> None:

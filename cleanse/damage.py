@@ -406,7 +406,7 @@ def bhxh_as_id(
     gives is consistent with the record (a province code, the gender/century and year
     digits agreeing with the gender and birth year where known). Other 10-digit numbers
     are BHXH codes as they are; an 11-digit typo stays a ``bhxh.format``."""
-    from cleanse.rules.ids import structure
+    from cleanse.idnumber import structure
 
     digits = bhxh["bhxh_digits"]
     length = digits.str.len().fillna(0).to_numpy(dtype=np.int64)

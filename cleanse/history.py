@@ -4,6 +4,8 @@ The table lives in the jobs file's history folder as ``history.parquet`` and
 ``history.csv`` (replaced atomically on each run). The chart is one self-contained HTML
 page with an inline SVG: no script, no network, so it opens anywhere and pastes into a
 report.
+
+Imports nothing of batch: a job's result (`JobResult`) lives here, and batch imports it.
 """
 
 from __future__ import annotations
@@ -12,18 +14,45 @@ import datetime as dt
 import html
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cleanse.errors import CleanseError, os_reason
+from cleanse.errors import CleanseError, ExitStatus, os_reason
 from cleanse.i18n import msg
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from cleanse.batch import JobResult
+OUTCOMES = {ExitStatus.OK: "ok", ExitStatus.FINDINGS: "findings", ExitStatus.ERROR: "error"}
+
+
+@dataclass
+class JobResult:
+    """What one job did: its outcome, counts and run folder, or why it failed."""
+
+    name: str
+    command: str
+    status: int
+    started: float
+    ended: float
+    run: str | None = None
+    files: int | None = None  # inputs the job took, the reference included
+    rows: int | None = None
+    findings: int | None = None
+    by_severity: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    lang: str = "vi"
+
+    @property
+    def outcome(self) -> str:
+        """``ok``, ``findings`` or ``error``."""
+        return OUTCOMES[ExitStatus(self.status)]
+
 
 HISTORY = "history"
 BASE_COLUMNS = [

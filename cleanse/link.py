@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from cleanse.facts import is_active, is_death_event
+from cleanse.idnumber import structure, well_formed
 from cleanse.normalise import (
     PRECISION_FULL,
     PRECISION_MONTH,
@@ -33,11 +34,9 @@ from cleanse.normalise import (
     name_key,
     to_arrow,
 )
-from cleanse.prepare import address_key, prepare, prepared_chunks
+from cleanse.prepare import address_key, name_invalid, prepare, prepared_chunks
 from cleanse.read import Chunk, Extract
 from cleanse.reference import reference
-from cleanse.rules.ids import structure
-from cleanse.rules.person import name_invalid_mask
 from cleanse.secret import keyed_digests
 
 __all__ = ["LinkResult", "load_records", "link", "METHODS", "offset"]
@@ -265,7 +264,7 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     cand = pc.if_else(pc.equal(length, 12), digits, restored)
     parts = structure(_str_series(cand, index))
     twelve = parts["twelve"].to_numpy()
-    good = twelve & (parts["place_known"] | parts["foreign"]).to_numpy()
+    good = well_formed(parts)
     id_any = pc.if_else(pa.array(twelve), cand, _null_str(n))
     id12 = pc.if_else(pa.array(good), cand, _null_str(n))
     cmnd9 = pc.if_else(pc.equal(length, 9), digits, _null_str(n))
@@ -275,7 +274,7 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     blength = pc.fill_null(pc.utf8_length(bdigits), 0)
     bhxh = pc.if_else(pc.equal(blength, 10), bdigits, _null_str(n))
     bparts = structure(prep["bhxh_digits"])
-    bgood = (bparts["twelve"] & (bparts["place_known"] | bparts["foreign"])).to_numpy()
+    bgood = well_formed(bparts)
     use_b = pa.array(bgood & ~good)
     id12 = pc.if_else(use_b, bdigits, id12)
     id_any = pc.if_else(use_b, bdigits, id_any)
@@ -315,7 +314,7 @@ def _record_part(prep: pd.DataFrame, rows: pd.Series, src: int, kind: str) -> pd
     middle = pc.struct_field(pc.extract_regex(key, r"^\S+ (?P<m>.*?) ?\S+$"), [0])
 
     # A name the single-file rules accept: not garbled, no digits or symbols, 2+ words.
-    name_ok = prep["name_clean"].notna().to_numpy() & ~moji & ~name_invalid_mask(prep).to_numpy()
+    name_ok = prep["name_clean"].notna().to_numpy() & ~moji & ~name_invalid(prep).to_numpy()
 
     status = prep["benefit_status"] if "benefit_status" in prep.columns else None
     active = is_active(status, kind, n)

@@ -25,7 +25,7 @@ from typing import Any
 
 from cleanse.errors import CleanseError
 from cleanse.fields import SOURCE_KINDS
-from cleanse.i18n import LANGS, msg
+from cleanse.i18n import LANGS, Msg, msg
 
 FORMATS = ("parquet", "csv", "xlsx")
 DEFAULT_FORMATS = FORMATS  # report.xlsx is the report an officer opens
@@ -147,3 +147,146 @@ class LinkOptions:
         if self.review_threshold is None:
             return min(REVIEW_THRESHOLD, self.threshold)
         return self.review_threshold
+
+
+# --- the option table: one row per option a run takes, for the CLI and the jobs file ----
+
+
+class Refused(ValueError):
+    """A value an option does not take; ``args[0]`` is the message (a ``Msg``)."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One option: its jobs-file key (and keyword), CLI flag, kind, default and help.
+
+    ``kind`` is how a jobs file's value is checked: ``bool``, ``text``, ``choice``
+    (one of ``choices``), ``share`` (a number from 0 to 1) or ``formats`` (a list, or a
+    comma-separated text, of ``choices``).
+    """
+
+    key: str
+    kind: str
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    flag: str | None = None  # when it is not ``--`` and the key with dashes
+    reconcile_only: bool = False
+
+    @property
+    def option(self) -> str:
+        """The CLI flag (``--fail-on``)."""
+        return self.flag or "--" + self.key.replace("_", "-")
+
+    def check(self, value: Any) -> Any:
+        """The value as the run takes it, or :class:`Refused` saying what to give."""
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise Refused(msg("{value!r}: give true or false", value=value))
+            return value
+        if self.kind == "text":
+            if not isinstance(value, str) or not value.strip():
+                raise Refused(msg("{value!r}: give text", value=value))
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise Refused(
+                    msg(
+                        "{value!r}: use one of {options}",
+                        value=value,
+                        options=", ".join(self.choices),
+                    )
+                )
+            return str(value)
+        if self.kind == "share":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise Refused(msg("{value!r}: give a number from 0 to 1", value=value))
+            return float(value)
+        if self.kind == "formats":
+            items = value.split(",") if isinstance(value, str) else value
+            if isinstance(items, list) and all(isinstance(f, str) for f in items):
+                chosen = tuple(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
+                if chosen and all(f in self.choices for f in chosen):
+                    return chosen
+            raise Refused(msg("{value!r}: give a list of parquet, csv, xlsx", value=value))
+        raise AssertionError(f"option kind {self.kind!r}")  # pragma: no cover
+
+
+SPECS: dict[str, Spec] = {
+    s.key: s
+    for s in (
+        Spec(
+            "source",
+            "choice",
+            None,
+            "Kind of extract, instead of detecting it from the columns.",
+            SOURCE_KINDS,
+        ),
+        Spec(
+            "encoding",
+            "text",
+            None,
+            "Text encoding (utf-8, utf-16, cp1258) instead of detecting it.",
+        ),
+        Spec("sheet", "text", None, "Excel sheet to read (default: the first)."),
+        Spec(
+            "gender_codes",
+            "text",
+            None,
+            "How numbers in the gender column read (default 1=Nam, 2=Nữ).",
+        ),
+        Spec(
+            "formats",
+            "formats",
+            DEFAULT_FORMATS,
+            "Comma-separated: parquet, csv, xlsx (report.xlsx: the report to open).",
+            FORMATS,
+            flag="--format",
+        ),
+        Spec("lang", "choice", None, "Language of messages, error lines included.", LANGS),
+        Spec("mask", "bool", False, "Mask ID numbers and BHXH codes in reports."),
+        Spec(
+            "shared",
+            "bool",
+            False,
+            "Let the owner's group read the results (files 0640, "
+            "folders 0750; default: owner only, 0600 and 0700).",
+        ),
+        Spec("fail_on", "choice", "error", "Lowest severity that makes the exit code 1.", FAIL_ON),
+        Spec(
+            "threshold",
+            "share",
+            THRESHOLD,
+            "Score from which two records are linked as one person.",
+            reconcile_only=True,
+        ),
+        Spec(
+            "review_threshold",
+            "share",
+            None,
+            "Score from which an unlinked pair goes to "
+            f"review (default {REVIEW_THRESHOLD:.2f}, at most --threshold).",
+            reconcile_only=True,
+        ),
+        Spec(
+            "twins_guard",
+            "bool",
+            True,
+            "Keep records whose given names clearly differ "
+            "apart unless they share a number (twins). --no-twins-guard only for lists "
+            "known to hold no twins.",
+            reconcile_only=True,
+            flag="--twins-guard",
+        ),
+    )
+}
+
+
+def unknown_key(key: str, known: tuple[str, ...]) -> Msg:
+    """The line for a jobs-file key that is not one: the nearest valid key, if any."""
+    import difflib
+
+    near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if near:
+        return msg("unknown key; did you mean {near!r}?", near=near[0])
+    return msg("unknown key; use {keys}", keys=", ".join(known))

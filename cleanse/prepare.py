@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleanse.damage import Diagnosis, bhxh_as_id, surveyed, swap_day_month
+from cleanse.idnumber import parse_ids, structure
 from cleanse.normalise import (
     _fold_values,
     _single,
@@ -28,8 +29,6 @@ from cleanse.normalise import (
     parse_gender,
     to_arrow,
 )
-from cleanse.rules.ids import parse_ids, structure
-from cleanse.rules.text import TEXT_FIELDS
 
 if TYPE_CHECKING:
     from cleanse.read import Chunk, Extract
@@ -38,6 +37,19 @@ T = TypeVar("T")
 
 # Fields whose cleaned value some rule reads: each is cleaned once per chunk, and a
 # ``{field}_blank`` mask (empty or only spaces) is kept for the completeness rules.
+# The free-text fields checked for mojibake (text.mojibake), name included.
+TEXT_FIELDS = (
+    "full_name",
+    "address",
+    "ward",
+    "province",
+    "ethnicity",
+    "nationality",
+    "event",
+    "benefit_type",
+    "benefit_status",
+)
+
 CLEANED = (
     "id_number",
     "bhxh_code",
@@ -287,3 +299,24 @@ def prepared_chunks(
             pool.shutdown(wait=True, cancel_futures=True)
 
     return results()
+
+
+# Letters, combining marks, spaces, and the apostrophe and hyphen of minority names
+# (Ksor H'Blương, Y-Moan Niê). Anything else — a digit, #, a dot — makes a name invalid.
+_NAME_BAD_CHAR = r"[^\p{L}\p{M} '\x{2019}\-]"
+
+
+def name_checkable(chunk: pd.DataFrame) -> pd.Series:
+    """Names of a prepared chunk that are there and were not garbled by a wrong encoding."""
+    return chunk["name_clean"].notna() & ~chunk["name_mojibake"]
+
+
+def name_invalid(chunk: pd.DataFrame) -> pd.Series:
+    """Digits or symbols in a prepared chunk's (NFC, cleaned) name, or a single word:
+    what ``name.invalid`` flags and what linking will not compare a name on."""
+    clean = to_arrow(chunk["name_clean"])
+    symbols = pc.fill_null(pc.match_substring_regex(clean, _NAME_BAD_CHAR), False)
+    spaced = pc.fill_null(pc.match_substring(clean, " "), False)
+    bad = np.asarray(symbols.to_numpy(zero_copy_only=False), dtype=bool)
+    bad |= ~np.asarray(spaced.to_numpy(zero_copy_only=False), dtype=bool)
+    return (pd.Series(bad, index=chunk.index) & name_checkable(chunk)).astype(bool)

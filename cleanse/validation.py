@@ -73,7 +73,7 @@ class KindSchema:
             names = [f for f in ctx.required if f != "id_number"]
             return names + (["death_date"] if "event" in ctx.required else [])
         if r.code == "text.mojibake":
-            from cleanse.rules.text import TEXT_FIELDS
+            from cleanse.prepare import TEXT_FIELDS
 
             return [f for f in TEXT_FIELDS if f in present]
         return [r.field]
@@ -337,21 +337,6 @@ def validate_extracts(
     while run is not None:
         run = next_file()
     return results
-
-
-def validate_extract(
-    extract: Extract,
-    *,
-    today: pd.Timestamp | None = None,
-    gender_codes: Mapping[str, str] | None = None,
-    lang: str = "vi",
-    on_rows: Callable[[int], None] | None = None,
-) -> FileResult:
-    """Run every single-file rule over an opened extract, chunk by chunk."""
-    found = validate_extracts(
-        [extract], today=today, gender_codes=gender_codes, lang=lang, on_rows=on_rows
-    )
-    return found[0]
 
 
 def _complete(found: pd.DataFrame, ext: Extract, lang: str) -> pd.DataFrame:

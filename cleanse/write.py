@@ -133,7 +133,6 @@ def write_tables(
     formats: Sequence[str],
     *,
     summary: Mapping[str, Any] | None = None,
-    mask_columns: Mapping[str, Sequence[str]] | None = None,
     lang: str | None = None,
 ) -> list[Path]:
     """Write each table into ``out_dir`` in every format; return the paths written.
@@ -160,8 +159,6 @@ def write_tables(
         formats: any of ``parquet``, ``csv``, ``xlsx``.
         summary: the run's summary, for the Excel summary sheet only (see
             ``write_summary`` for ``summary.json``).
-        mask_columns: ``{table: [columns]}`` masked with ``mask_id`` in every format
-            (``--mask``).
         lang: ``vi`` or ``en`` for the report; default the summary's ``lang``, else ``vi``.
 
     Raises ``OSError`` when a file cannot be written (a full disk): ``staged_output``
@@ -171,8 +168,7 @@ def write_tables(
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format {', '.join(unknown)}; use {', '.join(FORMATS)}")
-    masks = {name: list(cols) for name, cols in (mask_columns or {}).items()}
-    prepared = {name: _prepare(name, df, masks.get(name, ())) for name, df in tables.items()}
+    prepared = {name: _prepare(name, df) for name, df in tables.items()}
     out = Path(out_dir)
     written: list[Path] = []
     language = lang or str((summary or {}).get("lang") or "vi")
@@ -266,7 +262,7 @@ def _is_row_column(name: str) -> bool:
     return name == "row" or name.endswith("_row")
 
 
-def _prepare(name: str, df: pd.DataFrame, masked: Sequence[str]) -> pa.Table:
+def _prepare(name: str, df: pd.DataFrame) -> pa.Table:
     """The table as Arrow with the column types every format shares."""
     if not _TABLE_NAME.fullmatch(name) or name == SUMMARY_SHEET:
         raise ValueError(f"table name {name!r} cannot be a file or sheet name")
@@ -277,15 +273,10 @@ def _prepare(name: str, df: pd.DataFrame, masked: Sequence[str]) -> pa.Table:
             raise ValueError(f"findings has columns SPEC does not name: {', '.join(extra)}")
         people = [c for c in PEOPLE_COLUMNS if c in df.columns]
         df = df.reindex(columns=[*FINDING_COLUMNS, *people])
-    missing = [c for c in masked if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name} has no column {', '.join(missing)} to mask")
     arrays = {}
     for col in df.columns:
         values = df[col]
-        if col in masked:
-            arrays[col] = pa.array(mask_id(values).array, type=pa.string())
-        elif _is_row_column(col) or pd.api.types.is_integer_dtype(values.dtype):
+        if _is_row_column(col) or pd.api.types.is_integer_dtype(values.dtype):
             arrays[col] = pa.array(values.astype("Int64").array, type=pa.int64())
         elif name == "findings":  # SPEC fixes the type: all text but the row numbers
             arrays[col] = _text_array(values)

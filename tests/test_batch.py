@@ -440,12 +440,12 @@ def test_a_log_that_fills_the_disk_mid_run_stops_no_job(folder: Path, monkeypatc
 
 
 def test_a_history_that_fails_unexpectedly_is_one_line_after_every_job(folder: Path, monkeypatch):
-    import cleanse.history
+    import cleanse.batch
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("Nguyễn Văn An")  # a message that might quote a record
 
-    monkeypatch.setattr(cleanse.history, "append_history", broken)
+    monkeypatch.setattr(cleanse.batch, "append_history", broken)  # as batch calls it
     result = batch(folder, "2026-11-21T02:30")
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
@@ -596,3 +596,49 @@ def test_a_link_made_after_the_file_was_read_does_not_lead_out(folder: Path):
     assert line.startswith("job 'bhxh': key 'out': ") and "outside the jobs file's folder" in line
     assert list(elsewhere.iterdir()) == []
     assert read_latest(folder / "out/others") == "2026-11-21T0230"
+
+
+def test_a_mistyped_key_is_answered_with_the_nearest_one(folder: Path):
+    (folder / "jobs.toml").write_text(
+        '[[job]]\nname = "j"\ncommand = "validate"\ninputs = ["bhxh.csv"]\nsorce = "bhxh"\n'
+        '[settings]\nkepp = 3\n',
+        "utf-8",
+    )  # fmt: skip
+    with pytest.raises(CleanseError, match="did you mean 'keep'"):
+        load_jobs(folder / "jobs.toml")
+    (folder / "jobs.toml").write_text(
+        '[[job]]\nname = "j"\ncommand = "validate"\ninputs = ["bhxh.csv"]\nsorce = "bhxh"\n',
+        "utf-8",
+    )
+    with pytest.raises(CleanseError, match="key 'sorce': unknown key; did you mean 'source'"):
+        load_jobs(folder / "jobs.toml")
+    (folder / "jobs.toml").write_text(
+        '[[job]]\nname = "j"\ncommand = "validate"\ninputs = ["bhxh.csv"]\nxyzzy = 1\n', "utf-8"
+    )
+    with pytest.raises(CleanseError, match="unknown key; use name, command"):
+        load_jobs(folder / "jobs.toml")
+
+
+def test_the_jobs_file_and_the_cli_take_the_options_of_one_table(folder: Path):
+    """Every option of the table is a jobs-file key and a flag of the commands, with the
+    table's help; a value the table refuses is refused by the jobs file."""
+    from cleanse.cli import cli as group
+    from cleanse.options import SPECS
+
+    flags = {
+        name: {o: p for p in group.commands[name].params for o in p.opts}
+        for name in ("validate", "reconcile")
+    }
+    for key, spec in SPECS.items():
+        for name in ("reconcile",) if spec.reconcile_only else ("validate", "reconcile"):
+            assert spec.option in flags[name], (key, name)
+            assert flags[name][spec.option].help == spec.help
+    body = '[[job]]\nname = "j"\ncommand = "reconcile"\ninputs = ["bhxh.csv", "dancu.csv"]\n'
+    (folder / "jobs.toml").write_text(body + "threshold = 0.9\nmask = true\n", "utf-8")
+    job = load_jobs(folder / "jobs.toml").jobs[0]
+    assert (job.threshold, job.mask, job.formats) == (0.9, True, ("parquet", "csv", "xlsx"))
+    (folder / "jobs.toml").write_text(body + 'formats = "csv, xlsx"\n', "utf-8")
+    assert load_jobs(folder / "jobs.toml").jobs[0].formats == ("csv", "xlsx")
+    (folder / "jobs.toml").write_text(body + "twins_guard = 1\n", "utf-8")
+    with pytest.raises(CleanseError, match="key 'twins_guard': 1: give true or false"):
+        load_jobs(folder / "jobs.toml")

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleanse.idnumber import parse_ids
 from cleanse.normalise import _WIDE_SPACES, _ZERO_WIDTH, clean_arrow, fold_arrow, not_nfc
 from cleanse.rules.duplicates import _close_numbers, _close_numbers_vec
-from cleanse.rules.ids import parse_ids
 
 # These tests assert the words of error lines: English ones (CLEANSE_LANG=en).
 pytestmark = pytest.mark.usefixtures("english_lines")

@@ -1009,6 +1009,7 @@ def test_normalisers_and_id_parser_take_any_text(values: list[str | None]) -> No
     """Whatever a cell holds, each normaliser returns one result per value, no exception."""
     import pandas as pd
 
+    from cleanse.idnumber import parse_ids, structure
     from cleanse.normalise import (
         clean_text,
         detect_mojibake,
@@ -1016,7 +1017,6 @@ def test_normalisers_and_id_parser_take_any_text(values: list[str | None]) -> No
         parse_dates,
         parse_gender,
     )
-    from cleanse.rules.ids import parse_ids, structure
 
     series = pd.Series(values, dtype=pd.StringDtype("pyarrow"))
     n = len(series)

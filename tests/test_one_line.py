@@ -48,7 +48,7 @@ STEPS = {
     "validate": "cleanse.validation.validate_files",
     "reconcile": "cleanse.reconciliation.reconcile_files",
     "rules": "cleanse.report.rules_table",
-    "fields": "cleanse.inspect.console",
+    "fields": "cleanse.terminal.console",
     "sample": "cleanse.sample.write_samples",
     "batch": "cleanse.batch.batch_lock",
     "history": "cleanse.history.read_history",

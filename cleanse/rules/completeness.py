@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from cleanse.facts import is_death_event
-from cleanse.normalise import clean_text
 from cleanse.rules import Context, rule
 
 
@@ -13,9 +12,7 @@ def _blank(chunk: pd.DataFrame, field: str) -> pd.Series:
     """Empty or only spaces (a column the file lacks counts as blank on every row)."""
     if field not in chunk.columns:
         return pd.Series(True, index=chunk.index)
-    if f"{field}_blank" in chunk.columns:  # computed once by prepare()
-        return chunk[f"{field}_blank"]
-    return clean_text(chunk[field]).isna()
+    return chunk[f"{field}_blank"]  # prepare() computes it for every field a kind requires
 
 
 def _is_death(chunk: pd.DataFrame) -> pd.Series:

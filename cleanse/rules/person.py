@@ -6,30 +6,16 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from cleanse.normalise import _text_series, not_nfc, to_arrow
+from cleanse.prepare import name_checkable as _name_checkable
+from cleanse.prepare import name_invalid as _invalid_name
 from cleanse.rules import Context, per_chunk, rule
-
-# Letters, combining marks, spaces, and the apostrophe and hyphen of minority names
-# (Ksor H'Blương, Y-Moan Niê). Anything else — a digit, #, a dot — makes a name invalid.
-_NAME_BAD_CHAR = r"[^\p{L}\p{M} '\x{2019}\-]"
 
 
 def _bool(arr) -> pd.Series:  # type: ignore[no-untyped-def]
     return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
-def _name_checkable(chunk: pd.DataFrame) -> pd.Series:
-    """Names that are there and were not garbled by a wrong encoding."""
-    return chunk["name_clean"].notna() & ~chunk["name_mojibake"]
-
-
-@per_chunk
-def name_invalid_mask(chunk: pd.DataFrame) -> pd.Series:
-    """Digits or symbols in the (NFC, cleaned) name, or a single word."""
-    clean = to_arrow(chunk["name_clean"])
-    symbols = _bool(pc.match_substring_regex(clean, _NAME_BAD_CHAR))
-    one_word = ~_bool(pc.match_substring(clean, " "))
-    bad = pd.Series(symbols | one_word, index=chunk.index)
-    return (bad & _name_checkable(chunk)).astype(bool)
+name_invalid_mask = per_chunk(_invalid_name)  # shared by name.invalid and name.format
 
 
 def _gender_meant(chunk: pd.DataFrame, ctx: Context) -> pd.Series:

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cleanse.normalise import canonical_name, detect_mojibake
+from cleanse.normalise import canonical_name
+from cleanse.prepare import TEXT_FIELDS
 from cleanse.rules import Context, rule
 
 # Canonical fields holding free text, checked as read (before NFC).
-TEXT_FIELDS = (
-    "full_name",
-    "address",
-    "ward",
-    "province",
-    "ethnicity",
-    "nationality",
-    "event",
-    "benefit_type",
-    "benefit_status",
-)
 
 
 def _detected(chunk: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -26,13 +16,10 @@ def _detected(chunk: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for field in TEXT_FIELDS:
         if field not in chunk.columns:
             continue
-        prefix = "name" if field == "full_name" else field
-        if f"{prefix}_mojibake" in chunk.columns:  # found once by prepare()
-            found[field] = pd.DataFrame(
-                {"mojibake": chunk[f"{prefix}_mojibake"], "repaired": chunk[f"{prefix}_repaired"]}
-            )
-        else:
-            found[field] = detect_mojibake(chunk[field])
+        prefix = "name" if field == "full_name" else field  # found once by prepare()
+        found[field] = pd.DataFrame(
+            {"mojibake": chunk[f"{prefix}_mojibake"], "repaired": chunk[f"{prefix}_repaired"]}
+        )
     return found
 
 
