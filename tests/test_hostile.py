@@ -24,7 +24,9 @@ from helpers import HEADER, ROWS, csv_text, only_summary_line, snapshot, write_x
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cleanse.read
+import cleanse.read.parquet
+import cleanse.read.text
+import cleanse.read.xlsx
 from cleanse.cli import cli
 from cleanse.errors import CleanseError
 from cleanse.read import open_extract
@@ -629,7 +631,7 @@ def test_xlsx_unpacking_beyond_the_limit_is_refused_before_openpyxl(tmp_path: Pa
     path = _swollen_xlsx(tmp_path)
     assert path.stat().st_size < 1 << 20
     before = snapshot(path)
-    monkeypatch.setattr(cleanse.read, "XLSX_MAX_UNPACKED_BYTES", 4 << 20)
+    monkeypatch.setattr(cleanse.read.xlsx, "XLSX_MAX_UNPACKED_BYTES", 4 << 20)
 
     import python_calamine
     from openpyxl.reader.excel import ExcelReader
@@ -649,7 +651,7 @@ def test_xlsx_unpacking_beyond_the_limit_is_refused_before_openpyxl(tmp_path: Pa
 
 
 def test_xlsx_under_the_unpack_limit_is_read(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(cleanse.read, "XLSX_MAX_UNPACKED_BYTES", 64 << 10)
+    monkeypatch.setattr(cleanse.read.xlsx, "XLSX_MAX_UNPACKED_BYTES", 64 << 10)
     out = tmp_path / "out"
     result = run("validate", str(_workbook(tmp_path)), "--out", str(out))
     assert result.exit_code in (0, 1), result.output
@@ -657,7 +659,7 @@ def test_xlsx_under_the_unpack_limit_is_read(tmp_path: Path, monkeypatch):
 
 
 def test_default_unpack_limit_is_2_gb():
-    assert cleanse.read.XLSX_MAX_UNPACKED_BYTES == 2 << 30
+    assert cleanse.read.xlsx.XLSX_MAX_UNPACKED_BYTES == 2 << 30
 
 
 # --- Parquet that unpacks to far more than it weighs ----------------------------------------
@@ -677,7 +679,7 @@ def _swollen_parquet(tmp_path: Path) -> Path:
 def test_parquet_unpacking_beyond_the_limit_is_refused_with_one_line(tmp_path: Path, monkeypatch):
     path = _swollen_parquet(tmp_path)
     before = snapshot(path)
-    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
+    monkeypatch.setattr(cleanse.read.parquet, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
     out = tmp_path / "out"
     line = error_line(run("validate", str(path), "--out", str(out)))
     assert path.name in line
@@ -829,13 +831,13 @@ def test_duplicate_field_header_is_read_once_the_user_chooses(tmp_path: Path):
 
 def _change_before_reading(monkeypatch, change: Callable[[Path], None]) -> None:
     """Let open_extract sniff the file as it was, then change it before the records."""
-    real = cleanse.read._csv_frames
+    real = cleanse.read.text._csv_frames
 
     def frames(ext: cleanse.read.Extract) -> Any:
         change(ext.path)
         return real(ext)
 
-    monkeypatch.setattr(cleanse.read, "_csv_frames", frames)
+    monkeypatch.setattr(cleanse.read.text, "_csv_frames", frames)
 
 
 def _append(path: Path) -> None:

@@ -297,7 +297,7 @@ def test_xlsx_large_shared_string_table_is_read_lazily_when_opening(tmp_path: Pa
     # parsed (openpyxl parsed them all, twice, before the records were read again).
     import xlsxwriter
 
-    import cleanse.read
+    import cleanse.read.xlsx
 
     path = tmp_path / "lon.xlsx"
     with xlsxwriter.Workbook(path) as wb:  # shared strings, as Excel writes them
@@ -306,15 +306,15 @@ def test_xlsx_large_shared_string_table_is_read_lazily_when_opening(tmp_path: Pa
         for i in range(3000):
             ws.write_row(i + 1, 0, [f"0010850{i:05d}", f"Người {i}", "01/01/1990", "Nam"])
     asked: list[int] = []
-    real = cleanse.read._LazyStrings.__getitem__
+    real = cleanse.read.xlsx._LazyStrings.__getitem__
 
     def spy(self: object, index: int) -> str:
         asked.append(index)
         return real(self, index)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cleanse.read._LazyStrings, "__getitem__", spy)
+    monkeypatch.setattr(cleanse.read.xlsx._LazyStrings, "__getitem__", spy)
     ext = open_extract(path)
-    assert max(asked) < 4 * (cleanse.read._XLSX_HEAD_ROWS + 1)
+    assert max(asked) < 4 * (cleanse.read.xlsx._XLSX_HEAD_ROWS + 1)
     assert sum(len(c.frame) for c in ext.chunks()) == 3000
 
 
@@ -537,10 +537,10 @@ def _zstd_parquet(tmp_path: Path, dictionary: bool) -> Path:
 
 
 def test_parquet_unpacking_beyond_the_limit_is_refused_before_reading(tmp_path: Path, monkeypatch):
-    import cleanse.read
+    import cleanse.read.parquet
 
     path = _zstd_parquet(tmp_path, dictionary=False)
-    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
+    monkeypatch.setattr(cleanse.read.parquet, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("a page was read")
@@ -553,10 +553,10 @@ def test_parquet_unpacking_beyond_the_limit_is_refused_before_reading(tmp_path: 
 
 def test_parquet_dictionary_bomb_is_stopped_while_reading(tmp_path: Path, monkeypatch):
     # One value in the dictionary, repeated: the footer declares a few KB.
-    import cleanse.read
+    import cleanse.read.parquet
 
     path = _zstd_parquet(tmp_path, dictionary=True)
-    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
+    monkeypatch.setattr(cleanse.read.parquet, "PARQUET_MAX_UNPACKED_BYTES", 4 << 20)
     ext = open_extract(path, chunk_rows=50_000)
     with pytest.raises(CleanseError, match="unpacks to .* more than the 4 MB allowed"):
         for _ in ext.chunks():
@@ -565,23 +565,23 @@ def test_parquet_dictionary_bomb_is_stopped_while_reading(tmp_path: Path, monkey
 
 def test_parquet_large_but_not_swollen_is_read(tmp_path: Path, monkeypatch):
     # Over the size limit, but a few times its size, as a real 10M-record extract is.
-    import cleanse.read
+    import cleanse.read.parquet
 
     table = pa.table(
         {"Họ và tên": [f"Người {i}" for i in range(50_000)], "Ngày sinh": ["1990"] * 50_000}
     )
     path = tmp_path / "lon.parquet"
     pq.write_table(table, path, use_dictionary=False, compression="none")
-    monkeypatch.setattr(cleanse.read, "PARQUET_MAX_UNPACKED_BYTES", 64 << 10)
+    monkeypatch.setattr(cleanse.read.parquet, "PARQUET_MAX_UNPACKED_BYTES", 64 << 10)
     _, read = read_all(path)
     assert len(read) == 50_000
 
 
 def test_default_parquet_limits():
-    import cleanse.read
+    import cleanse.read.parquet
 
-    assert cleanse.read.PARQUET_MAX_UNPACKED_BYTES == 2 << 30
-    assert cleanse.read.PARQUET_MAX_RATIO == 100
+    assert cleanse.read.parquet.PARQUET_MAX_UNPACKED_BYTES == 2 << 30
+    assert cleanse.read.parquet.PARQUET_MAX_RATIO == 100
 
 
 # --- row numbers and chunks ---------------------------------------------------------------
