@@ -17,13 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cleanse import sample as sample_module
-from cleanse import sample_names
 from cleanse.normalise import name_key
 from cleanse.reference import reference
 from cleanse.sample import (
     BHXH,
     BTXH,
+    CASE_RATES,
     COLUMNS,
     DANCU,
     HOTICH,
@@ -32,6 +31,12 @@ from cleanse.sample import (
     SOURCES,
     write_samples,
 )
+from cleanse.sample.arrays import _later_repeats, _unique_ints
+from cleanse.sample.dates import _dates, _day
+from cleanse.sample.extracts import _Seen
+from cleanse.sample.names import _assemble, _key_code, _name_codes, _name_people
+from cleanse.sample.people import _draw_people, _People
+from cleanse.sample.tables import TONE_STYLE
 
 AS_OF = date(2026, 11, 1)
 PLACES = set(reference().place_codes)
@@ -446,7 +451,7 @@ def test_truth_matches_every_row(data: str, request: pytest.FixtureRequest) -> N
 def old_style(name: str) -> str:
     """The name with the canonical (old) tone placement the tool suggests: Thuỷ → Thủy."""
     words = {}
-    for old, new in sample_names.TONE_STYLE.items():
+    for old, new in TONE_STYLE.items():
         words.update({new: old, new.upper(): old.upper(), new.lower(): old.lower()})
     return " ".join(words.get(w, w) for w in name.split(" "))
 
@@ -899,7 +904,7 @@ def test_case_shares(tmp_path: Path) -> None:
     sector = sum(counts[n] for n in (BHXH, HOTICH, BTXH))
     scale = 0.004 / 0.002
     typos = var["kind"].isin(NAME_TYPOS).sum()
-    rate = sample_module.CASE_RATES
+    rate = CASE_RATES
     assert typos == pytest.approx((rate["given_typo"] + rate["id_typo"]) * scale * sector, rel=0.15)
     books = ((t["rule"] == "record.duplicate") & (t["field"] == "bhxh_code")).sum()
     assert books == pytest.approx(rate["second_book"] * scale * counts[BHXH], rel=0.15)
@@ -1002,24 +1007,24 @@ def test_values_are_plausible(sample: dict) -> None:
     assert all(len(v) == 1 for v in ids.values())
 
 
-def _people(n: int, seed: int = 0) -> tuple[np.ndarray, sample_module._People]:
+def _people(n: int, seed: int = 0) -> tuple[np.ndarray, _People]:
     rng = np.random.default_rng(seed)
-    return rng, sample_module._draw_people(rng, n, AS_OF)
+    return rng, _draw_people(rng, n, AS_OF)
 
 
 def test_name_codes_are_the_folded_names() -> None:
     """The numbers the uniqueness checks use are equal exactly when the folded names are,
     and ``_key_code`` numbers a (folded name, shown date) pair as ``p.key`` does."""
     rng, p = _people(30_000)
-    sample_module._name_people(rng, p)
+    _name_people(rng, p)
     everyone = np.arange(p.n)
-    folded = sample_module._assemble(p, everyone, folded=True).to_pylist()
+    folded = _assemble(p, everyone, folded=True).to_pylist()
     assert folded == name_key(pd.Series(p.name.to_pylist(), dtype="str")).tolist()
-    codes = sample_module._name_codes(p, everyone)
+    codes = _name_codes(p, everyone)
     pairs = set(zip(codes.tolist(), folded, strict=True))
     assert len(pairs) == len(set(folded)) == len(set(codes.tolist()))
     dobs = p.dob_text.to_pylist()
-    keys = [sample_module._key_code(p, (f, d)) for f, d in zip(folded, dobs, strict=True)]
+    keys = [_key_code(p, (f, d)) for f, d in zip(folded, dobs, strict=True)]
     assert keys == p.key.tolist()
     pairs = int((p.homonym >= 0).sum()) // 2
     assert pairs >= 30 and len(set(keys)) == p.n - pairs  # a homonym pair shares a key
@@ -1027,23 +1032,23 @@ def test_name_codes_are_the_folded_names() -> None:
     assert (p.key[hom] == p.key[p.homonym[hom]]).all()
     some = folded[0]
     for text in ("31/02/1950", "1/1/1950", "01/1950 ", "١٩٥٠", "", "00/1950", "0000"):
-        assert sample_module._key_code(p, (some, text)) is None
+        assert _key_code(p, (some, text)) is None
     for name in ("", "nguyen  van an", "nguyen van an x y z", "nguyen van zzz"):
-        assert sample_module._key_code(p, (name, dobs[0])) is None
+        assert _key_code(p, (name, dobs[0])) is None
 
 
 def test_names_stay_unique_where_given_names_run_out() -> None:
     """Thousands of people sharing one year of birth, shown as that year only: given names
     alone cannot tell them apart, so middle names (then surnames) are re-drawn too."""
     rng, p = _people(6000, seed=1)
-    p.dob = sample_module._day(date(1940, 1, 1)) + rng.integers(0, 366, p.n)
+    p.dob = _day(date(1940, 1, 1)) + rng.integers(0, 366, p.n)
     p.year = np.full(p.n, 1940)
     p.precision = np.full(p.n, 2, dtype=np.int8)
     p.precision[:100] = 1
     p.homonym[:] = -1  # homonyms share a name on purpose; none here
-    sample_module._name_people(rng, p)
-    folded = sample_module._assemble(p, np.arange(p.n), folded=True).to_pylist()
-    full = sample_module._dates(p.dob).to_pylist()
+    _name_people(rng, p)
+    folded = _assemble(p, np.arange(p.n), folded=True).to_pylist()
+    full = _dates(p.dob).to_pylist()
     shown = p.dob_text.to_pylist()
     assert len(set(zip(folded, full, strict=True))) == p.n
     assert len(set(zip(folded, shown, strict=True))) == p.n
@@ -1054,22 +1059,22 @@ def test_unique_numbers() -> None:
     rng = np.random.default_rng(0)
     keys = rng.integers(0, 50, 500)
     expected = pd.Series(keys).duplicated().to_numpy()
-    assert (sample_module._later_repeats(keys) == expected).all()
+    assert (_later_repeats(keys) == expected).all()
     prefix = rng.integers(0, 3, 20_000)
     taken = np.arange(0, 3 * 10_000, 7)
-    values = sample_module._unique_ints(rng, prefix, 10_000, taken)
+    values = _unique_ints(rng, prefix, 10_000, taken)
     assert len(set(values.tolist())) == len(values)
     assert not np.isin(values, taken).any()
     assert (values // 10_000 == prefix).all()
-    again = sample_module._unique_ints(np.random.default_rng(0), prefix, 10_000, taken)
-    first = sample_module._unique_ints(np.random.default_rng(0), prefix, 10_000, taken)
+    again = _unique_ints(np.random.default_rng(0), prefix, 10_000, taken)
+    first = _unique_ints(np.random.default_rng(0), prefix, 10_000, taken)
     assert (again == first).all()
 
 
 def test_seen_numbers_keep_their_digits() -> None:
     import pyarrow as pa
 
-    seen = sample_module._Seen.of_numbers(pa.array(["001234567890", "12", "12a", "7.9E+10"]))
+    seen = _Seen.of_numbers(pa.array(["001234567890", "12", "12a", "7.9E+10"]))
     assert "001234567890" in seen and "12" in seen and "12a" in seen and "7.9E+10" in seen
     assert "1234567890" not in seen and "012" not in seen and "" not in seen
     seen.update(["99", "x"])

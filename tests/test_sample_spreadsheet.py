@@ -20,7 +20,7 @@ from helpers import libreoffice_xlsx, soffice
 
 from cleanse.cli import cli
 from cleanse.sample import COLUMNS, FORMATS, SOURCES, write_samples
-from cleanse.sample_sheets import ROUNDED_SHARE, rounded, scientific
+from cleanse.sample.sheets import ROUNDED_SHARE, rounded, scientific
 
 DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 needs_libreoffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")

@@ -4,6 +4,8 @@ Synthetic, not drawn from any real register. Weights are percentages or relative
 the generator normalises them. Given names are gender-specific. Names that carry a tone
 mark in an ``oa``/``oe``/``uy`` open syllable (Hòa, Thủy, Thúy, Thùy, Thụy, Hòe) are listed
 in the old style; ``TONE_STYLE`` gives their new-style spelling (DOMAIN.md §7.2).
+
+Plain data; may import cleanse's reference data (``cleanse.reference``: the surname shares).
 """
 
 from __future__ import annotations

@@ -28,6 +28,9 @@ the kind of damage and its count) and ``truth/spreadsheet_cells.csv`` (per cell 
 reader can put back from the cell alone: the rounded IDs and the swapped dates). The
 twins draw from their own generator, seeded from the sample's seed, so ``--spreadsheet``
 leaves the CSV extracts and their truth byte-identical.
+
+May import ``dates`` and xlsxwriter (when writing); ``generate`` imports this module only
+for ``--spreadsheet``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from cleanse.sample.dates import _from_ymd, _month_len
 
 DIR = "spreadsheet"
 DAY_FIRST, MONTH_FIRST = "day_first", "month_first"
@@ -115,8 +120,6 @@ class Cells:
 
 def cells(values: pa.Array, variant: str) -> Cells:
     """Type a column of CSV text as a spreadsheet's import does (see the module doc)."""
-    from cleanse.sample import _from_ymd, _month_len
-
     values = pc.fill_null(values.cast(pa.string()), "")
     n = len(values)
     kind = np.full(n, TEXT, dtype=np.int8)
