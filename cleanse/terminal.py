@@ -14,7 +14,6 @@ import io
 import re
 import sys
 import unicodedata
-from functools import cache
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -118,12 +117,12 @@ def guard_streams() -> None:
                 write_through=True,
             ),
         )
-        console.cache_clear()
 
 
-@cache
 def console(stderr: bool = True) -> Console:
-    """The rich console for terminal output (stderr by default, never into files)."""
+    """A rich console for terminal output (stderr by default, never into files). Made
+    afresh on each call: a console reads the terminal's width (``COLUMNS``) when made,
+    and one process may run several commands (the API, tests)."""
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
