@@ -47,7 +47,7 @@ if marker and step == "xlsx":
     # A table sheet's rows written into report.xlsx, in the staging folder, and the
     # workbook's skeleton in its temporary folder beside it.
     import glob
-    import cleanse.xlsx as x
+    import cleanse.xlsx.workbook as x
     real_stream = x._stream_sheet
     def stream_sheet(skeleton, out, part, style):
         real_stream(skeleton, out, part, style)

@@ -392,7 +392,7 @@ def test_zip64_only_for_a_sheet_that_may_pass_2_gib(
 ):
     import zipfile
 
-    import cleanse.xlsx as xlsx
+    import cleanse.xlsx.workbook as xlsx  # where write_workbook looks it up
 
     write_tables({"findings": findings(3)}, tmp_path, ["xlsx"])
     with zipfile.ZipFile(tmp_path / "report.xlsx") as z:
