@@ -90,3 +90,34 @@ def mask_text(text: str) -> str:
     ``001*********345``. For log lines and terminal messages.
     """
     return _LONG_NUMBER.sub(_mask_match, text)
+
+
+# --- masking a run's tables (--mask): the run layer applies these to every output ----
+
+
+def mask_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings with ID numbers and BHXH codes masked in ``value`` and ``suggestion``."""
+    out = findings.copy()
+    ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
+    for col in ("value", "suggestion"):
+        out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
+    return out
+
+
+def mask_restored(restored: pd.DataFrame) -> pd.DataFrame:
+    """The restored cells with the numbers (IDs, BHXH codes) masked; dates are kept."""
+    out = restored.copy()
+    for col in ("value", "restored"):
+        text = out[col].astype("string")
+        numbers = text.str.fullmatch(r"[\d.,]+(?:[eE]\+?\d+)?").fillna(False).to_numpy(dtype=bool)
+        out.loc[numbers, col] = mask_id(text[numbers]).to_numpy()
+    return out
+
+
+def mask_discrepancies(discrepancies: pd.DataFrame) -> pd.DataFrame:
+    """Discrepancies with ID numbers masked in both values."""
+    out = discrepancies.copy()
+    ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
+    for col in ("left_value", "right_value"):
+        out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
+    return out

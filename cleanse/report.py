@@ -10,11 +10,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cleanse.mask import mask_id
 from cleanse.rules import ALL_RULES, RECONCILE_RULES, REGISTRY
 from cleanse.terminal import console, for_rich
 
@@ -95,34 +93,6 @@ def progress(show: bool) -> Iterator[Any]:
     )
     with bar:
         yield bar
-
-
-def mask_findings(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings with ID numbers and BHXH codes masked in ``value`` and ``suggestion``."""
-    out = findings.copy()
-    ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
-    for col in ("value", "suggestion"):
-        out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
-    return out
-
-
-def mask_restored(restored: pd.DataFrame) -> pd.DataFrame:
-    """The restored cells with the numbers (IDs, BHXH codes) masked; dates are kept."""
-    out = restored.copy()
-    for col in ("value", "restored"):
-        text = out[col].astype("string")
-        numbers = text.str.fullmatch(r"[\d.,]+(?:[eE]\+?\d+)?").fillna(False).to_numpy(dtype=bool)
-        out.loc[numbers, col] = mask_id(text[numbers]).to_numpy()
-    return out
-
-
-def mask_discrepancies(discrepancies: pd.DataFrame) -> pd.DataFrame:
-    """Discrepancies with ID numbers masked in both values."""
-    out = discrepancies.copy()
-    ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
-    for col in ("left_value", "right_value"):
-        out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
-    return out
 
 
 def render_summary(

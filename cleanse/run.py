@@ -8,8 +8,8 @@ them. What is written is the same through every door: masked under ``mask``, wit
 name and ID beside each finding in the report, ``summary.json`` last and naming every
 file (SPEC §5).
 
-Imports the library (``validate``, ``reconcile``, ``output``, ``write``, ``report``'s
-masking) and ``options``; nothing imports it but the CLI, ``batch`` and ``cleanse``.
+Imports the library (``validation``, ``reconciliation``, ``output``, ``write``, ``mask``)
+and ``options``; nothing imports it but the CLI, ``batch`` and ``cleanse``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Outcome:
     def written_tables(self) -> dict[str, pd.DataFrame]:
         """The tables as written: masked under ``mask``, the people beside the findings
         when the report is written, an empty ``restored`` left out."""
-        from cleanse.report import mask_discrepancies, mask_findings, mask_restored
+        from cleanse.mask import mask_discrepancies, mask_findings, mask_restored
         from cleanse.write import attach_people
 
         mask = self.output.mask

@@ -214,12 +214,13 @@ def invoke(args: list[str], **kwargs: Any) -> Result:
     from click.testing import CliRunner
 
     import cleanse.cli
+    import cleanse.cli.group
 
     def raise_it(exc: BaseException) -> str:
         raise exc
 
     # The one place CleanseGroup turns an unforeseen exception into its line.
-    with mock.patch.object(cleanse.cli, "internal_error_line", raise_it):
+    with mock.patch.object(cleanse.cli.group, "internal_error_line", raise_it):
         return CliRunner().invoke(cleanse.cli.cli, args, catch_exceptions=False, **kwargs)
 
 

@@ -28,8 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleanse import legacy
-from cleanse.errors import CleanseError
+from cleanse.errors import CleanseError, os_reason
 from cleanse.fields import REQUIRED, ColumnMap
+from cleanse.i18n import msg
 from cleanse.normalise import join_words
 from cleanse.read.footer import _without_footer
 
@@ -244,3 +245,12 @@ def join_name(frame: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
         ),
     )
     return out
+
+
+def unreadable(exc: OSError, shown: str) -> CleanseError:
+    """The one line for a file the system would not open or read."""
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        return CleanseError("no such file", path=shown)
+    if isinstance(exc, PermissionError):
+        return CleanseError("no permission to read the file", path=shown)
+    return CleanseError(msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown)

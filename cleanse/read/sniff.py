@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from cleanse import legacy
-from cleanse.errors import CleanseError, os_reason
+from cleanse.errors import CleanseError
 from cleanse.fields import match_header
 from cleanse.i18n import Msg, msg
-from cleanse.read.extract import Extract, _identity
+from cleanse.read.extract import Extract, _identity, unreadable
 
 _HEAD_BYTES = 1 << 20  # enough text to sniff the encoding, the delimiter and the header
 _HEADER_SCAN_LINES = 30  # title lines above the header that a report may carry
@@ -69,14 +69,8 @@ def _read_head(p: Path, shown: str) -> tuple[bytes, tuple[int, ...]]:
     # comes, and /dev/zero never ends.
     try:
         st = os.stat(p)
-    except (FileNotFoundError, NotADirectoryError):
-        raise CleanseError("no such file", path=shown) from None
-    except PermissionError:
-        raise CleanseError("no permission to read the file", path=shown) from None
     except OSError as exc:
-        raise CleanseError(
-            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
-        ) from None
+        raise unreadable(exc, shown) from None
     _refuse_not_regular(st.st_mode, shown)
     try:
         # O_NONBLOCK: should the file be swapped for a pipe since the stat, opening it
@@ -86,12 +80,8 @@ def _read_head(p: Path, shown: str) -> tuple[bytes, tuple[int, ...]]:
             st = os.fstat(fh.fileno())
             _refuse_not_regular(st.st_mode, shown)
             return fh.read(_HEAD_BYTES), _identity(st)
-    except PermissionError:
-        raise CleanseError("no permission to read the file", path=shown) from None
     except OSError as exc:
-        raise CleanseError(
-            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
-        ) from None
+        raise unreadable(exc, shown) from None
 
 
 def _sniff_format(p: Path, head: bytes, shown: str) -> str:

@@ -30,10 +30,10 @@ import pandas as pd
 import pyarrow as pa
 
 from cleanse import legacy
-from cleanse.errors import CleanseError, os_reason
+from cleanse.errors import CleanseError
 from cleanse.fields import map_columns
 from cleanse.i18n import msg
-from cleanse.read.extract import Extract, _surveyed_columns, _to_frame
+from cleanse.read.extract import Extract, _surveyed_columns, _to_frame, unreadable
 from cleanse.read.footer import _FOOTER_MAX_ROWS, _footer_kind, _identity_columns
 from cleanse.read.sniff import (
     _HEADER_SCAN_LINES,
@@ -180,9 +180,7 @@ def _workbook(p: Path, shown: str, *, data_only: bool = True) -> Iterator[Any]:
     try:
         fh = p.open("rb")
     except OSError as exc:
-        raise CleanseError(
-            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
-        ) from None
+        raise unreadable(exc, shown) from None
     with fh, _quiet():
         _check_unpacked_size(fh, shown)
         try:
@@ -343,9 +341,7 @@ def _calamine_sheet(p: Path, shown: str, title: str | None) -> Iterator[Any]:
     try:
         fh = p.open("rb")
     except OSError as exc:
-        raise CleanseError(
-            msg("cannot read the file: {reason}", reason=os_reason(exc)), path=shown
-        ) from None
+        raise unreadable(exc, shown) from None
     with fh:
         _check_unpacked_size(fh, shown)
         try:
