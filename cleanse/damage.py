@@ -45,22 +45,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cleanse.normalise import clean_arrow, to_arrow
+from cleanse.read.extract import SURVEY_ROWS
 
 if TYPE_CHECKING:
     from cleanse.read import Chunk, Extract
 
-SURVEY_ROWS = 250_000
 ID_FIELDS = ("id_number", "bhxh_code")
 DATE_FIELDS = ("dob",)
-# Digits a spreadsheet shows of a long number in a General cell (8.62033E+10): a number
-# with no more significant digits than this, ending in zeros, lost its other digits.
-SIGNIFICANT = 6
-# The lengths a value of each field has, and the shorter lengths it takes once a
-# spreadsheet dropped one or two leading zeros: each put back to its full length. A
-# BHXH column may hold 12-digit IDs since 08/2025 (DOMAIN.md §3).
-# A 9-digit CMND starting with 0 (Hà Nội's 01…) becomes 8 digits. A 12-digit ID in the
-# BHXH column is put back only when it is the record's own ID (see prepare).
-FULL = {"id_number": {8: 9, 10: 12, 11: 12}, "bhxh_code": {8: 10, 9: 10}}
 # The lengths that are evidence of dropped zeros: one or two digits short.
 SHORT = {"id_number": (10, 11), "bhxh_code": (8, 9, 11)}
 PREFIX = {"id_number": "id", "bhxh_code": "bhxh", "dob": "dob"}
@@ -360,12 +351,6 @@ def swap_day_month(text: pa.Array, form: str = "dmy") -> tuple[pa.Array, np.ndar
     changed = pc.fill_null(pc.not_equal(swapped, text), False)
     # 05/05/1990 swaps to itself: not a changed cell.
     return swapped, np.asarray(changed.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def significant_digits(digits: pa.Array) -> np.ndarray:
-    """How many digits a number keeps once its trailing zeros are removed."""
-    trimmed = pc.utf8_rtrim(pc.fill_null(digits, ""), "0")
-    return np.asarray(pc.utf8_length(trimmed).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def rounded_value(text: pa.Array) -> np.ndarray:

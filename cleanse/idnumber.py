@@ -9,7 +9,7 @@ digits of the birth year, and six digits with no meaning. There is no check digi
 
 The rules (``rules.ids``), the prepared companions (``prepare``), linking (``link``) and
 the spreadsheet diagnosis (``damage``) all read IDs through this module. Imports only
-``normalise``, ``reference`` and (lazily) ``damage``.
+``normalise`` and ``reference``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,23 @@ import pyarrow.compute as pc
 
 from cleanse.normalise import FEMALE, MALE, _index, clean_arrow, to_arrow
 from cleanse.reference import reference
+
+# Digits a spreadsheet shows of a long number in a General cell (8.62033E+10): a number
+# with no more significant digits than this, ending in zeros, lost its other digits.
+SIGNIFICANT = 6
+# The lengths a value of each field has, and the shorter lengths it takes once a
+# spreadsheet dropped one or two leading zeros: each put back to its full length. A
+# BHXH column may hold 12-digit IDs since 08/2025 (DOMAIN.md §3).
+# A 9-digit CMND starting with 0 (Hà Nội's 01…) becomes 8 digits. A 12-digit ID in the
+# BHXH column is put back only when it is the record's own ID (see prepare).
+FULL = {"id_number": {8: 9, 10: 12, 11: 12}, "bhxh_code": {8: 10, 9: 10}}
+
+
+def significant_digits(digits: pa.Array) -> np.ndarray:
+    """How many digits a number keeps once its trailing zeros are removed."""
+    trimmed = pc.utf8_rtrim(pc.fill_null(digits, ""), "0")
+    return np.asarray(pc.utf8_length(trimmed).to_numpy(zero_copy_only=False), dtype=np.int64)
+
 
 _SCIENTIFIC = r"^\d+(?:[.,]\d+)?[eE]\+?\d+$"  # how Excel shows a long number: 1.23457E+11
 _SEPARATORS = r"[\s.\-]"  # spaces, dots and dashes people type inside IDs
@@ -50,8 +67,6 @@ def parse_ids(
     digits; a BHXH code to 10, or 12 from 11), so every rule reads the restored value.
     ``cleaned`` says the values already went through :func:`clean_arrow`.
     """
-    from cleanse.damage import FULL, SIGNIFICANT, significant_digits
-
     index = _index(values)
     text = to_arrow(values) if cleaned else clean_arrow(to_arrow(values))
     if isinstance(text, pa.ChunkedArray):

@@ -12,15 +12,11 @@ the values exactly as they are, for programs.
 from __future__ import annotations
 
 import codecs
-import datetime as dt
-import decimal
-import enum
 import json
-import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +27,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cleanse.mask import mask_id, mask_name
+from cleanse.safe import (
+    XLSX_MAX_CELL_CHARS,
+    json_safe,
+    neutralise_arrow,
+)
 from cleanse.xlsx import ID_COLUMN, NAME_COLUMN, PEOPLE_COLUMNS, SUMMARY_SHEET
 
 FORMATS = ("parquet", "csv", "xlsx")
@@ -56,15 +57,9 @@ _TEXT = pd.StringDtype("pyarrow")
 REPORT_XLSX = "report.xlsx"
 SUMMARY_JSON = "summary.json"
 
-# Excel's hard limits: rows per sheet (the header takes one) and characters per cell.
+# Excel's hard limit of rows per sheet (the header takes one); of characters per cell:
+# safe.XLSX_MAX_CELL_CHARS.
 XLSX_MAX_ROWS = 1_048_576
-XLSX_MAX_CELL_CHARS = 32_767
-
-# Text a spreadsheet may run as a formula or DDE call when it begins with one of these
-# (OWASP, "CSV Injection"); such cells get a leading single quote.
-_FORMULA_START = r"^[=+\-@\t\r]"
-_FORMULA_START_RE = re.compile(_FORMULA_START)
-_FORMULA_CHARS = pa.array(["=", "+", "-", "@", "\t", "\r"])
 # Characters an .xlsx file cannot hold: control characters (openpyxl refuses them) and
 # the two non-characters XML 1.0 forbids.
 _XLSX_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
@@ -220,41 +215,6 @@ def write_summary(
     return path
 
 
-def json_safe(value: Any) -> Any:
-    """The value with only JSON types: numpy scalars, times, paths and NA made plain.
-
-    Times become ISO 8601 text, durations seconds, NaN and NA ``None``, sets sorted lists,
-    mapping keys text.
-    """
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, Mapping):
-        return {str(json_safe(k)): json_safe(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        return sorted((json_safe(v) for v in value), key=str)
-    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        return json_safe(value.item())
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, pd.Timedelta | dt.timedelta):
-        return value.total_seconds()
-    if isinstance(value, dt.date | dt.time):  # pd.Timestamp is a datetime
-        return value.isoformat()
-    if isinstance(value, PurePath):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return json_safe(value.value)
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    return str(value)
-
-
 # --- preparing a table ------------------------------------------------------------------
 
 
@@ -299,19 +259,6 @@ def _text_array(values: pd.Series) -> pa.Array:
 
 def _is_text(arr: pa.Array | pa.ChunkedArray) -> bool:
     return pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
-
-
-def neutralise_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Text beginning with ``= + - @``, a tab or a carriage return gets a leading ``'``."""
-    # The first character looked up in a set: a regex pass costs several times more.
-    first = pc.utf8_slice_codeunits(arr, 0, 1)
-    risky = pc.is_in(first, value_set=_FORMULA_CHARS)
-    return pc.if_else(risky, pc.binary_join_element_wise(pa.scalar("'"), arr, ""), arr)
-
-
-def neutralise_text(text: str) -> str:
-    """``neutralise_arrow`` for one value."""
-    return "'" + text if _FORMULA_START_RE.match(text) else text
 
 
 def _for_spreadsheet(table: pa.Table) -> pa.Table:

@@ -4,6 +4,8 @@
 (inspect, validate, reconcile, rules, fields, sample), ``jobs`` (batch, history).
 Exit codes (SPEC §2): 0 done and nothing at or above ``--fail-on``; 1 done with
 findings at or above it; 2 the run could not be done, with one line saying why.
+
+The top of the house: it may import any module of cleanse, and none imports it.
 """
 
 from cleanse.cli import commands, jobs  # noqa: F401  (registers the commands)

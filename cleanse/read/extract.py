@@ -34,6 +34,10 @@ from cleanse.i18n import msg
 from cleanse.normalise import join_words
 from cleanse.read.footer import _without_footer
 
+# The first records of a file on which its spreadsheet damage is diagnosed (cleanse.damage),
+# their cells counted while they are read.
+SURVEY_ROWS = 250_000
+
 DEFAULT_CHUNK_ROWS = 250_000
 _STRING = pd.StringDtype("pyarrow")
 
@@ -169,7 +173,6 @@ class Extract:
 
     def count_cells(self, header: str, kind: str, n: int, record: int) -> None:
         """Count ``n`` cells of ``kind`` in a column, the last of them in ``record``."""
-        from cleanse.damage import SURVEY_ROWS
 
         whole = self.cells.setdefault(header, {})
         whole[kind] = whole.get(kind, 0) + n

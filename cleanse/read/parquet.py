@@ -131,7 +131,7 @@ def _count_column(ext: Extract, header: str, col: pa.Array, before: int) -> None
     dated = pa.types.is_timestamp(t) or pa.types.is_date(t)
     if not (numeric or dated):
         return
-    from cleanse.damage import SURVEY_ROWS
+    from cleanse.read.extract import SURVEY_ROWS
 
     valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
     big = np.zeros(len(col), dtype=bool)

@@ -63,7 +63,7 @@ class SummaryFacts:
         sheets: Mapping[str, tuple[int, list[str]]],
         lang: str,
     ) -> SummaryFacts:
-        from cleanse.write import json_safe
+        from cleanse.safe import json_safe
 
         counts: dict[tuple[str, str], int] = {}
         if (
@@ -309,7 +309,7 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def write_summary_sheet(ws: Worksheet, styles: _Styles, rows: Iterable[Row]) -> None:
     """Write the summary rows with xlsxwriter (constant memory: row after row)."""
-    from cleanse.write import XLSX_MAX_CELL_CHARS, neutralise_text
+    from cleanse.safe import XLSX_MAX_CELL_CHARS, neutralise_text
 
     ws.set_column(0, 0, 36)
     ws.set_column(1, 40, 16)
