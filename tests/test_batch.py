@@ -415,9 +415,9 @@ def test_a_log_that_is_a_folder_stops_no_job_and_the_history_is_written(folder: 
 
 
 def test_a_log_that_fills_the_disk_mid_run_stops_no_job(folder: Path, monkeypatch):
-    import cleanse.batch
+    import cleanse.batch.log
 
-    real = cleanse.batch._append
+    real = cleanse.batch.log._append
     calls = []
 
     def append(path: Path, data: bytes, mode: int) -> None:
@@ -426,7 +426,7 @@ def test_a_log_that_fills_the_disk_mid_run_stops_no_job(folder: Path, monkeypatc
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         real(path, data, mode)
 
-    monkeypatch.setattr(cleanse.batch, "_append", append)
+    monkeypatch.setattr(cleanse.batch.log, "_append", append)  # as the log calls it
     result = batch(folder, "2026-11-21T02:30")
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
@@ -440,12 +440,12 @@ def test_a_log_that_fills_the_disk_mid_run_stops_no_job(folder: Path, monkeypatc
 
 
 def test_a_history_that_fails_unexpectedly_is_one_line_after_every_job(folder: Path, monkeypatch):
-    import cleanse.batch
+    import cleanse.batch.run
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("Nguyễn Văn An")  # a message that might quote a record
 
-    monkeypatch.setattr(cleanse.batch, "append_history", broken)  # as batch calls it
+    monkeypatch.setattr(cleanse.batch.run, "append_history", broken)  # as run_batch calls it
     result = batch(folder, "2026-11-21T02:30")
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()

@@ -50,8 +50,8 @@ STEPS = {
     "rules": "cleanse.report.rules_table",
     "fields": "cleanse.terminal.console",
     "sample": "cleanse.sample.write_samples",
-    "batch": "cleanse.batch.batch_lock",
-    "history": "cleanse.history.read_history",
+    "batch": "cleanse.batch.run.batch_lock",  # where run_batch looks it up
+    "history": "cleanse.batch.read_history",  # where the history command looks it up
 }
 
 JOBS = """[settings]

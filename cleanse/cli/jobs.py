@@ -89,8 +89,7 @@ def history(jobs_file: str, chart: str | None, last: int) -> int:
     """
     from pathlib import Path
 
-    from cleanse.batch import load_jobs
-    from cleanse.history import CHART, history_table, read_history, write_chart
+    from cleanse.batch import CHART, history_table, load_jobs, read_history, write_chart
     from cleanse.terminal import console
 
     settings = load_jobs(jobs_file).settings
