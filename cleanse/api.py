@@ -1,4 +1,4 @@
-"""The Python API: ``cleanse.validation`` and ``cleanse.reconciliation`` on paths or DataFrames.
+"""The Python API: ``cleanse.validation`` and ``cleanse.link`` on paths or DataFrames.
 
     import cleanse
     result = cleanse.validate(["bhxh.csv", "hotich.xlsx"], today="2026-11-21")
@@ -102,7 +102,7 @@ class ValidationResult(Result):
 
 @dataclass
 class ReconcileResult(Result):
-    """``cleanse.reconciliation``'s result."""
+    """``cleanse.link``'s result (``reconcile_files``)."""
 
     @property
     def persons(self) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The options of a run, once: what they are, their defaults, their ranges and checks.
 
 Three frozen groups, used alike by the CLI, the jobs file of ``batch`` and the Python
-API (``cleanse.validation``/``cleanse.reconciliation``):
+API (``cleanse.validation``/``cleanse.link``):
 
 - :class:`ReadOptions`: how extracts are read (kind, column map, encoding, sheet, gender
   code table);

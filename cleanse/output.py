@@ -7,6 +7,11 @@ it names every file of the run: a folder with a ``summary.json`` holds one whole
 folder without one holds a run that was stopped while its files were put in place. The
 ``--out`` folder itself is never replaced, so its mode, owner, group and inode stay as
 they are, and a shell sitting in it stays in it.
+
+It also holds what every run's results share, for the modules that make them
+(``validation``, ``link``) and for ``write``: the findings table's columns
+(``FINDING_COLUMNS``) and the part of ``summary.json`` every command writes
+(``run_header``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from cleanse.errors import CleanseError, os_reason
 from cleanse.i18n import N_, msg
@@ -33,6 +39,24 @@ SHARED_MODES = (0o750, 0o640)  # --shared: the owner's group may read, never wri
 PUBLIC_MODES = (0o755, 0o644)  # synthetic data only (cleanse sample)
 
 SUMMARY_JSON = "summary.json"
+
+# The findings table's columns, in every format (SPEC §5).
+FINDING_COLUMNS = [
+    "source",
+    "row",
+    "rule",
+    "severity",
+    "field",
+    "value",
+    "message",
+    "suggestion",
+    "related_source",
+    "related_row",
+    # After SPEC's columns: where the officer finds the cell (issue 15).
+    "sheet_row",
+    "column",
+]
+
 # A stage is named .cleanse-stage.HOST.PID.XXXXXXXX inside --out: HOST a tag of this
 # machine's name, so that two machines writing to one network folder never judge each
 # other's processes; XXXXXXXX mkdtemp's random part, 8 of [a-z0-9_].
@@ -419,3 +443,18 @@ def _held_interrupts() -> Iterator[None]:
         yield
     finally:
         mask(signal.SIG_SETMASK, previous)
+
+
+def run_header(command: str, started: float) -> dict[str, Any]:
+    """The part of summary.json every command shares: tool, version, command, timing."""
+    import time
+
+    from cleanse import __version__
+
+    return {
+        "tool": "cleanse",
+        "version": __version__,
+        "command": command,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "duration_seconds": round(time.time() - started, 3),
+    }

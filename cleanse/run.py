@@ -8,7 +8,7 @@ them. What is written is the same through every door: masked under ``mask``, wit
 name and ID beside each finding in the report, ``summary.json`` last and naming every
 file (SPEC §5).
 
-Imports the library (``validation``, ``reconciliation``, ``output``, ``write``, ``mask``)
+Imports the library (``validation``, ``link``, ``output``, ``write``, ``mask``)
 and ``options``; nothing imports it but the CLI, ``batch`` and ``cleanse``.
 """
 
@@ -156,7 +156,7 @@ def run_reconcile(
     on_stage: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Link the records of several extracts (SPEC §4); with ``out``, write the results."""
-    from cleanse.reconciliation import reconcile_files
+    from cleanse.link import reconcile_files
 
     read = read or ReadOptions()
     output = output or OutputOptions()

@@ -20,12 +20,12 @@ import pandas as pd
 import pyarrow as pa
 
 from cleanse.damage import column_findings
+from cleanse.output import FINDING_COLUMNS, run_header
 from cleanse.prepare import prepared_chunks
 from cleanse.read import Extract, check_distinct_names, column_headers, open_extract
 from cleanse.rules import REGISTRY, Context, Rule
 from cleanse.rules.duplicates import DuplicateCollector, chunk_keys
 from cleanse.rules.ids import ROUNDED_MESSAGES
-from cleanse.write import FINDING_COLUMNS, run_header
 
 if TYPE_CHECKING:
     import pandera.pandas as pda

@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cleanse.mask import mask_id, mask_name
+from cleanse.output import FINDING_COLUMNS
 from cleanse.safe import (
     XLSX_MAX_CELL_CHARS,
     json_safe,
@@ -35,22 +36,6 @@ from cleanse.safe import (
 from cleanse.xlsx import ID_COLUMN, NAME_COLUMN, PEOPLE_COLUMNS, SUMMARY_SHEET
 
 FORMATS = ("parquet", "csv", "xlsx")
-
-FINDING_COLUMNS = [
-    "source",
-    "row",
-    "rule",
-    "severity",
-    "field",
-    "value",
-    "message",
-    "suggestion",
-    "related_source",
-    "related_row",
-    # After SPEC's columns: where the officer finds the cell (issue 15).
-    "sheet_row",
-    "column",
-]
 
 _TEXT = pd.StringDtype("pyarrow")
 
@@ -326,18 +311,3 @@ def _write_xlsx(
     return write_workbook(
         ordered, path, summary, lang=lang, max_rows=XLSX_MAX_ROWS, clean=_for_xlsx
     )
-
-
-def run_header(command: str, started: float) -> dict[str, Any]:
-    """The part of summary.json every command shares: tool, version, command, timing."""
-    import time
-
-    from cleanse import __version__
-
-    return {
-        "tool": "cleanse",
-        "version": __version__,
-        "command": command,
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "duration_seconds": round(time.time() - started, 3),
-    }

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from helpers import csv_text
 
-import cleanse.link as link_module
+import cleanse.link.blocking
 from cleanse.link import METHODS, LinkResult, link, load_records
 from cleanse.read import open_extract
 from cleanse.secret import keyed_digest
@@ -481,7 +481,7 @@ def test_person_id_is_stable_when_rows_are_shuffled(tmp_path: Path) -> None:
 def test_block_caps_are_respected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A block bigger than its cap is skipped in that pass and counted, not compared."""
     rows = [bhxh(f"r{i}", "", "NGUYỄN VĂN AN", f"{i + 1:02d}/03/1980", "Nam") for i in range(12)]
-    monkeypatch.setattr(link_module, "CAP_NAME", 5)
+    monkeypatch.setattr(cleanse.link.blocking, "CAP_NAME", 5)  # where _candidates reads it
     _, result = run(tmp_path, {"bhxh": rows})
     assert result.stats["blocks_skipped"] == {"name_year": 1}
     assert result.stats["pairs_per_pass"]["name_year"] == 0  # type: ignore[index]

@@ -46,7 +46,7 @@ FAILURES: list[Any] = [
 STEPS = {
     "inspect": "cleanse.inspect.inspect_files",
     "validate": "cleanse.validation.validate_files",
-    "reconcile": "cleanse.reconciliation.reconcile_files",
+    "reconcile": "cleanse.link.reconcile_files",
     "rules": "cleanse.report.rules_table",
     "fields": "cleanse.terminal.console",
     "sample": "cleanse.sample.write_samples",

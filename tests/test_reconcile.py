@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from helpers import csv_text, report_as_table
 
 from cleanse.cli import cli
-from cleanse.reconciliation import DISCREPANCY_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS
+from cleanse.link import DISCREPANCY_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES, REGISTRY
 from cleanse.write import FINDING_COLUMNS
 

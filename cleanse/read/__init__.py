@@ -22,8 +22,8 @@ above it in this list:
 The one exception: ``Extract.chunks`` imports the format readers when it runs, since
 they build Extracts. Of cleanse, the package imports only ``errors``, ``i18n``,
 ``fields``, ``normalise``, ``legacy`` and, for ``SURVEY_ROWS`` when cells are counted,
-``damage``: never a module that imports the reader (``validation``, ``reconciliation``,
-``link``, ``prepare``, ``inspect``, ``run``, ``api``, ``cli``, ``batch``, …).
+``damage``: never a module that imports the reader (``validation``, ``link``,
+``prepare``, ``inspect``, ``run``, ``api``, ``cli``, ``batch``, …).
 
 A test that patches a name of the reader patches the module that uses it
 (``cleanse.read.xlsx.XLSX_MAX_UNPACKED_BYTES``, ``cleanse.read.text._csv_frames``):

@@ -1,4 +1,4 @@
-"""Cross-file rules of ``reconcile`` (SPEC §4): their findings come from ``cleanse.reconciliation``.
+"""Cross-file rules of ``reconcile`` (SPEC §4): their findings come from ``cleanse.link.findings``.
 
 They are registered here so that ``cleanse rules``, reports and summaries know their
 severity and messages; ``cleanse.rules`` keeps them apart from the single-file rules of

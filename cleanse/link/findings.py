@@ -1,8 +1,8 @@
-"""``reconcile``: link the records of several extracts into persons and report conflicts.
+"""The cross-file findings of ``reconcile`` (SPEC §4), computed by ``_Finder``.
 
-``cleanse.link`` does the linking (``load_records`` then ``link``); this module turns its
-result into the tables of SPEC §5 (``persons``, ``links``, ``review``, ``discrepancies``,
-``findings``) and the summary, with the cross-file rules of SPEC §4:
+From the linked records (``load_records``' frame and ``link``'s ``LinkResult``), as
+record indices, then in SPEC columns (``findings``, ``discrepancies`` and the people
+the findings name):
 
 - ``person.duplicate``: every record of an extract after the first record (by row) of
   that extract in the same person; ``related_*`` is that first record.
@@ -36,61 +36,28 @@ result into the tables of SPEC §5 (``persons``, ``links``, ``review``, ``discre
 
 Values in findings and discrepancies are shown as they were read: a second pass over the
 extracts fetches them, for the records concerned only.
+
+May import: the standard library, numpy, pandas, ``cleanse.read`` (the headers as written),
+``cleanse.rules`` (the registry of the cross-file rules, ``cleanse/rules/links.py``),
+``cleanse.output`` (the findings' columns) and, of ``cleanse.link``, ``persons``
+(``LinkResult``), ``records`` and ``tables``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from cleanse.errors import CleanseError
-from cleanse.i18n import msg
-from cleanse.link import METHODS, LinkResult, link, load_records
-from cleanse.read import Extract, check_distinct_names, column_headers, open_extract
+from cleanse.link.persons import LinkResult
+from cleanse.link.records import _STRING
+from cleanse.link.tables import DISCREPANCY_COLUMNS, _lookup
+from cleanse.output import FINDING_COLUMNS
+from cleanse.read import Extract, column_headers
 from cleanse.rules import RECONCILE_ORDER, RECONCILE_RULES
-from cleanse.write import FINDING_COLUMNS, run_header
 
-__all__ = [
-    "ReconcileRun",
-    "reconcile_files",
-    "reconcile_extracts",
-    "PERSON_COLUMNS",
-    "LINK_COLUMNS",
-    "DISCREPANCY_COLUMNS",
-]
-
-_STRING = pd.StringDtype("pyarrow")
-PERSON_COLUMNS = ["person_id", "source", "row"]
-LINK_COLUMNS = [
-    "left_source",
-    "left_row",
-    "right_source",
-    "right_row",
-    "person_id",
-    "method",
-    "score",
-    "reason",
-]
-DISCREPANCY_COLUMNS = [
-    "person_id",
-    "field",
-    "left_source",
-    "left_row",
-    "left_value",
-    "right_source",
-    "right_row",
-    "right_value",
-]
 RULE_ORDER = {code: i for i, code in enumerate(RECONCILE_ORDER)}
-RAW_FIELDS = ("id_number", "full_name", "dob", "gender", "benefit_status", "bhxh_code")
 COMPARED = ("full_name", "dob", "gender", "id_number")  # the order of mismatch findings
 REFERENCE_NOTE = {"vi": "khác dữ liệu đối chiếu", "en": "differs from the reference"}
 # Which side's value passes the single-file rules (see _Finder._valid_values).
@@ -107,141 +74,6 @@ VALUE_NOTES = {
         3: "the other record's value passes the single-file checks, this record's does not",
     },
 }
-
-
-@dataclass
-class ReconcileRun:
-    """The tables of a reconcile run (``persons``, ``links``, ``review``,
-    ``discrepancies``, ``findings``), its findings again, and its summary (SPEC §5)."""
-
-    tables: dict[str, pd.DataFrame]
-    findings: pd.DataFrame
-    summary: dict[str, Any]
-    # ``source, row, full_name, id_number`` as read, for each record a finding names:
-    # whom it concerns, for the report (``write.attach_people``).
-    people: pd.DataFrame | None = None
-
-
-def reconcile_files(
-    paths: Iterable[str],
-    *,
-    reference: str | None = None,
-    read_settings: Mapping[str, Any] | None = None,
-    today: pd.Timestamp | None = None,
-    gender_codes: Mapping[str, str] | None = None,
-    lang: str = "vi",
-    threshold: float = 0.85,
-    review_threshold: float | None = None,
-    twins_guard: bool = True,
-    on_stage: Callable[[str], None] | None = None,
-) -> ReconcileRun:
-    """Open the extracts (the ``reference`` first when given) and reconcile them.
-
-    Every file is opened before any work, so a bad path or a missing column stops the run
-    before any output. Without ``reference``, every ``dancu`` extract is the reference.
-    """
-    started = time.time()
-    settings = dict(read_settings or {})
-    paths = list(paths)
-    extracts: list[Extract] = []
-    ref_src: int | None = None
-    if reference is not None:
-        ref_path = Path(reference).resolve()
-        paths = [p for p in paths if Path(p).resolve() != ref_path]
-        # The reference is a dân cư extract unless the user said otherwise.
-        ref_settings = dict(settings)
-        extracts.append(open_extract(reference, **ref_settings))
-        ref_src = 0
-    extracts += [open_extract(p, **settings) for p in paths]
-    if len(extracts) < 2:
-        raise CleanseError(
-            "reconcile needs at least two extracts (or one and --reference)",
-            hint="give two or more files",
-        )
-    check_distinct_names(extracts)
-    return reconcile_extracts(
-        extracts,
-        reference=ref_src,
-        today=today,
-        gender_codes=gender_codes,
-        lang=lang,
-        threshold=threshold,
-        review_threshold=review_threshold,
-        twins_guard=twins_guard,
-        started=started,
-        on_stage=on_stage,
-    )
-
-
-def reconcile_extracts(
-    extracts: Sequence[Extract],
-    *,
-    reference: int | None = None,
-    today: pd.Timestamp | None = None,
-    gender_codes: Mapping[str, str] | None = None,
-    lang: str = "vi",
-    threshold: float = 0.85,
-    review_threshold: float | None = None,
-    twins_guard: bool = True,
-    started: float | None = None,
-    on_stage: Callable[[str], None] | None = None,
-) -> ReconcileRun:
-    """Reconcile opened extracts; ``reference`` is the index of the reference extract."""
-    started = time.time() if started is None else started
-    if not 0.0 <= threshold <= 1.0:
-        raise CleanseError(
-            msg("--threshold {threshold}: give a number from 0 to 1", threshold=threshold)
-        )
-    review = min(0.70, threshold) if review_threshold is None else review_threshold
-    if not 0.0 <= review <= threshold:
-        raise CleanseError(
-            msg(
-                "--review-threshold {review}: give a number from 0 to {threshold}",
-                review=review,
-                threshold=threshold,
-            )
-        )
-    if on_stage:
-        on_stage("reading")
-    records = load_records(extracts, gender_codes).reset_index(drop=True)
-    if on_stage:
-        on_stage("linking")
-    result = link(
-        records,
-        threshold=threshold,
-        review_threshold=review,
-        reference=reference,
-        twins_guard=twins_guard,
-    )
-    if on_stage:
-        on_stage("reporting")
-    if reference is not None:
-        is_ref = records["src"].to_numpy() == reference
-    else:
-        is_ref = (records["kind"].astype(str) == "dancu").to_numpy()
-    has_reference = reference is not None or bool(is_ref.any())
-    day = (today or pd.Timestamp.today()).normalize()
-    found = _Finder(records, result, is_ref, has_reference, day.year * 100 + day.month, day)
-    raw = _raw_values(extracts, records, found.needed())
-    findings = found.findings(raw, lang, extracts)
-    discrepancies = found.discrepancies(raw)
-    tables = {
-        "findings": findings,
-        "persons": _persons(result),
-        "links": _pairs(records, result, result.links),
-        "review": _pairs(records, result, result.review),
-        "discrepancies": discrepancies,
-    }
-    rows = np.bincount(records["src"].to_numpy(dtype=np.int64), minlength=len(extracts))
-    summary = _summarise(
-        extracts, rows, tables, result, started, reference, is_ref, records, threshold, review
-    )
-    summary["reconcile"]["twins_guard"] = twins_guard
-    summary["notes"] = _linking_notes(result.stats, lang)
-    return ReconcileRun(tables, findings, summary, found.people(raw))
-
-
-# --- findings ----------------------------------------------------------------------------
 
 
 class _Finder:
@@ -651,168 +483,3 @@ def _messages(
             text = f"{text}: {name}" + (f" ({'; '.join(notes)})" if notes else "")
         out.append(text)
     return out
-
-
-def _lookup(raw: pd.DataFrame, records: np.ndarray, name: str) -> np.ndarray:
-    """The raw values of ``name`` for these records (None where empty or absent)."""
-    if name not in raw.columns or not len(records):
-        return np.full(len(records), None, dtype=object)
-    values = raw[name].reindex(records)
-    if name == "id_number" and "bhxh_code" in raw.columns:
-        # An ID carried in the BHXH column (since 08/2025) when the ID column is empty.
-        values = values.fillna(raw["bhxh_code"].reindex(records))
-    return np.asarray(values.astype(object).where(values.notna(), None), dtype=object)
-
-
-def _raw_values(
-    extracts: Sequence[Extract], records: pd.DataFrame, needed: np.ndarray
-) -> pd.DataFrame:
-    """The values as read of the compared fields, for the ``needed`` records only."""
-    src = records["src"].to_numpy(dtype=np.int64)
-    starts = np.searchsorted(src, np.arange(len(extracts)))  # records are in extract order
-    frames = []
-    for s, ext in enumerate(extracts):
-        want = needed[src[needed] == s] if needed.size else needed
-        if not want.size:
-            continue
-        rows = np.sort(records["row"].to_numpy(dtype=np.int64)[want])
-        for chunk in ext.chunks():
-            lo, hi = chunk.first_row, chunk.first_row + len(chunk.frame)
-            sel = rows[(rows >= lo) & (rows < hi)]
-            if not sel.size:
-                continue
-            cols = [c for c in RAW_FIELDS if c in chunk.frame.columns]
-            part = chunk.frame.iloc[sel - lo][cols].copy()
-            part.index = pd.Index(starts[s] + sel - 1)
-            frames.append(part.astype("string"))
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in RAW_FIELDS})
-    raw = pd.concat(frames)
-    for c in raw.columns:
-        raw[c] = raw[c].where(raw[c].str.strip() != "")
-    return raw
-
-
-# --- tables ------------------------------------------------------------------------------
-
-
-def _persons(result: LinkResult) -> pd.DataFrame:
-    p = result.persons
-    return pd.DataFrame(
-        {
-            "person_id": p["person_id"].astype(_STRING),
-            "source": p["source"].astype(str).astype(_STRING),
-            "row": p["row"].astype("Int64"),
-        }
-    )
-
-
-def _text_at(values: pd.Series, at: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
-    """``values[at]`` (all of them when ``at`` is None) as Arrow-backed text, taken in
-    Arrow: a categorical by its codes, never through a Python string per row."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy(dtype=np.int32)
-        cats = pa.array(values.cat.categories.astype(str).tolist(), pa.string())
-        picked = codes if at is None else codes[at]
-        arr = pc.take(cats, pa.array(picked, mask=picked < 0))
-    else:
-        picked = values if at is None else values.iloc[at]
-        arr = pa.array(picked, pa.string(), from_pandas=True)
-    return pd.array(arr, dtype=_STRING)
-
-
-def _pairs(records: pd.DataFrame, result: LinkResult, pairs: pd.DataFrame) -> pd.DataFrame:
-    left = pairs["left"].to_numpy(dtype=np.int64)
-    right = pairs["right"].to_numpy(dtype=np.int64)
-    rows = records["row"].to_numpy(dtype=np.int64)
-    out = pd.DataFrame(
-        {
-            "left_source": _text_at(records["source"], left),
-            "left_row": pd.array(rows[left], dtype="Int64"),
-            "right_source": _text_at(records["source"], right),
-            "right_row": pd.array(rows[right], dtype="Int64"),
-            # A review pair's records may be two persons: the left record's person.
-            "person_id": _text_at(result.persons["person_id"], left),
-            "method": _text_at(pairs["method"]),
-            "score": pairs["score"].to_numpy(dtype=np.float64).round(4),
-            "reason": _text_at(pairs["reason"]),
-        }
-    )
-    return out[LINK_COLUMNS]
-
-
-SKIPPED_NOTE = {
-    "vi": "liên kết đã bỏ qua {blocks:,} khối quá lớn, gồm {records:,} bản ghi: các bản ghi "
-    "này chỉ được so theo các khóa khác, nên có thể còn người trùng chưa liên kết "
-    "(chi tiết: summary.json, reconcile.linking)",
-    "en": "linking skipped {blocks:,} over-large block(s) holding {records:,} record(s): "
-    "those records were compared through other keys only, so some duplicates may be "
-    "left unlinked (details: summary.json, reconcile.linking)",
-}
-
-
-def _linking_notes(stats: Mapping[str, Any], lang: str) -> list[str]:
-    """Notes for the terminal and the report: where linking gave up (SPEC §4)."""
-    skipped = stats.get("blocks_skipped") or {}
-    blocks = int(sum(skipped.values())) if isinstance(skipped, Mapping) else 0
-    records = int(stats.get("records_in_skipped_blocks") or 0)
-    if not blocks:
-        return []
-    return [SKIPPED_NOTE[lang].format(blocks=blocks, records=records)]
-
-
-def _summarise(
-    extracts: Sequence[Extract],
-    rows: np.ndarray,
-    tables: dict[str, pd.DataFrame],
-    result: LinkResult,
-    started: float,
-    reference: int | None,
-    is_ref: np.ndarray,
-    records: pd.DataFrame,
-    threshold: float,
-    review_threshold: float,
-) -> dict[str, Any]:
-    """The run's summary.json content."""
-    findings = tables["findings"]
-    counts = findings.groupby("rule").size() if len(findings) else pd.Series(dtype=int)
-    by_rule = {c: int(counts[c]) for c in RECONCILE_ORDER if c in counts.index}
-    errors = findings[findings["severity"] == "error"]
-    ref_srcs = set(np.unique(records["src"].to_numpy()[is_ref]).tolist())
-    links = tables["links"]
-    persons = result.persons["person_id"]
-    ref_persons = persons[is_ref].nunique() if len(persons) else 0
-    return {
-        **run_header("reconcile", started),
-        "inputs": [
-            {
-                **ext.describe(),
-                "rows": int(rows[i]),
-                "reference": i in ref_srcs,
-                "findings": int((findings["source"] == ext.name).sum()),
-            }
-            for i, ext in enumerate(extracts)
-        ],
-        "reconcile": {
-            "reference": [extracts[i].name for i in sorted(ref_srcs)],
-            "reference_given": reference is not None,
-            "threshold": threshold,
-            "review_threshold": review_threshold,
-            "records": int(len(records)),
-            "persons": int(persons.nunique()),
-            "persons_in_reference": int(ref_persons),
-            "links": int(len(links)),
-            "links_by_method": {m: int((links["method"] == m).sum()) for m in METHODS},
-            "review": int(len(tables["review"])),
-            "discrepancies": int(len(tables["discrepancies"])),
-            "linking": result.stats,
-        },
-        "counts": {
-            "findings": int(len(findings)),
-            "by_severity": {
-                s: int((findings["severity"] == s).sum()) for s in ("error", "warning")
-            },
-            "by_rule": by_rule,
-            "rows_with_errors": int(errors[["source", "row"]].drop_duplicates().shape[0]),
-        },
-    }
