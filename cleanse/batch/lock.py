@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cleanse.errors import CleanseError, os_reason
-from cleanse.i18n import msg
+from cleanse.i18n import Msg, msg
 from cleanse.output import make_folders
 
 # In each job's folder, held while the job writes there: two runs of two jobs files
@@ -39,26 +39,13 @@ def batch_lock(path: Path, modes: tuple[int, int] = (0o700, 0o600)) -> Iterator[
         raise CleanseError(
             msg("cannot open the lock file: {reason}", reason=os_reason(exc)), path=str(path)
         ) from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_pid(fd)
-            raise CleanseError(
-                msg(
-                    "another cleanse batch run is going (pid {pid}); this one did nothing",
-                    pid=holder or "?",
-                ),
-                path=str(path),
-                hint="let it finish; the lock of a run that died is taken over by the next run",
-            ) from None
-        left = _read_pid(fd)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    refused = CleanseError(
+        msg("another cleanse batch run is going (pid {pid}); this one did nothing", pid="?"),
+        path=str(path),
+        hint="let it finish; the lock of a run that died is taken over by the next run",
+    )
+    with _held(fd, refused) as left:
         yield left
-        os.ftruncate(fd, 0)
-    finally:
-        os.close(fd)
 
 
 def _read_pid(fd: int) -> int | None:
@@ -75,23 +62,34 @@ def folder_lock(base: Path, file_mode: int = 0o600) -> Iterator[None]:
     run name. The second one fails, alone, with one line.
     """
     fd = os.open(base / FOLDER_LOCK, os.O_RDWR | os.O_CREAT, file_mode)
+    refused = CleanseError(
+        msg(
+            "another cleanse batch run (pid {pid}) is writing into this folder; this "
+            "job did nothing",
+            pid="?",
+        ),
+        path=str(base),
+        hint="give each job of every jobs file its own out folder",
+    )
+    with _held(fd, refused):
+        yield
+
+
+@contextlib.contextmanager
+def _held(fd: int, refused: CleanseError) -> Iterator[int | None]:
+    """Lock ``fd`` (closed at the end) with our pid written in it; yield the pid a dead
+    holder left. Held by a live run: ``refused``, naming its pid."""
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read_pid(fd)
-            raise CleanseError(
-                msg(
-                    "another cleanse batch run (pid {pid}) is writing into this folder; this "
-                    "job did nothing",
-                    pid=holder or "?",
-                ),
-                path=str(base),
-                hint="give each job of every jobs file its own out folder",
-            ) from None
+            assert isinstance(refused.message, Msg)
+            refused.message.values["pid"] = _read_pid(fd) or "?"
+            raise refused from None
+        left = _read_pid(fd)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        yield left
         os.ftruncate(fd, 0)
     finally:
         os.close(fd)
