@@ -49,25 +49,31 @@ def _texts(node: ast.AST) -> Iterator[str]:
         yield from _texts(node.orelse)
 
 
+def _message_args(tree: ast.AST) -> Iterator[tuple[ast.Call, ast.expr]]:
+    """Each call that says a message, with each of its message arguments."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in _CALLS:
+            continue
+        args = [node.args[i] for i in _CALLS[name] if i < len(node.args)]
+        if name == "CleanseError":
+            args += [k.value for k in node.keywords if k.arg == "hint"]
+        for arg in args:
+            yield node, arg
+
+
 def code_messages() -> dict[str, list[str]]:
     """Every msgid the code of ``cleanse/`` says, with where (``file:line``)."""
     found: dict[str, list[str]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         where = path.relative_to(ROOT).as_posix()
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name not in _CALLS:
-                continue
-            args = [node.args[i] for i in _CALLS[name] if i < len(node.args)]
-            if name == "CleanseError":
-                args += [k.value for k in node.keywords if k.arg == "hint"]
-            for arg in args:
-                for text in _texts(arg):
-                    if text.strip():
-                        found.setdefault(text, []).append(f"{where}:{node.lineno}")
+        for node, arg in _message_args(tree):
+            for text in _texts(arg):
+                if text.strip():
+                    found.setdefault(text, []).append(f"{where}:{node.lineno}")
     return found
 
 
@@ -77,18 +83,9 @@ def unworded(paths: list[Path] | None = None) -> list[str]:
     bad = []
     for path in paths or sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name not in _CALLS:
-                continue
-            args = [node.args[i] for i in _CALLS[name] if i < len(node.args)]
-            if name == "CleanseError":
-                args += [k.value for k in node.keywords if k.arg == "hint"]
-            for arg in args:
-                if isinstance(arg, ast.JoinedStr | ast.BinOp):
-                    bad.append(f"{_shown(path)}:{node.lineno}")
+        for node, arg in _message_args(tree):
+            if isinstance(arg, ast.JoinedStr | ast.BinOp):
+                bad.append(f"{_shown(path)}:{node.lineno}")
     return bad
 
 
