@@ -121,3 +121,12 @@ def mask_discrepancies(discrepancies: pd.DataFrame) -> pd.DataFrame:
     for col in ("left_value", "right_value"):
         out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
     return out
+
+
+def mask_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """The changes of ``fix`` with ID numbers and BHXH codes masked, before and after."""
+    out = changes.copy()
+    ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
+    for col in ("value", "fixed"):
+        out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
+    return out

@@ -28,6 +28,9 @@ VALIDATE_TABLES = ("findings", "restored")
 # What reconcile writes (SPEC §5), checked against its inputs before the run; the files
 # actually written are checked again before they are put in place.
 RECONCILE_TABLES = ("persons", "links", "review", "discrepancies", "findings")
+FIX_TABLES = ("findings", "changes", "worklist")
+# --sync: the words a user gives, and the fields they are.
+SYNC_WORDS = {"name": "full_name", "dob": "dob", "gender": "gender"}
 
 
 @dataclass
@@ -41,6 +44,10 @@ class Outcome:
     output: OutputOptions
     inputs: list[str]
     written: list[Path] | None = None  # the files of ``write``, once written
+    # fix: the corrected copies, by their name in the output folder (``fixed/x.csv``),
+    # and where they are until the results are written.
+    copies: dict[str, Path] | None = None
+    _cleanup: Any = None  # removes the copies' temporary folder (weakref.finalize)
 
     @property
     def status(self) -> ExitStatus:
@@ -54,13 +61,19 @@ class Outcome:
     def written_tables(self) -> dict[str, pd.DataFrame]:
         """The tables as written: masked under ``mask``, the people beside the findings
         when the report is written, an empty ``restored`` left out."""
-        from cleanse.mask import mask_discrepancies, mask_findings, mask_restored
+        from cleanse.mask import mask_changes, mask_discrepancies, mask_findings, mask_restored
         from cleanse.write import attach_people
 
         mask = self.output.mask
         tables = {k: v for k, v in self.tables.items() if k != "restored" or len(v)}
         if mask:
             tables["findings"] = mask_findings(tables["findings"])
+            if "changes" in tables:
+                tables["changes"] = mask_changes(tables["changes"])
+            if "worklist" in tables:
+                from cleanse.mask import mask_worklist
+
+                tables["worklist"] = mask_worklist(tables["worklist"])
             if "discrepancies" in tables:
                 tables["discrepancies"] = mask_discrepancies(tables["discrepancies"])
             if "restored" in tables:
@@ -83,9 +96,29 @@ class Outcome:
 
         tables = {**self.written_tables(), **(extra or {})}
         said = summary if summary is not None else self.written_summary()
-        written = write_tables(tables, folder, formats or self.output.formats, summary=said)
+        written = self._place_copies(folder)
+        written += write_tables(tables, folder, formats or self.output.formats, summary=said)
         written.append(write_summary(said, folder, files=written))
         return written
+
+    def discard(self) -> None:
+        """Remove the copies' temporary folder (once they are written, or not wanted)."""
+        if self._cleanup is not None:
+            self._cleanup()
+
+    def _place_copies(self, folder: Path) -> list[Path]:
+        """Move (or copy, across disks) the corrected copies of ``fix`` into ``folder``."""
+        import shutil
+
+        placed = []
+        for name, at in (self.copies or {}).items():
+            dest = folder / name
+            if at != dest:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(at, dest)
+                self.copies[name] = dest  # type: ignore[index]
+            placed.append(dest)
+        return placed
 
     def write(self, out: str | Path) -> Path:
         """Write the results into ``out`` atomically (SPEC §5): the earlier results stay
@@ -105,8 +138,13 @@ def check_outputs(
     from cleanse.output import check_inputs
     from cleanse.write import result_files
 
-    tables = VALIDATE_TABLES if command == "validate" else RECONCILE_TABLES
-    check_inputs(out, inputs, result_files(tables, formats))
+    tables = {"validate": VALIDATE_TABLES, "fix": FIX_TABLES}.get(command, RECONCILE_TABLES)
+    files = result_files(tables, formats)
+    if command == "fix":
+        from cleanse.fix import FIXED_FOLDER
+
+        files += [f"{FIXED_FOLDER}/{Path(p).name}" for p in inputs if p is not None]
+    check_inputs(out, inputs, files)
 
 
 def run_validate(
@@ -181,3 +219,208 @@ def run_reconcile(
     if out is not None:
         outcome.write(out)
     return outcome
+
+
+def run_fix(
+    paths: Iterable[str],
+    read: ReadOptions | None = None,
+    output: OutputOptions | None = None,
+    link: LinkOptions | None = None,
+    *,
+    reference: str | None = None,
+    sync: Iterable[str] = (),
+    out: str | Path | None = None,
+    today: pd.Timestamp | None = None,
+    on_file: Callable[[Any], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Write each extract back with its certain repairs (issue 17); with ``reference``,
+    IDs (and the ``sync`` fields) from linked population records. With ``out`` the
+    copies go into ``out/fixed/`` beside ``changes``, ``worklist`` and ``findings``;
+    without, they wait in a private temporary folder until :meth:`Outcome.write`."""
+    import tempfile
+
+    from cleanse.output import staged_output
+
+    read = read or ReadOptions()
+    output = output or OutputOptions()
+    link = link or LinkOptions()
+    paths = [str(p) for p in paths]
+    fields = _sync_fields(sync)
+    if fields and reference is None:
+        from cleanse.errors import CleanseError
+
+        raise CleanseError("--sync takes its values from the population data: give --reference")
+    inputs = [*paths, *([str(reference)] if reference is not None else [])]
+    if out is not None:
+        check_outputs(out, inputs, "fix", output.formats)
+        with staged_output(out, shared=output.shared, inputs=inputs) as stage:
+            outcome = _fix(
+                paths,
+                read,
+                output,
+                link,
+                reference,
+                fields,
+                stage,
+                today,
+                on_file,
+                on_rows,
+                on_stage,
+            )
+            staged = outcome.write_into(stage)
+        outcome.written = [Path(out) / p.relative_to(stage) for p in staged]
+        outcome.copies = {name: Path(out) / name for name in (outcome.copies or {})}
+        return outcome
+    import shutil
+    import weakref
+
+    # Private (0700) and removed with the outcome: the copies hold personal data.
+    folder = Path(tempfile.mkdtemp(prefix="cleanse-fix-"))
+    try:
+        outcome = _fix(
+            paths, read, output, link, reference, fields, folder, today, on_file, on_rows, on_stage
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    outcome._cleanup = weakref.finalize(outcome, shutil.rmtree, str(folder), True)
+    return outcome
+
+
+def _sync_fields(sync: Iterable[str]) -> frozenset[str]:
+    from cleanse.errors import CleanseError
+    from cleanse.i18n import msg
+
+    fields = set()
+    for word in sync:
+        word = word.strip()
+        if not word:
+            continue
+        if word not in SYNC_WORDS:
+            raise CleanseError(
+                msg(
+                    "--sync {word!r}: give some of {words}",
+                    word=word,
+                    words=", ".join(SYNC_WORDS),
+                )
+            )
+        fields.add(SYNC_WORDS[word])
+    return frozenset(fields)
+
+
+def _fix(
+    paths: list[str],
+    read: ReadOptions,
+    output: OutputOptions,
+    link: LinkOptions,
+    reference: str | None,
+    fields: frozenset[str],
+    folder: Path,
+    today: pd.Timestamp | None,
+    on_file: Callable[[Any], None] | None,
+    on_rows: Callable[[int], None] | None,
+    on_stage: Callable[[str], None] | None,
+) -> Outcome:
+    from cleanse.fix import FIXED_FOLDER, fix_files
+    from cleanse.read import check_distinct_names, open_extract
+    from cleanse.worklist import build_worklist
+
+    settings = read.settings()
+    extracts = [open_extract(p, **settings) for p in paths]
+    ref = open_extract(reference, **settings) if reference is not None else None
+    check_distinct_names([*([ref] if ref is not None else []), *extracts])
+    plan = None
+    linked = None
+    if ref is not None:
+        plan, linked = _plan(ref, extracts, read, output, link, fields, today, on_stage)
+    if on_stage:
+        on_stage("fixing")
+    run = fix_files(
+        paths,
+        folder / FIXED_FOLDER,
+        extracts=extracts,
+        today=today,
+        gender_codes=read.gender_codes,
+        stated_codes=read.gender_codes is not None,
+        lang=output.lang,
+        sync=plan,
+        on_file=on_file,
+        on_rows=on_rows,
+    )
+    findings, changes = run.findings, run.changes
+    summary = dict(run.summary)
+    if linked is not None:
+        from cleanse.sync import settled
+
+        names = {e.name for e in extracts}
+        theirs = linked[linked["source"].astype(str).isin(names)]
+        done = settled(theirs, changes)
+        findings = pd.concat([findings, theirs[~done]], ignore_index=True)
+        summary["reconcile"] = {
+            "reference": ref.name if ref is not None else None,
+            "findings": len(theirs),
+            "settled": int(done.sum()),
+        }
+        _recount(summary, findings)
+    changes = changes.drop(columns="synced")
+    people = run.people.merge(
+        findings[["source", "row", "sheet_row"]]
+        .dropna(subset=["row"])
+        .drop_duplicates(["source", "row"]),
+        on=["source", "row"],
+        how="left",
+    )
+    worklist = build_worklist(findings, people, output.lang)
+    summary["worklist"] = {"rows": len(worklist)}
+    tables = {"findings": findings, "changes": changes, "worklist": worklist}
+    inputs = [*paths, *([str(reference)] if reference is not None else [])]
+    outcome = Outcome("fix", tables, summary, run.people, output, inputs)
+    outcome.copies = {f"{FIXED_FOLDER}/{f.copy.name}": f.copy for f in run.files}
+    return outcome
+
+
+def _plan(ref, extracts, read, output, link, fields, today, on_stage):  # type: ignore[no-untyped-def]
+    """Link the inputs to the reference and decide what each record takes from it."""
+    from cleanse.link import reconcile_extracts
+    from cleanse.sync import plan_sync
+    from cleanse.validation import validate_extracts
+
+    rec = reconcile_extracts(
+        [ref, *extracts],
+        reference=0,
+        today=today,
+        gender_codes=read.gender_codes,
+        lang=output.lang,
+        threshold=link.threshold,
+        review_threshold=link.review_threshold,
+        twins_guard=link.twins_guard,
+        on_stage=on_stage,
+    )
+    if on_stage:
+        on_stage("checking the reference")
+    (checked,) = validate_extracts([ref], today=today, gender_codes=read.gender_codes, people=False)
+    plan = plan_sync(
+        rec.tables["links"],
+        ref,
+        extracts,
+        checked.findings,
+        threshold=link.threshold,
+        fields=fields,
+        gender_codes=read.gender_codes,
+        lang=output.lang,
+    )
+    return plan, rec.findings
+
+
+def _recount(summary: dict[str, Any], findings: pd.DataFrame) -> None:
+    """The summary's counts of the findings left, reconcile's included."""
+    counts = summary["counts"]
+    counts["findings"] = len(findings)
+    counts["by_severity"] = {
+        s: int((findings["severity"] == s).sum()) for s in ("error", "warning")
+    }
+    counts["by_rule"] = {str(k): int(v) for k, v in findings["rule"].value_counts().items()}
+    errors = findings[findings["severity"] == "error"]
+    counts["rows_with_errors"] = int(errors[["source", "row"]].drop_duplicates().shape[0])

@@ -35,14 +35,14 @@ from cleanse.options import (
 )
 from cleanse.output import output_modes
 
-COMMANDS = ("validate", "reconcile")
+COMMANDS = ("validate", "reconcile", "fix")
 _JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 TOP_KEYS = ("settings", "job", "allow_outside")
 SETTINGS_KEYS = ("log", "keep", "lock", "history", "shared")
 # A job's own keys, then the options of a run (cleanse.options.SPECS), as the CLI's.
-JOB_KEYS = ("name", "command", "inputs", "reference", "out", "map", "map_file", *SPECS)
+JOB_KEYS = ("name", "command", "inputs", "reference", "sync", "out", "map", "map_file", *SPECS)
 RECONCILE_ONLY = ("reference", *(k for k, spec in SPECS.items() if spec.reconcile_only))
 DEFAULT_SETTINGS: dict[str, Any] = {
     "log": "cleanse-batch.log",
@@ -129,6 +129,7 @@ class Job:
     threshold: float = THRESHOLD
     review_threshold: float | None = None
     twins_guard: bool = True
+    sync: tuple[str, ...] = ()  # fix: the fields brought into line with the reference
 
     def read_options(self) -> ReadOptions:
         """How the job reads its inputs, as the run layer takes it."""
@@ -306,11 +307,27 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
             raise bad(key, unknown_key(key, JOB_KEYS))
     command = raw.get("command")
     if command not in COMMANDS:
-        raise bad("command", msg("{value!r}: use validate or reconcile", value=command))
-    if command != "reconcile":
+        raise bad("command", msg("{value!r}: use validate, reconcile or fix", value=command))
+    if command == "validate":
         for key in RECONCILE_ONLY:
             if key in raw:
-                raise bad(key, "only reconcile jobs take it")
+                raise bad(key, "only reconcile and fix jobs take it")
+    if "sync" in raw and command != "fix":
+        raise bad("sync", "only fix jobs take it")
+    sync = raw.get("sync", [])
+    if isinstance(sync, str):
+        sync = [w.strip() for w in sync.split(",") if w.strip()]
+    if not isinstance(sync, list) or not all(isinstance(w, str) for w in sync):
+        raise bad("sync", 'give a list of fields, e.g. ["name", "dob", "gender"]')
+    from cleanse.run import SYNC_WORDS
+
+    for word in sync:
+        if word not in SYNC_WORDS:
+            raise bad(
+                "sync", msg("{value!r}: use {words}", value=word, words=", ".join(SYNC_WORDS))
+            )
+    if sync and "reference" not in raw:
+        raise bad("sync", "the fields come from the population data: give reference")
     # The run's options, checked as the option table says; the defaults as the CLI's.
     defaults = dict(
         {k: spec.default for k, spec in SPECS.items()},
@@ -392,6 +409,7 @@ def _job(p: Path, home: Path, number: int, raw: Any, settings: Settings) -> Job:
         inputs=inputs,
         base=base,
         reference=reference,
+        sync=tuple(sync),
         missing=missing,
         source=options["source"],
         formats=options["formats"],

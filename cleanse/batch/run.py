@@ -42,7 +42,7 @@ from cleanse.errors import CleanseError, ExitStatus, os_reason, status_for
 from cleanse.i18n import msg, say
 from cleanse.mask import mask_text
 from cleanse.output import make_folders, output_modes
-from cleanse.run import Outcome, run_reconcile, run_validate
+from cleanse.run import Outcome, run_fix, run_reconcile, run_validate
 
 
 @dataclass
@@ -172,9 +172,13 @@ def _run_into(
         )
         # Parquet always: the next run compares with this one's findings.
         formats = job.formats if "parquet" in job.formats else ("parquet", *job.formats)
-        outcome.write_into(stage, extra={"changes": changes}, summary=summary, formats=formats)
-        for f in stage.iterdir():
-            os.chmod(f, file_mode)
+        # A fix job has a changes table of its own (the cells it changed): there the
+        # comparison with the previous run is called progress.
+        compared = "progress" if job.command == "fix" else "changes"
+        outcome.write_into(stage, extra={compared: changes}, summary=summary, formats=formats)
+        outcome.discard()
+        for f in stage.rglob("*"):
+            os.chmod(f, dir_mode if f.is_dir() else file_mode)
         os.chmod(stage, dir_mode)
         # One rename: the run folder appears whole or not at all.
         os.rename(stage, base / run_name)
@@ -197,10 +201,21 @@ def _run_into(
 
 
 def _run_command(job: Job, today: pd.Timestamp | None) -> Outcome:
-    """Run the job's validate or reconcile through the run layer (nothing written yet)."""
+    """Run the job's validate, reconcile or fix through the run layer (nothing written
+    yet: a fix job's copies wait in a temporary folder until the stage is written)."""
     inputs = [str(p) for p in job.inputs]
     if job.command == "validate":
         return run_validate(inputs, job.read_options(), job.output_options(), today=today)
+    if job.command == "fix":
+        return run_fix(
+            inputs,
+            job.read_options(),
+            job.output_options(),
+            job.link_options(),
+            reference=str(job.reference) if job.reference else None,
+            sync=job.sync,
+            today=today,
+        )
     return run_reconcile(
         inputs,
         job.read_options(),

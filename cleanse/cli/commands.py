@@ -1,4 +1,4 @@
-"""The commands that read extracts: ``inspect``, ``validate``, ``reconcile``, and the
+"""The commands that read extracts: ``inspect``, ``validate``, ``reconcile``, ``fix``, and the
 reference ones: ``rules``, ``fields``, ``sample``. Each is one call of the library.
 """
 
@@ -164,6 +164,77 @@ def reconcile(files: tuple[str, ...], **kwargs: Any) -> int:
             out=kwargs["out_dir"],
             today=pd_timestamp(kwargs["today"]),
             on_stage=on_stage,
+        )
+    _print_summary(outcome, kwargs, show)
+    return outcome.status
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--reference",
+    type=click.Path(),
+    default=None,
+    help="The population data (dân cư): IDs of linked records are filled in from it.",
+)
+@click.option(
+    "--sync",
+    default="",
+    metavar="FIELDS",
+    help="Also bring these fields into line with the reference: name,dob,gender.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=SPECS["threshold"].default,
+    show_default=True,
+    help=SPECS["threshold"].help,
+)
+@input_options
+@output_options
+@today_option
+@command
+def fix(files: tuple[str, ...], **kwargs: Any) -> int:
+    """Write each extract back corrected, with its changes and a worklist.
+
+    Only certain repairs are made (leading zeros, separators in numbers, garbled text,
+    names in normal form, dates as dd/mm/yyyy, gender as Nam/Nữ); with --reference, IDs
+    from linked population records. The copies go into --out/fixed/, beside changes,
+    worklist, findings (what still needs a person) and summary.json. Inputs are never
+    modified.
+
+    \b
+    Example:
+      cleanse fix bhxh.csv btxh.csv --reference dancu.csv --out da-sua
+    """
+    from cleanse.report import on_terminal, progress
+    from cleanse.run import run_fix
+
+    link = LinkOptions(kwargs["threshold"])
+    show = on_terminal(kwargs["quiet"])
+    with progress(show) as bar:
+        task = None
+
+        def on_file(ext: Any) -> None:
+            nonlocal task
+            if bar is not None:
+                task = bar.add_task(ext.name, total=None)
+
+        def on_rows(n: int) -> None:
+            if bar is not None and task is not None:
+                bar.advance(task, n)
+
+        outcome = run_fix(
+            files,
+            read_options(kwargs),
+            output_options_of(kwargs),
+            link,
+            reference=kwargs["reference"],
+            sync=kwargs["sync"].split(","),
+            out=kwargs["out_dir"],
+            today=pd_timestamp(kwargs["today"]),
+            on_file=on_file,
+            on_rows=on_rows,
         )
     _print_summary(outcome, kwargs, show)
     return outcome.status

@@ -48,6 +48,10 @@ class Chunk:
 
     frame: pd.DataFrame
     first_row: int  # SPEC row number of the frame's first record (1 = first after header)
+    # The text as it is in the file of the columns converted from a legacy font on
+    # reading (TCVN3, VNI), by the column's name in ``frame``: what ``fix`` reports it
+    # changed.
+    legacy: dict[str, pd.Series] = field(default_factory=dict)
 
     @property
     def rows(self) -> pd.Series:
@@ -150,13 +154,17 @@ class Extract:
         first = 1
         for frame in raw:
             # Raw-as-read is the Unicode text: rules and findings see the converted value.
+            as_read = {}
             for header, scheme in self.legacy_columns.items():
+                as_read[rename.get(header, header)] = frame[header]
                 frame[header] = legacy.convert(frame[header], scheme)
             frame = frame.rename(columns=rename)
             if self.columns.joined:
                 frame = join_name(frame, self.columns.joined)
             frame.index = pd.RangeIndex(first - 1, first - 1 + len(frame))
-            yield Chunk(frame, first)
+            for series in as_read.values():
+                series.index = frame.index
+            yield Chunk(frame, first, as_read)
             first += len(frame)
 
     def sheet_rows(self, rows: np.ndarray | pd.Series) -> np.ndarray:
