@@ -32,6 +32,7 @@ __all__ = [
 _API = {
     "validate": "cleanse.api",
     "reconcile": "cleanse.api",
+    "fix": "cleanse.api",
     "ReadOptions": "cleanse.options",
     "OutputOptions": "cleanse.options",
     "LinkOptions": "cleanse.options",

@@ -29,7 +29,7 @@ import pandas as pd
 
 from cleanse.i18n import using
 from cleanse.options import THRESHOLD, LinkOptions, OutputOptions, ReadOptions
-from cleanse.run import Outcome, run_reconcile, run_validate
+from cleanse.run import Outcome, run_fix, run_reconcile, run_validate
 
 Inputs = str | Path | Iterable[str | Path] | Mapping[str, pd.DataFrame | str | Path]
 
@@ -85,6 +85,7 @@ class Result:
             self.outcome.people,
             output,
             self.outcome.inputs,
+            copies=self.outcome.copies,
         )
         outcome.write(out)
         return list(outcome.written or [])
@@ -172,6 +173,59 @@ def reconcile(
 
 
 reconcile.__doc__ = (reconcile.__doc__ or "").replace("{THRESHOLD}", str(THRESHOLD))
+
+
+class FixResult(Result):
+    """What ``fix`` did: ``changes`` (one row per changed cell), ``worklist`` (one row per
+    record that still needs a person), ``findings`` (what is left), and ``copies``, the
+    corrected extracts (by their name in the output, ``fixed/bhxh.csv``), which
+    :meth:`write` puts beside the tables."""
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        return self.outcome.tables["changes"]
+
+    @property
+    def worklist(self) -> pd.DataFrame:
+        return self.outcome.tables["worklist"]
+
+    @property
+    def copies(self) -> dict[str, Path]:
+        return dict(self.outcome.copies or {})
+
+
+def fix(
+    inputs: Inputs,
+    *,
+    reference: str | Path | pd.DataFrame | None = None,
+    sync: Iterable[str] = (),
+    read: ReadOptions | None = None,
+    output: OutputOptions | None = None,
+    link: LinkOptions | None = None,
+    today: str | pd.Timestamp | None = None,
+) -> FixResult:
+    """Write each extract back with its certain repairs (``cleanse fix``); with
+    ``reference``, IDs from linked population records, and the ``sync`` fields (some of
+    ``name``, ``dob``, ``gender``). The copies wait in a private temporary folder,
+    removed with the result, until :meth:`FixResult.write`."""
+    output = output or OutputOptions()
+    given = _named(inputs)
+    ref_name = None
+    if isinstance(reference, pd.DataFrame):
+        ref_name = "dancu.parquet"
+        given[ref_name] = reference
+    elif reference is not None:
+        ref_name = Path(reference).name
+        given[ref_name] = reference
+    with _paths(given) as paths, using(output.lang):
+        ref = None
+        if ref_name is not None:
+            ref = next(p for p in paths if Path(p).name == ref_name)
+            paths = [p for p in paths if p != ref]
+        outcome = run_fix(
+            paths, read, output, link, reference=ref, sync=sync, today=_day(today)
+        )
+    return FixResult(outcome)
 
 
 def _day(today: str | pd.Timestamp | None) -> pd.Timestamp | None:

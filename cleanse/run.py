@@ -116,7 +116,6 @@ class Outcome:
             if at != dest:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(at, dest)
-                self.copies[name] = dest  # type: ignore[index]
             placed.append(dest)
         return placed
 
