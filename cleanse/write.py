@@ -29,7 +29,6 @@ import pyarrow.parquet as pq
 from cleanse.mask import mask_id, mask_name
 from cleanse.output import FINDING_COLUMNS
 from cleanse.safe import (
-    XLSX_MAX_CELL_CHARS,
     json_safe,
     neutralise_arrow,
 )
@@ -43,11 +42,8 @@ REPORT_XLSX = "report.xlsx"
 SUMMARY_JSON = "summary.json"
 
 # Excel's hard limit of rows per sheet (the header takes one); of characters per cell:
-# safe.XLSX_MAX_CELL_CHARS.
+# safe.XLSX_MAX_CELL_CHARS (``xlsx.cell_text`` cuts to it).
 XLSX_MAX_ROWS = 1_048_576
-# Characters an .xlsx file cannot hold: control characters (openpyxl refuses them) and
-# the two non-characters XML 1.0 forbids.
-_XLSX_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,24}")
 _SIMPLE_HEADER = re.compile(r"[A-Za-z0-9_ ]+")
 
@@ -275,20 +271,9 @@ def _for_xlsx(table: pa.Table) -> pa.Table:
 
     Line ends become ``\n``, as any XML reader reads a carriage return.
     """
-    from cleanse.xlsx import has_byte
+    from cleanse.xlsx import cell_text
 
-    columns = []
-    for col in _for_spreadsheet(table).columns:
-        if _is_text(col):
-            # A byte scan first: the regex passes run only on the rare column that needs
-            # them (a control character, U+FFFE/U+FFFF, which begin with byte EF).
-            if has_byte(col, 0xEF, below=0x20):
-                col = pc.replace_substring_regex(col, _XLSX_ILLEGAL, "\ufffd")
-                if has_byte(col, 0x0D):
-                    col = pc.replace_substring_regex(col, "\r\n?", "\n")
-            if (pc.max(pc.utf8_length(col)).as_py() or 0) > XLSX_MAX_CELL_CHARS:
-                col = pc.utf8_slice_codeunits(col, 0, XLSX_MAX_CELL_CHARS)
-        columns.append(col)
+    columns = [cell_text(c) if _is_text(c) else c for c in _for_spreadsheet(table).columns]
     return pa.table(columns, names=table.column_names)
 
 

@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"prepare"},
     {"rules"},
     {"link", "xlsx", "repair"},
-    {"write"},
+    {"write", "rewrite"},
     {"validation", "report"},
     {"fix", "sync"},
     {"run"},

@@ -6,8 +6,9 @@ stays bounded whatever the file's size. Input files are opened read-only.
 
 This module is the reader's API (``open_extract``, ``Extract``, ``Chunk``,
 ``read_all``, ``column_headers``, ``join_name``, ``check_distinct_names``,
-``check_map_used``); the work is in one module per job, each importing only modules
-above it in this list:
+``check_map_used``, and for a copy of a file the text above its records:
+``lines_above_records``, ``sheet_head``); the work is in one module per job, each
+importing only modules above it in this list:
 
 - ``footer``: report footers (totals, date, signatures) under the table;
 - ``extract``: ``Extract`` and ``Chunk``, what every format's reader shares;
@@ -57,8 +58,8 @@ from cleanse.read.extract import (
 )
 from cleanse.read.parquet import _open_parquet
 from cleanse.read.sniff import _read_head, _sniff_format
-from cleanse.read.text import _open_text
-from cleanse.read.xlsx import _check_calculated, _open_xlsx
+from cleanse.read.text import _open_text, lines_above_records
+from cleanse.read.xlsx import _check_calculated, _open_xlsx, sheet_head
 
 
 def open_extract(
@@ -187,6 +188,8 @@ __all__ = [
     "column_headers",
     "open_extract",
     "join_name",
+    "lines_above_records",
     "read_all",
+    "sheet_head",
     "DEFAULT_CHUNK_ROWS",
 ]

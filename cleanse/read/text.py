@@ -3,7 +3,8 @@
 ``_open_text`` sniffs the encoding (or takes ``--encoding``), the delimiter, the header
 and a legacy font, and refuses a quote left open; ``_csv_frames`` reads the records with
 Arrow, every column as text, in frames of ``chunk_rows``, Windows-1258 tone marks made
-NFC, and turns what Arrow refuses into one line naming the file's line.
+NFC, and turns what Arrow refuses into one line naming the file's line;
+``lines_above_records`` gives the title lines and the header as the file writes them.
 
 May import: the standard library, pandas, pyarrow, ``cleanse.errors``,
 ``cleanse.fields``, ``cleanse.i18n``, ``cleanse.legacy`` and ``cleanse.read.extract``,
@@ -12,6 +13,9 @@ May import: the standard library, pandas, pyarrow, ``cleanse.errors``,
 
 from __future__ import annotations
 
+import csv
+import io
+import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -154,3 +158,36 @@ def _csv_frames(ext: Extract) -> Iterator[pd.DataFrame]:
             path=shown,
             hint="name the encoding with --encoding (utf-8, utf-16, cp1258)",
         ) from None
+
+
+def lines_above_records(ext: Extract) -> tuple[str, str]:
+    """The text of a CSV extract above its records: (the lines above the header, the
+    header), each as the file writes it, line ends kept, decoded as the reader decodes
+    it, without a byte-order mark. For a copy of the file (``cleanse.rewrite``).
+
+    Windows-1258 text is made NFC, as the records are. Text in a legacy font is made
+    Unicode as the reader makes it: the title lines a line at a time, the header a cell
+    at a time, the header then written again from its cells (quoted only where needed).
+    """
+    with ext.path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    # Lines as the header was found among them (``_open_text``), here with their ends.
+    lines = _decode_head(head, ext.encoding or "utf-8").splitlines(keepends=True)
+    at = ext.header_line
+    delim = ext.delimiter or ","
+    reader = csv.reader(lines[at:], delimiter=delim)
+    cells = next(reader, [])
+    title, header = "".join(lines[:at]), "".join(lines[at : at + max(reader.line_num, 1)])
+    if ext.encoding == "cp1258":
+        title, header = unicodedata.normalize("NFC", title), unicodedata.normalize("NFC", header)
+    scopes = {c.get("scope"): c.get("scheme", "") for c in ext.conversions}
+    whole, heading = scopes.get("file"), scopes.get("file") or scopes.get("header")
+    if whole:
+        title = "".join(legacy.convert_text(line, whole) for line in lines[:at])
+    if heading:
+        end = header[len(header.rstrip("\r\n")) :]
+        text = [legacy.convert_text(c, heading) for c in cells]
+        out = io.StringIO()
+        csv.writer(out, delimiter=delim, lineterminator="\r\n").writerow(text)
+        header = out.getvalue()[:-2] + end
+    return title, header

@@ -262,6 +262,25 @@ def _open_xlsx(
     return ext
 
 
+def sheet_head(ext: Extract, count: int) -> list[list[str]]:
+    """The first ``count`` rows of an .xlsx extract's sheet, each cell as the reader
+    shows it (``_cell_text``), trailing empty cells dropped: the title rows and the
+    header as the file writes them, for a copy of the file (``cleanse.rewrite``)."""
+    shown = str(ext.path)
+    with _workbook(ext.path, shown) as wb:
+        try:
+            values = _head_rows(_sheet(wb, ext.sheet, shown), count)
+        except _XLSX_DAMAGE as exc:
+            raise _damaged_xlsx(exc, shown) from None
+    rows = []
+    for row in values:
+        cells = [_cell_text(v) for v in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        rows.append(cells)
+    return rows
+
+
 def _uncalculated(
     p: Path, shown: str, title: str, header_at: int, headers: Sequence[str], values: list
 ) -> dict[str, tuple[int, int]]:

@@ -12,8 +12,8 @@ What a cell holds follows ``write_tables``: text is an inline string with the te
 format ``@`` (an ID stays ``001085012345``), integer, float and boolean columns are
 numbers and booleans, an empty or missing value is no cell at all. The text reaching
 here is already neutralised against formulas and cleared of the control characters XML
-cannot hold (``write._for_xlsx``); here it is escaped for XML (``& < >``, and a literal
-``_xHHHH_``, which Excel would read as an escaped character).
+cannot hold (``write._for_xlsx``, with ``cell_text``); here it is escaped for XML
+(``& < >``, and a literal ``_xHHHH_``, which Excel would read as an escaped character).
 
 Fixed values are shown in the run's language: the headers, the ``severity`` column
 (``lỗi``/``cảnh báo``) and the ``field`` column (``Số định danh cá nhân``). Rule codes
@@ -21,10 +21,18 @@ stay codes: they are what ``cleanse rules`` lists and what a jobs file filters o
 
 Modules: ``labels`` (the words), ``cells`` (rows as sheet XML), ``summary`` (the summary
 sheet), ``workbook`` (``write_workbook``, putting them together). Imports nothing of
-cleanse but the rule registry; ``write`` calls it.
+cleanse but the rule registry and ``safe``; ``write`` calls it, and ``rewrite`` (the
+fixed copy of an .xlsx extract) uses ``cell_text`` and ``rows_xml``.
 """
 
-from cleanse.xlsx.cells import column_letter, has_byte, rows_xml, sheet_titles, shown_values
+from cleanse.xlsx.cells import (
+    cell_text,
+    column_letter,
+    has_byte,
+    rows_xml,
+    sheet_titles,
+    shown_values,
+)
 from cleanse.xlsx.labels import (
     DAMAGE,
     FIELD_NAMES,
@@ -49,6 +57,7 @@ __all__ = [
     "SEVERITY",
     "SUMMARY_SHEET",
     "SummaryFacts",
+    "cell_text",
     "column_letter",
     "has_byte",
     "header_label",

@@ -1,8 +1,9 @@
 """A table's rows as sheet XML, a batch at a time: cells built with pyarrow string
-kernels over whole columns (text escaped for XML, numbers, booleans), column widths and
-sheet titles. No Python call per cell.
+kernels over whole columns (text escaped for XML, numbers, booleans, and text cells
+written as numbers where a mask says so), text made what a cell can hold, column widths
+and sheet titles. No Python call per cell.
 
-Imports ``labels``.
+Imports ``labels`` and ``cleanse.safe``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cleanse.safe import XLSX_MAX_CELL_CHARS
 from cleanse.xlsx.labels import _MAX_WIDTH, _MIN_WIDTH, FIELD_NAMES, SEVERITY
 
 if TYPE_CHECKING:  # xlsxwriter is imported only when an .xlsx is written
@@ -135,8 +137,38 @@ def _kind(col: pa.ChunkedArray) -> str:
     return "text"  # write_tables gives only the four kinds; anything else as text
 
 
-def _cells(arr: pa.Array, spec: _Column, rownum: pa.Array, text_style: int) -> pa.Array:
-    """One ``<c>`` element per row (an empty string where the cell is empty)."""
+# Characters an .xlsx file cannot hold: control characters (openpyxl refuses them) and
+# the two non-characters XML 1.0 forbids.
+XLSX_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+
+
+def cell_text(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text a cell can hold: characters XML cannot hold replaced by U+FFFD, line ends
+    made ``\n`` (as any XML reader reads a carriage return), cut to Excel's 32,767
+    characters."""
+    # A byte scan first: the regex passes run only on the rare column that needs them
+    # (a control character, U+FFFE/U+FFFF, which begin with byte EF).
+    if has_byte(col, 0xEF, below=0x20):
+        col = pc.replace_substring_regex(col, XLSX_ILLEGAL, "\ufffd")
+        if has_byte(col, 0x0D):
+            col = pc.replace_substring_regex(col, "\r\n?", "\n")
+    if len(col) and (pc.max(pc.utf8_length(col)).as_py() or 0) > XLSX_MAX_CELL_CHARS:
+        col = pc.utf8_slice_codeunits(col, 0, XLSX_MAX_CELL_CHARS)
+    return col
+
+
+def _cells(
+    arr: pa.Array,
+    spec: _Column,
+    rownum: pa.Array,
+    text_style: int,
+    numbers: pa.Array | None = None,
+) -> pa.Array:
+    """One ``<c>`` element per row (an empty string where the cell is empty).
+
+    ``numbers``: for a text column, where the text is written as a number cell (it must
+    then be a number as XML writes one, such as ``12`` or ``1.5e-07``).
+    """
     start = f'<c r="{spec.letter}'
     if spec.kind == "text":
         if arr.type != pa.string():
@@ -154,6 +186,9 @@ def _cells(arr: pa.Array, spec: _Column, rownum: pa.Array, text_style: int) -> p
             "</t></is></c>",
             "",
         )
+        if numbers is not None:
+            number = pc.binary_join_element_wise(start, rownum, '"><v>', arr, "</v></c>", "")
+            cell = pc.if_else(pc.fill_null(numbers, False), number, cell)
         if empty.any():
             cell = pc.if_else(pa.array(empty), "", cell)
         return cell
@@ -179,12 +214,21 @@ def _text_bytes(arr: pa.Array) -> memoryview:
     return memoryview(data)[int(offsets[0]) : int(offsets[-1])]
 
 
-def rows_xml(batch: pa.RecordBatch, first_row: int, text_style: int) -> memoryview:
-    """The ``<row>`` elements of a batch whose first row is sheet row ``first_row``."""
+def rows_xml(
+    batch: pa.RecordBatch,
+    first_row: int,
+    text_style: int,
+    numbers: Mapping[int, pa.Array] | None = None,
+) -> memoryview:
+    """The ``<row>`` elements of a batch whose first row is sheet row ``first_row``.
+
+    ``numbers``: column position to a mask of the text cells written as numbers.
+    """
     n = batch.num_rows
     rownum = pa.array(np.arange(first_row, first_row + n, dtype=np.int64)).cast(pa.string())
+    masks = numbers or {}
     cells = [
-        _cells(col, _Column(column_letter(i), _kind(col)), rownum, text_style)
+        _cells(col, _Column(column_letter(i), _kind(col)), rownum, text_style, masks.get(i))
         for i, col in enumerate(batch.columns)
     ]
     rows = pc.binary_join_element_wise('<row r="', rownum, '">', *cells, "</row>", "")
