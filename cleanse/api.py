@@ -222,9 +222,7 @@ def fix(
         if ref_name is not None:
             ref = next(p for p in paths if Path(p).name == ref_name)
             paths = [p for p in paths if p != ref]
-        outcome = run_fix(
-            paths, read, output, link, reference=ref, sync=sync, today=_day(today)
-        )
+        outcome = run_fix(paths, read, output, link, reference=ref, sync=sync, today=_day(today))
     return FixResult(outcome)
 
 

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 MASK = "*"
 KEEP = 3  # characters shown at each end of an ID: 001******345
+_TEXT = pd.StringDtype("pyarrow")
 
 # A number of 9 or more digits, written plain or grouped by single spaces or dots
 # (001 085 012 345, 001.085.012.345): CCCD numbers have 12 digits, CMND 9, BHXH codes 10.
@@ -129,4 +130,16 @@ def mask_changes(changes: pd.DataFrame) -> pd.DataFrame:
     ids = out["field"].isin(["id_number", "bhxh_code"]).fillna(False).to_numpy(dtype=bool)
     for col in ("value", "fixed"):
         out.loc[ids, col] = mask_id(out.loc[ids, col].astype("string")).to_numpy()
+    return out
+
+
+def mask_worklist(worklist: pd.DataFrame) -> pd.DataFrame:
+    """The worklist with the ID masked (``001******345``) and the name to its initials
+    (``N***** V** A*``), as the report masks the person beside each finding; the rest
+    (birth date, address, what to do) is kept: it is what a field visit needs."""
+    out = worklist.copy()
+    if "id_number" in out.columns:
+        out["id_number"] = mask_id(out["id_number"].astype(_TEXT)).array
+    if "full_name" in out.columns:
+        out["full_name"] = mask_name(out["full_name"].astype(_TEXT)).array
     return out

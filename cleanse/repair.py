@@ -17,7 +17,7 @@ whose domain it falls (``changes.rule``) and why, in words (``changes.evidence``
 - names: NFC and single spaces; the case of the column's own convention when it has one
   (an all-capitals column stays in capitals). Tone-mark placement is left as written.
 
-And, with a reference, the values a linked population record gives (``cleanse.fix``
+And, with a reference, the values a linked population record gives (``cleanse.fixing``
 decides which). Imports ``prepare``, ``normalise``, ``i18n`` and ``rules`` (for codes).
 """
 

@@ -140,7 +140,7 @@ def check_outputs(
     tables = {"validate": VALIDATE_TABLES, "fix": FIX_TABLES}.get(command, RECONCILE_TABLES)
     files = result_files(tables, formats)
     if command == "fix":
-        from cleanse.fix import FIXED_FOLDER
+        from cleanse.fixing import FIXED_FOLDER
 
         files += [f"{FIXED_FOLDER}/{Path(p).name}" for p in inputs if p is not None]
     check_inputs(out, inputs, files)
@@ -322,7 +322,7 @@ def _fix(
     on_rows: Callable[[int], None] | None,
     on_stage: Callable[[str], None] | None,
 ) -> Outcome:
-    from cleanse.fix import FIXED_FOLDER, fix_files
+    from cleanse.fixing import FIXED_FOLDER, fix_files
     from cleanse.read import check_distinct_names, open_extract
     from cleanse.worklist import build_worklist
 

@@ -6,7 +6,8 @@ temporary file of theirs goes anywhere else (Excel's are made inside that folder
 format gets the same columns in the same order. Text stays text everywhere: an ID such as
 ``001085012345`` is never turned into a number, and text that a spreadsheet would run as
 a formula is neutralised in CSV and Excel (OWASP's advice on CSV injection). Parquet keeps
-the values exactly as they are, for programs.
+the values exactly as they are, for programs. In the Excel report, a column an officer
+fills in from a list (the worklist's ``ket_qua``) gets a drop-down of its words.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from cleanse.safe import (
     json_safe,
     neutralise_arrow,
 )
+from cleanse.worklist import choices as worklist_choices
 from cleanse.xlsx import ID_COLUMN, NAME_COLUMN, PEOPLE_COLUMNS, SUMMARY_SHEET
 
 FORMATS = ("parquet", "csv", "xlsx")
@@ -110,6 +112,7 @@ def write_tables(
     *,
     summary: Mapping[str, Any] | None = None,
     lang: str | None = None,
+    choices: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> list[Path]:
     """Write each table into ``out_dir`` in every format; return the paths written.
 
@@ -136,6 +139,9 @@ def write_tables(
         summary: the run's summary, for the Excel summary sheet only (see
             ``write_summary`` for ``summary.json``).
         lang: ``vi`` or ``en`` for the report; default the summary's ``lang``, else ``vi``.
+        choices: the report's drop-downs, table -> column -> the words to pick from, on
+            every data row of that column; default ``cleanse.worklist.choices`` (the
+            worklist's ``ket_qua``: its outcomes in ``lang``). ``{}`` gives none.
 
     Raises ``OSError`` when a file cannot be written (a full disk): ``staged_output``
     turns it into one line naming ``--out``.
@@ -148,9 +154,12 @@ def write_tables(
     out = Path(out_dir)
     written: list[Path] = []
     language = lang or str((summary or {}).get("lang") or "vi")
+    if choices is None:
+        choices = worklist_choices(language)
     for fmt in chosen:
         if fmt == "xlsx":
-            written.append(_write_xlsx(prepared, out / REPORT_XLSX, summary, language))
+            path = out / REPORT_XLSX
+            written.append(_write_xlsx(prepared, path, summary, language, choices))
             continue
         for name, table in prepared.items():
             if name == "findings":
@@ -288,11 +297,21 @@ def _report_order(name: str, table: pa.Table) -> pa.Table:
 
 
 def _write_xlsx(
-    tables: Mapping[str, pa.Table], path: Path, summary: Mapping[str, Any] | None, lang: str
+    tables: Mapping[str, pa.Table],
+    path: Path,
+    summary: Mapping[str, Any] | None,
+    lang: str,
+    choices: Mapping[str, Mapping[str, Sequence[str]]],
 ) -> Path:
     from cleanse.xlsx import write_workbook
 
     ordered = {name: _report_order(name, t) for name, t in tables.items()}
     return write_workbook(
-        ordered, path, summary, lang=lang, max_rows=XLSX_MAX_ROWS, clean=_for_xlsx
+        ordered,
+        path,
+        summary,
+        lang=lang,
+        max_rows=XLSX_MAX_ROWS,
+        clean=_for_xlsx,
+        choices=choices,
     )

@@ -47,6 +47,7 @@ STEPS = {
     "inspect": "cleanse.inspect.inspect_files",
     "validate": "cleanse.validation.validate_files",
     "reconcile": "cleanse.link.reconcile_files",
+    "fix": "cleanse.fixing.fix_files",
     "rules": "cleanse.report.rules_table",
     "fields": "cleanse.terminal.console",
     "sample": "cleanse.sample.write_samples",

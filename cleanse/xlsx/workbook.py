@@ -1,6 +1,7 @@
 """``write_workbook``: xlsxwriter makes the workbook around the data (the summary sheet,
-each table's header row, frozen, with its autofilter), then each sheet's rows are
-streamed into its XML in the zip (``cells``).
+each table's header row, frozen, with its autofilter, and the drop-downs of the columns
+given ``choices``), then each sheet's rows are streamed into its XML in the zip
+(``cells``).
 
 Imports ``labels``, ``cells`` and ``summary``.
 """
@@ -12,7 +13,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from cleanse.xlsx.cells import _width, column_letter, rows_xml, sheet_titles, shown_values
-from cleanse.xlsx.labels import BATCH_ROWS, SUMMARY_SHEET, header_label
+from cleanse.xlsx.labels import _MAX_WIDTH, BATCH_ROWS, SUMMARY_SHEET, WORDS, header_label
 from cleanse.xlsx.summary import SummaryFacts, _Styles, summary_rows, write_summary_sheet
 
 if TYPE_CHECKING:  # xlsxwriter is imported only when an .xlsx is written
@@ -44,12 +45,21 @@ class _Part:
 
 
 def _skeleton_sheet(
-    ws: Worksheet, styles: _Styles, headers: list[str], part: _Part, lang: str
+    ws: Worksheet,
+    styles: _Styles,
+    headers: list[str],
+    part: _Part,
+    lang: str,
+    picks: Mapping[int, Sequence[str]] | None = None,
 ) -> None:
-    """A table's sheet with only its header row: widths, frozen row, autofilter."""
+    """A table's sheet with only its header row: widths, frozen row, autofilter. A
+    column of ``picks`` (column index -> words) is made wide enough for its words."""
     table = part.table
     for i, (header, name) in enumerate(zip(headers, table.column_names, strict=True)):
-        ws.set_column(i, i, _width(header, shown_values(name, table.column(i), lang)))
+        width = _width(header, shown_values(name, table.column(i), lang))
+        if picks and i in picks:
+            width = max(width, min(max(map(len, picks[i]), default=0) + 4, _MAX_WIDTH))
+        ws.set_column(i, i, width)
     ws.freeze_panes(1, 0)
     for i, header in enumerate(headers):
         ws.write_string(0, i, header, styles.bold_text)
@@ -98,6 +108,66 @@ def _batch_xml(
     return rows_xml(one, first_row, text_style)
 
 
+def _quoted(title: str) -> str:
+    """A sheet's name as a formula refers to it: ``'danh sách chọn'``."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _drop_downs(
+    wb: Any,
+    tables: Mapping[str, pa.Table],
+    choices: Mapping[str, Mapping[str, Sequence[str]]],
+    lang: str,
+) -> dict[tuple[str, int], str]:
+    """The lists of the drop-downs on a hidden sheet, one column each (a list written in
+    the validation itself could not hold a comma, "đúng, giữ nguyên", nor pass 255
+    characters); returns (table, column index) -> the formula of its list's cells."""
+    wanted = [
+        (name, table.column_names.index(column), list(words))
+        for name, columns in choices.items()
+        if (table := tables.get(name)) is not None
+        for column, words in columns.items()
+        if column in table.column_names and words
+    ]
+    if not wanted:
+        return {}
+    title = WORDS.get(lang, WORDS["vi"])["choices_sheet"]
+    ws = wb.add_worksheet(title)
+    sources: dict[tuple[str, int], str] = {}
+    for k, (name, index, words) in enumerate(wanted):
+        letter = column_letter(k)
+        sources[(name, index)] = f"={_quoted(title)}!${letter}$1:${letter}${len(words)}"
+        ws.set_column(k, k, min(max(map(len, words)) + 2, _MAX_WIDTH))
+    longest = max(len(words) for _, _, words in wanted)
+    for row in range(longest):  # row by row: constant_memory writes rows in order
+        for k, (_, _, words) in enumerate(wanted):
+            if row < len(words):
+                ws.write_string(row, k, words[row])
+    ws.hide()
+    return sources
+
+
+def _validate(ws: Worksheet, part: _Part, index: int, source: str, lang: str) -> None:
+    """A drop-down (data validation of type list) on every data row of the column."""
+    if not part.table.num_rows:
+        return
+    words = WORDS.get(lang, WORDS["vi"])
+    ws.data_validation(
+        1,
+        index,
+        part.table.num_rows,
+        index,
+        {
+            "validate": "list",
+            "source": source,
+            "ignore_blank": True,
+            "error_type": "stop",
+            "error_title": words["choice_title"],
+            "error_message": words["choice_error"],
+        },
+    )
+
+
 def _may_pass_2gib(part: _Part) -> bool:
     """Whether a sheet's XML might pass 2 GiB, which needs Zip64 entries.
 
@@ -118,8 +188,14 @@ def write_workbook(
     lang: str,
     max_rows: int,
     clean: Callable[[pa.Table], pa.Table] | None = None,
+    choices: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> Path:
     """Write ``report.xlsx``: the summary sheet, then each table on one or more sheets.
+
+    ``choices`` gives drop-downs: table -> column -> the words an officer picks from
+    (the worklist's ``ket_qua``). Every data row of that column, on every sheet of the
+    table, gets a list validation of those words, kept on a hidden sheet after the
+    tables' (``danh sách chọn``).
 
     ``clean`` makes a batch of rows safe for a spreadsheet (``write._for_xlsx``: formulas
     neutralised, characters XML cannot hold replaced); it runs a batch at a time, after
@@ -167,11 +243,21 @@ def write_workbook(
         styles = _Styles.of(wb)
         summary_ws = wb.add_worksheet(SUMMARY_SHEET)  # first sheet: what a reader opens to
         number = 1
+        picked = choices or {}
+        sheets_of: dict[str, list[Worksheet]] = {}
         for name, sheets in parts.items():
+            names = tables[name].column_names
+            picks = {names.index(c): w for c, w in picked.get(name, {}).items() if c in names}
             for part in sheets:
                 number += 1
                 part.member = f"xl/worksheets/sheet{number}.xml"
-                _skeleton_sheet(wb.add_worksheet(part.title), styles, headers[name], part, lang)
+                ws = wb.add_worksheet(part.title)
+                _skeleton_sheet(ws, styles, headers[name], part, lang, picks)
+                sheets_of.setdefault(name, []).append(ws)
+        # After the tables' sheets, so that they keep their numbers (part.member).
+        for (name, index), source in _drop_downs(wb, tables, picked, lang).items():
+            for ws, part in zip(sheets_of[name], parts[name], strict=True):
+                _validate(ws, part, index, source, lang)
         sheet_list = {n: (tables[n].num_rows, [p.title for p in ps]) for n, ps in parts.items()}
         facts = SummaryFacts.of(summary or {}, tables.get("findings"), sheet_list, lang)
         write_summary_sheet(summary_ws, styles, summary_rows(facts))
