@@ -114,9 +114,9 @@ def test_a_batch_jobs_file_error_is_in_vietnamese(tmp_path: Path):
     jobs.write_text('[[job]]\nname = "a"\ncommand = "sua"\ninputs = ["*.csv"]\nout = "o/{date}"\n')
     result = run(["batch", str(jobs)])
     assert result.exit_code == 2 and result.stderr.startswith("cleanse: lỗi: ")
-    assert "'sua'" in result.stderr and "use validate or reconcile" not in result.stderr
+    assert "'sua'" in result.stderr and "use validate, reconcile or fix" not in result.stderr
     english = run(["batch", str(jobs)], {"CLEANSE_LANG": "en"})
-    assert "use validate or reconcile" in english.stderr
+    assert "use validate, reconcile or fix" in english.stderr
 
 
 def test_the_default_language_of_outputs_follows_cleanse_lang(tmp_path: Path):
