@@ -84,36 +84,15 @@ _ABBREVIATIONS = (
     (r"^sn\.?\s*(\d)", "so nha \\1"),
 )
 # Where an address is cut into parts.
-_SEPARATOR = r"\s*(?:[,;]|\s[-–]\s)\s*"
+_SEPARATOR = r"\s*[,;]\s*|\s+[-–]\s+"
 
-# The words an address without separators is cut before, longest first so that "thị xã"
-# is cut before "thị", not before its "xã" (and "thành phố", "tổ dân phố" likewise).
-_CUT_WORDS = (
-    "thành phố",
-    "thị xã",
-    "thị trấn",
-    "đặc khu",
-    "tổ dân phố",
-    "khu phố",
-    "xã",
-    "phường",
-    "quận",
-    "huyện",
-    "tỉnh",
-    "thôn",
-    "xóm",
-    "ấp",
-    "bản",
-    "tổ",
-    "khóm",
-    "buôn",
-    "đường",
-    "phố",
-    "ngõ",
-    "ngách",
-    "hẻm",
-    "kiệt",
-)
+# The words a part is cut before. Those of a ward or above, always (``Thôn 5 Xã An Phú,
+# Tỉnh Ninh Bình``); those below, in an address with no separator at all. Longest first,
+# so that "thị xã" is cut before "thị", not before its "xã" ("thành phố", "tổ dân phố").
+_LEVEL_WORDS: tuple[str, ...] = ("thành phố", "thị xã", "thị trấn", "đặc khu", "xã", "phường")
+_LEVEL_WORDS += ("quận", "huyện", "tỉnh")
+_PLACE_WORDS: tuple[str, ...] = ("tổ dân phố", "khu phố", "thôn", "xóm", "ấp", "bản", "tổ")
+_PLACE_WORDS += ("khóm", "buôn", "đường", "phố", "ngõ", "ngách", "hẻm", "kiệt")
 # Digits padded to this width compare as numbers.
 _PAD = 10
 
@@ -130,7 +109,15 @@ def _tolerant(word: str) -> str:
     return "".join(out)
 
 
-_CUT = r"(?i)\s+((?:" + "|".join(_tolerant(w) for w in _CUT_WORDS) + r")\s|(?:tp|tx|tt|p|q|x|h)\.)"
+_LEVELS = "|".join(_tolerant(w) for w in _LEVEL_WORDS)
+_ABBREVIATED = r"(?:tp|tx|tt|p|q|x|h)\."
+_CUT_LEVEL = rf"(?i)\s+((?:{_LEVELS})\s|{_ABBREVIATED})"
+_PLACES = "|".join(_tolerant(w) for w in _PLACE_WORDS)
+_CUT_ANY = rf"(?i)\s+((?:{_LEVELS}|{_PLACES})\s|{_ABBREVIATED})"
+# A street named with a ward's word (phố Xã Đàn) is held together while parts are cut.
+_HOLD = "\u2063"  # INVISIBLE SEPARATOR: no space to cut at
+_STREET_NAMED = rf"(?i)((?:^|\s)(?:{_tolerant('phố')}|{_tolerant('đường')}|{_tolerant('ngõ')}))\s+"
+_STREET_NAMED += rf"((?:{_LEVELS})\s)"
 
 
 def natural_key(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -212,9 +199,17 @@ def ward_name(folded: pa.Array) -> pa.Array:
 
 def _parts(text: pa.Array) -> dict[str, np.ndarray | pa.Array]:
     """Each part of each address, with its record, as written and folded."""
-    cut = pc.fill_null(pc.match_substring_regex(text, r"[,;]|\s[-–]\s"), True)
-    text = pc.if_else(cut, text, pc.replace_substring_regex(text, _CUT, ", \\1"))
-    lists = pc.split_pattern_regex(text, _SEPARATOR)
+    separated = pc.fill_null(pc.match_substring_regex(text, _SEPARATOR), True)
+    # Separators made commas, and a space before every part, so that a compound word at
+    # a part's start ("Thị xã", "Khu phố") is cut before as a whole, never inside.
+    text = pc.replace_substring_regex(text, _SEPARATOR, ", ")
+    text = pc.binary_join_element_wise(" ", text, "")
+    text = pc.replace_substring_regex(text, _STREET_NAMED, f"\\1{_HOLD}\\2")
+    bare = pc.replace_substring_regex(text, _CUT_ANY, ", \\1")
+    text = pc.if_else(separated, text, bare)
+    text = pc.replace_substring_regex(text, _CUT_LEVEL, ", \\1")
+    text = pc.replace_substring(text, _HOLD, " ")
+    lists = pc.split_pattern(text, ",")
     parent = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False))
     raw = _blank_to_null(pc.list_flatten(lists))
     keep = np.asarray(pc.is_valid(raw).to_numpy(zero_copy_only=False), dtype=bool)
@@ -239,7 +234,7 @@ def address_keys(
     ``alley_key``, ``house_key``; ``text_key`` the whole address folded, the last resort
     for an address of no known form.
     """
-    text = clean_arrow(to_arrow(address))
+    text = _blank_to_null(clean_arrow(to_arrow(address)))
     n = len(text)
     parts = _parts(text)
     parent = np.asarray(parts["parent"])

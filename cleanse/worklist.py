@@ -195,7 +195,7 @@ def build_worklist(findings: pd.DataFrame, people: pd.DataFrame, lang: str) -> p
 
     group = f["record"].to_numpy()
     at = np.arange(len(f))
-    out: dict[str, pa.Array | pd.Series | np.ndarray] = {
+    out: dict[str, pa.Array] = {
         "rules": _joined(group, (rank, at), f["rule"], n, ", "),
         "messages": _joined(group, (rank, at), message, n, "; "),
         "action": _joined(group, (urgency, rank, at), action, n, "; "),
@@ -218,9 +218,9 @@ def build_worklist(findings: pd.DataFrame, people: pd.DataFrame, lang: str) -> p
             "dob": text["dob"].array,
             "address": pd.array(shown_address, dtype=_TEXT),
             "ward": keys["ward"].array,
-            **{k: pd.array(v, dtype=_TEXT) for k, v in out.items()},  # type: ignore[arg-type]
-            "ket_qua": pd.array([None] * n, dtype=_TEXT),
-            "ghi_chu": pd.array([None] * n, dtype=_TEXT),
+            **{k: pd.array(v, dtype=_TEXT) for k, v in out.items()},
+            "ket_qua": _empty(n),
+            "ghi_chu": _empty(n),
         }
     )
     order = _address_order(table, keys)
@@ -229,10 +229,16 @@ def build_worklist(findings: pd.DataFrame, people: pd.DataFrame, lang: str) -> p
     return table.astype(types)[WORKLIST_COLUMNS]
 
 
+def _empty(n: int) -> pd.api.extensions.ExtensionArray:
+    """``n`` empty text cells."""
+    return pd.array(pa.nulls(n, pa.string()), dtype=_TEXT)
+
+
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column of the frame as text (0..n-1), all empty when the frame lacks it."""
     if column in frame.columns:
         return frame[column].astype(_TEXT).reset_index(drop=True)
-    return pd.Series(pd.array([None] * len(frame), dtype=_TEXT))
+    return pd.Series(_empty(len(frame)))
 
 
 def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -283,17 +289,17 @@ def _actions(
     other_place = field.map(_MISSING_FIELD_ACTIONS)
     action[missing & other_place.notna().to_numpy()] = other_place[missing & other_place.notna()]
     urgency = action.map(_URGENCY).to_numpy(dtype=np.int64, copy=True)
-    words = action.map({a: translate(a, lang) for a in ACTION_ORDER})
+    words = np.array(action.map({a: translate(a, lang) for a in ACTION_ORDER}), dtype=object)
     death = (rule == "vital.deceased_active").to_numpy(dtype=bool)
     if death.any():
         stop = _stop_month(f[death], people)
         dated = stop.notna().to_numpy()
         said = stop.map({m: msg(STOP, month=m).say(lang) for m in stop.dropna().unique()})
         at = np.flatnonzero(death)
-        words.iloc[at[dated]] = said[dated].to_numpy()  # type: ignore[call-overload]
-        words.iloc[at[~dated]] = translate(STOP_UNDATED, lang)
+        words[at[dated]] = said[dated].to_numpy(dtype=object)
+        words[at[~dated]] = translate(STOP_UNDATED, lang)
         urgency[at[~dated]] = _URGENCY[STOP_UNDATED]
-    return words.astype(_TEXT), urgency
+    return pd.Series(words, dtype=_TEXT), urgency
 
 
 def _stop_month(deaths: pd.DataFrame, people: pd.DataFrame | None) -> pd.Series:
@@ -302,7 +308,7 @@ def _stop_month(deaths: pd.DataFrame, people: pd.DataFrame | None) -> pd.Series:
     NA where neither is known to the month."""
     n = len(deaths)
     if people is None or "death_date" not in people.columns:
-        return pd.Series([pd.NA] * n, dtype=_TEXT)
+        return pd.Series(_empty(n))
     related = deaths[["related_source", "related_row"]].set_axis(["source", "row"], axis=1)
     theirs = _people_of(related, people[["source", "row", "death_date"]])["death_date"]
     own = _people_of(deaths[["source", "row"]], people[["source", "row", "death_date"]])
@@ -338,16 +344,13 @@ def _joined(
 
 
 def _address_order(table: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
-    """Rows by province and district (where the address names them), ward, then
-    (within a ward) those with an address before those without,
-    village or street, the street within a village, alley, house number, the whole
-    address; ties by source and row. A missing part sorts after every present one, so
-    records with neither ward nor address come last."""
-    no_address = table["address"].isna().to_numpy()
+    """Rows by province and district (where the address names them), ward, village or
+    street, the street within a village, alley, house number, the whole address; ties by
+    source and row. A missing part sorts after every present one: a record without an
+    address comes last in its ward, one with neither ward nor address last of all."""
     sort_keys: Mapping[str, pa.Array] = {
         "region": pa.array(keys["region_key"].array, type=pa.string()),
         "ward": pa.array(keys["ward_key"].array, type=pa.string()),
-        "no_address": pa.array(no_address),
         **{
             k: pa.array(keys[k].array, type=pa.string())
             for k in ("area_key", "street_key", "alley_key", "house_key", "text_key")

@@ -1,5 +1,6 @@
-"""What the report shows in words: headers, severities, field names, damage, in the
-run's language, and the report's own columns (the person beside a finding).
+"""What the report shows in words: headers, severities, field names, damage, what a
+drop-down says, in the run's language, and the report's own columns (the person beside
+a finding).
 
 Imports nothing of cleanse.
 """
