@@ -5,10 +5,16 @@ drop-down of the report. Synthetic people only."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
+from cleanse import write
 from cleanse.address import address_keys
 from cleanse.i18n import translate
 from cleanse.mask import mask_worklist
@@ -23,7 +29,8 @@ from cleanse.worklist import (
     build_worklist,
     outcome_words,
 )
-from cleanse.write import empty_findings
+from cleanse.write import empty_findings, write_tables
+from cleanse.xlsx import header_label
 
 
 def finding(source: str, row: int | None, rule: str, **more: object) -> dict[str, object]:
@@ -417,3 +424,96 @@ def test_mask_worklist_masks_the_id_and_the_name_only():
     same = [c for c in WORKLIST_COLUMNS if c not in ("id_number", "full_name")]
     pd.testing.assert_frame_equal(masked[same], plain[same])
     assert plain["id_number"].tolist() == ["001085012345"]  # the input is left as it was
+
+
+# --- the report's drop-down ---------------------------------------------------------------
+
+
+def worklist_of(n: int) -> pd.DataFrame:
+    found = one_each([("a.csv", i + 1) for i in range(n)])
+    who = people(
+        *({"source": "a.csv", "row": i + 1, "address": f"Số {i + 1}, Thôn 1"} for i in range(n))
+    )
+    return build_worklist(found, who, "vi")
+
+
+def validations(path: Path) -> dict[str, list[tuple[str, str, str]]]:
+    wb = openpyxl.load_workbook(path)
+    return {
+        ws.title: [(v.type, v.formula1, str(v.sqref)) for v in ws.data_validations.dataValidation]
+        for ws in wb.worksheets
+    }
+
+
+def list_cells(path: Path, formula: str) -> list[object]:
+    sheet, cells = formula.rsplit("!", 1)
+    ws = openpyxl.load_workbook(path)[sheet.strip("'").replace("''", "'")]
+    return [c.value for row in ws[cells.replace("$", "")] for c in row]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_ket_qua_has_a_drop_down_of_the_outcomes_on_every_part_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+):
+    monkeypatch.setattr(write, "XLSX_MAX_ROWS", 4)  # header + 3 rows a sheet
+    tables = {"findings": empty_findings(), "worklist": worklist_of(7)}
+    write_tables(tables, tmp_path, ["xlsx"], lang=lang)
+    path = tmp_path / "report.xlsx"
+    column = openpyxl.utils.get_column_letter(WORKLIST_COLUMNS.index("ket_qua") + 1)
+    found = validations(path)
+    assert found["findings"] == []
+    parts = {"worklist": f"{column}2:{column}4", "worklist (2)": f"{column}2:{column}4"}
+    parts["worklist (3)"] = f"{column}2"
+    for title, cells in parts.items():
+        ((kind, formula, sqref),) = found[title]
+        assert (kind, sqref) == ("list", cells)
+        assert list_cells(path, formula) == outcome_words(lang)
+    wb = openpyxl.load_workbook(path)
+    hidden = [ws.title for ws in wb.worksheets if ws.sheet_state == "hidden"]
+    assert len(hidden) == 1 and hidden[0] not in ("worklist", "findings", "summary")
+    header = [c.value for c in wb["worklist"][1]]
+    assert header[WORKLIST_COLUMNS.index("ket_qua")] == header_label("ket_qua", lang)
+    assert header_label("ket_qua", "vi") == "Kết quả xác minh"
+    assert header_label("ghi_chu", "vi") == "Ghi chú"
+
+
+def test_drop_downs_are_given_per_table_and_column(tmp_path: Path):
+    other = pd.DataFrame({"pair": ["1", "2"], "decision": [None, None]}).astype("string")
+    choices = {"review": {"decision": ["cùng người", "khác người"]}}
+    write_tables({"review": other, "worklist": worklist_of(2)}, tmp_path, ["xlsx"], choices=choices)
+    found = validations(tmp_path / "report.xlsx")
+    assert found["worklist"] == []  # choices given: only those
+    ((kind, formula, sqref),) = found["review"]
+    assert (kind, sqref) == ("list", "B2:B3")
+    assert list_cells(tmp_path / "report.xlsx", formula) == ["cùng người", "khác người"]
+    write_tables({"worklist": worklist_of(2)}, tmp_path, ["xlsx"], choices={})
+    assert validations(tmp_path / "report.xlsx")["worklist"] == []
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_drop_down_survives_libreoffice(tmp_path: Path):
+    write_tables({"worklist": worklist_of(3)}, tmp_path, ["xlsx"], lang="vi")
+    out = tmp_path / "lo"
+    profile = (tmp_path / "profile").as_uri()
+    for fmt in ("xlsx", "ods"):
+        subprocess.run(
+            [
+                "soffice",
+                "--headless",
+                f"-env:UserInstallation={profile}",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(out),
+                str(tmp_path / "report.xlsx"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    ((kind, formula, sqref),) = validations(out / "report.xlsx")["worklist"]
+    assert (kind, sqref) == ("list", "L2:L4")
+    assert list_cells(out / "report.xlsx", formula) == outcome_words("vi")
+    content = zipfile.ZipFile(out / "report.ods").read("content.xml").decode()
+    assert "cell-content-is-in-list" in content
+    assert 'table:content-validation-name="val1"' in content

@@ -4,8 +4,8 @@ xlsxwriter makes the workbook around the data: the summary sheet, cell by cell (
 small), and for each table a sheet holding only its header row, frozen, bold, in the
 run's language, with column widths, an autofilter over the rows to come and the
 drop-downs of the columns an officer fills in from a list (``choices``: the worklist's
-``ket_qua``, whose words sit on a hidden sheet). The rows
-themselves, up to a million a sheet, are then written straight into that sheet's XML:
+``ket_qua``, whose words sit on a hidden sheet). The rows themselves, up to a million a
+sheet, are then written straight into that sheet's XML:
 each batch of rows becomes one block of ``<row>`` text built with pyarrow string kernels
 over whole columns, and is streamed into the zip. No Python call per cell, and no more
 than one batch of text in memory, so a million findings take seconds, not minutes.
