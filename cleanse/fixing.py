@@ -47,7 +47,7 @@ CHANGE_COLUMNS = [
     "evidence",
 ]
 # What the worklist shows of a record, as fixed.
-WORK_FIELDS = ("full_name", "id_number", "dob", "address", "ward", "house_number")
+WORK_FIELDS = ("full_name", "id_number", "dob", "address", "ward", "house_number", "death_date")
 # The folder of a run's output that holds the fixed copies.
 FIXED_FOLDER = "fixed"
 

@@ -371,6 +371,9 @@ def _fix(
         on=["source", "row"],
         how="left",
     )
+    kinds = {e.name: e.kind for e in [*extracts, *([ref] if ref is not None else [])]}
+    people = _with_deaths(people, findings, [*extracts, *([ref] if ref is not None else [])])
+    people["kind"] = people["source"].astype(str).map(kinds).astype("string")
     worklist = build_worklist(findings, people, output.lang)
     summary["worklist"] = {"rows": len(worklist)}
     tables = {"findings": findings, "changes": changes, "worklist": worklist}
@@ -423,3 +426,46 @@ def _recount(summary: dict[str, Any], findings: pd.DataFrame) -> None:
     counts["by_rule"] = {str(k): int(v) for k, v in findings["rule"].value_counts().items()}
     errors = findings[findings["severity"] == "error"]
     counts["rows_with_errors"] = int(errors[["source", "row"]].drop_duplicates().shape[0])
+
+
+def _with_deaths(people: pd.DataFrame, findings: pd.DataFrame, extracts: list[Any]) -> pd.DataFrame:
+    """``people`` with the death date of each death record a ``vital.deceased_active``
+    finding points at (the worklist says from which month payment stops): those
+    records are read again, only the files they are in."""
+    import numpy as np
+
+    deaths = findings[findings["rule"] == "vital.deceased_active"]
+    wanted = deaths[["related_source", "related_row"]].dropna().drop_duplicates()
+    if not len(wanted):
+        return people
+    parts = []
+    for ext in extracts:
+        rows = wanted.loc[wanted["related_source"] == ext.name, "related_row"].astype("int64")
+        if not len(rows) or "death_date" not in ext.columns.present:
+            continue
+        for chunk in ext.chunks():
+            at = chunk.frame.index.to_numpy() + 1
+            keep = np.isin(at, rows.to_numpy())
+            if keep.any():
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "source": ext.name,
+                            "row": pd.array(at[keep], dtype="Int64"),
+                            "death_date": chunk.frame["death_date"].to_numpy()[keep],
+                        }
+                    )
+                )
+    if not parts:
+        return people
+    found = pd.concat(parts, ignore_index=True)
+    out = people.copy()
+    out["row"] = out["row"].astype("Int64")
+    merged = out.merge(found, on=["source", "row"], how="outer", suffixes=("", "_dead"))
+    if "death_date_dead" in merged.columns:
+        merged["death_date"] = (
+            merged["death_date"]
+            .astype("string")
+            .fillna(merged.pop("death_date_dead").astype("string"))
+        )
+    return merged

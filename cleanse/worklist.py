@@ -283,7 +283,13 @@ def _actions(
     action = rule.map(RULE_ACTIONS).fillna(OTHER).astype(object)
     action[((rule == "record.duplicate") & (field == "bhxh_code")).to_numpy(dtype=bool)] = MERGE
     if "kind" in who.columns:
-        kind = who["kind"].astype(object).to_numpy()[f["record"].to_numpy()]
+        kind = (
+            who["kind"]
+            .astype("string")
+            .fillna("")
+            .astype(object)
+            .to_numpy()[f["record"].to_numpy()]
+        )
         action[((rule == "person.duplicate").to_numpy(dtype=bool)) & (kind == "bhxh")] = MERGE
     missing = (rule == "field.missing").to_numpy(dtype=bool)
     other_place = field.map(_MISSING_FIELD_ACTIONS)

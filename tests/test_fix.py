@@ -385,3 +385,14 @@ def test_fix_through_the_api(tmp_path: Path):
     written = result.write(tmp_path / "api", formats=("csv",))
     assert (tmp_path / "api" / "fixed" / "a.csv") in written
     assert (tmp_path / "api" / "worklist.csv").exists()
+
+
+def test_the_worklist_says_from_which_month_payment_stops_and_to_merge_bhxh_books(
+    tmp_path: Path,
+):
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    inputs = [str(samples / n) for n in ("bhxh.csv", "btxh.csv", "hotich.csv")]
+    out = run(tmp_path, *inputs, "--reference", str(samples / "dancu.csv"))
+    actions = tables(out)["worklist"]["action"].astype(str)
+    assert actions.str.contains(r"stop payment from \d\d/\d{4}").any()
+    assert actions.str.contains("merge the BHXH books").any()
