@@ -155,19 +155,9 @@ def reconcile(
     ``dancu.parquet``); without it every dân cư extract among ``inputs`` is one.
     ``link`` is :class:`~cleanse.options.LinkOptions` (default threshold {THRESHOLD})."""
     output = output or OutputOptions()
-    given = _named(inputs)
-    ref_name = None
-    if isinstance(reference, pd.DataFrame):
-        ref_name = "dancu.parquet"
-        given[ref_name] = reference
-    elif reference is not None:
-        ref_name = Path(reference).name
-        given[ref_name] = reference
+    given, ref_name = _with_reference(inputs, reference)
     with _paths(given) as paths, using(output.lang):
-        ref = None
-        if ref_name is not None:
-            ref = next(p for p in paths if Path(p).name == ref_name)
-            paths = [p for p in paths if p != ref]
+        paths, ref = _split_reference(paths, ref_name)
         outcome = run_reconcile(paths, read, output, link, reference=ref, today=_day(today))
     return ReconcileResult(outcome)
 
@@ -209,21 +199,32 @@ def fix(
     ``name``, ``dob``, ``gender``). The copies wait in a private temporary folder,
     removed with the result, until :meth:`FixResult.write`."""
     output = output or OutputOptions()
-    given = _named(inputs)
-    ref_name = None
-    if isinstance(reference, pd.DataFrame):
-        ref_name = "dancu.parquet"
-        given[ref_name] = reference
-    elif reference is not None:
-        ref_name = Path(reference).name
-        given[ref_name] = reference
+    given, ref_name = _with_reference(inputs, reference)
     with _paths(given) as paths, using(output.lang):
-        ref = None
-        if ref_name is not None:
-            ref = next(p for p in paths if Path(p).name == ref_name)
-            paths = [p for p in paths if p != ref]
+        paths, ref = _split_reference(paths, ref_name)
         outcome = run_fix(paths, read, output, link, reference=ref, sync=sync, today=_day(today))
     return FixResult(outcome)
+
+
+def _with_reference(
+    inputs: Inputs, reference: str | Path | pd.DataFrame | None
+) -> tuple[dict[str, pd.DataFrame | str | Path], str | None]:
+    """The inputs with the reference among them (a DataFrame as ``dancu.parquet``), and
+    the reference's file name."""
+    given = _named(inputs)
+    if reference is None:
+        return given, None
+    name = "dancu.parquet" if isinstance(reference, pd.DataFrame) else Path(reference).name
+    given[name] = reference
+    return given, name
+
+
+def _split_reference(paths: list[str], name: str | None) -> tuple[list[str], str | None]:
+    """The paths of the extracts, and the reference's path apart."""
+    if name is None:
+        return paths, None
+    ref = next(p for p in paths if Path(p).name == name)
+    return [p for p in paths if p != ref], ref
 
 
 def _day(today: str | pd.Timestamp | None) -> pd.Timestamp | None:

@@ -75,17 +75,7 @@ def validate(files: tuple[str, ...], **kwargs: Any) -> int:
 
     show = on_terminal(kwargs["quiet"])
     with progress(show) as bar:
-        task = None
-
-        def on_file(ext: Any) -> None:
-            nonlocal task
-            if bar is not None:
-                task = bar.add_task(ext.name, total=None)
-
-        def on_rows(n: int) -> None:
-            if bar is not None and task is not None:
-                bar.advance(task, n)
-
+        on_file, on_rows = _file_bars(bar)
         outcome = run_validate(
             files,
             read_options(kwargs),
@@ -213,17 +203,7 @@ def fix(files: tuple[str, ...], **kwargs: Any) -> int:
     link = LinkOptions(kwargs["threshold"])
     show = on_terminal(kwargs["quiet"])
     with progress(show) as bar:
-        task = None
-
-        def on_file(ext: Any) -> None:
-            nonlocal task
-            if bar is not None:
-                task = bar.add_task(ext.name, total=None)
-
-        def on_rows(n: int) -> None:
-            if bar is not None and task is not None:
-                bar.advance(task, n)
-
+        on_file, on_rows = _file_bars(bar)
         outcome = run_fix(
             files,
             read_options(kwargs),
@@ -238,6 +218,23 @@ def fix(files: tuple[str, ...], **kwargs: Any) -> int:
         )
     _print_summary(outcome, kwargs, show)
     return outcome.status
+
+
+def _file_bars(bar: Any) -> tuple[Any, Any]:
+    """``on_file`` and ``on_rows`` for a run that reads files one after the other: a bar
+    per file, advanced by the rows read (nothing without a terminal)."""
+    task = None
+
+    def on_file(ext: Any) -> None:
+        nonlocal task
+        if bar is not None:
+            task = bar.add_task(ext.name, total=None)
+
+    def on_rows(n: int) -> None:
+        if bar is not None and task is not None:
+            bar.advance(task, n)
+
+    return on_file, on_rows
 
 
 def _print_summary(outcome: Any, kwargs: dict[str, Any], show: bool) -> None:
