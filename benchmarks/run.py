@@ -214,6 +214,7 @@ def run(
     steps["reconcile"].update(
         score_clusters(out / "reconcile-out" / "persons.parquet", "person_id", truth)
     )
+    _fix_steps(steps, cleanse, extracts, data, out)
     main_steps = list(steps)
 
     result: dict[str, object] = {"persons": persons, "rows": _rows(extracts)}
@@ -273,6 +274,65 @@ def run(
         }
     )
     return result
+
+
+def _fix_steps(
+    steps: dict[str, dict[str, float]],
+    cleanse: list[str],
+    extracts: list[Path],
+    data: Path,
+    out: Path,
+) -> None:
+    """``fix`` on every extract, ``fix_reference`` on the others against ``dancu.csv``,
+    then ``validate_fixed`` on those copies; the counts the fix issue asks for go into
+    the ``fix_reference`` step: changes per rule, per synced field, worklist rows per
+    action, findings before and after (validate on the inputs and on the fixed copies)."""
+    quiet = ["--quiet"]
+    steps["fix"] = measure(
+        [*cleanse, "fix", *map(str, extracts), "--out", str(out / "fix-out"), *quiet]
+    )
+    reference = data / "dancu.csv"
+    others = [p for p in extracts if p != reference]
+    if not reference.exists() or not others:
+        return
+    fixed_out = out / "fix-reference-out"
+    steps["fix_reference"] = measure(
+        [*cleanse, "fix", *map(str, others), "--reference", str(reference)]
+        + ["--out", str(fixed_out), *quiet]
+    )
+    copies = sorted((fixed_out / "fixed").glob("*.csv"))
+    check = out / "validate-fixed-out"
+    steps["validate_fixed"] = measure(
+        [*cleanse, "validate", *map(str, copies), "--out", str(check), *quiet]
+    )
+    steps["fix_reference"].update(fix_counts(fixed_out, out / "validate-out", check, others))
+
+
+def fix_counts(fixed: Path, before: Path, after: Path, extracts: list[Path]) -> dict[str, object]:
+    """What a ``fix --reference`` run did, counted from its tables."""
+    changes = pq.read_table(fixed / "changes.parquet").to_pandas()
+    worklist = pq.read_table(fixed / "worklist.parquet").to_pandas()
+    names = {p.name for p in extracts}
+    old = pq.read_table(before / "findings.parquet", columns=["source"]).to_pandas()
+    new = pq.read_table(after / "findings.parquet", columns=["source"]).to_pandas()
+    synced = changes[changes["evidence"].astype(str).str.contains(".csv", regex=False)]
+    return {
+        "changed_cells": len(changes),
+        "changes_per_rule": changes["rule"].value_counts().to_dict(),
+        "synced_per_field": synced["field"].value_counts().to_dict(),
+        "worklist_rows": len(worklist),
+        "worklist_per_action": _actions(worklist["action"]),
+        "validate_findings_before": int(old["source"].isin(names).sum()),
+        "validate_findings_after": len(new),
+    }
+
+
+def _actions(action: pd.Series) -> dict[str, int]:
+    """Worklist rows per action; a row with two actions counts under each, and the
+    month of a "stop payment from month …" is left out so those rows count together."""
+    each = action.astype(str).str.split("; ").explode()
+    each = each.str.replace(r"\d{2}/\d{4}", "…", regex=True)
+    return {str(k): int(v) for k, v in each.value_counts().items()}
 
 
 def _cpus() -> int:

@@ -259,7 +259,10 @@ class _FileRun:
         at = pa.array(rows - 1)
         out = pd.DataFrame({"row": pd.array(rows, dtype="Int64")})
         for f, arrays in self.people.items():
-            values = pa.chunked_array(arrays, pa.string()).take(at) if len(rows) else []
+            # Their chunks: a chunked array of chunked arrays is made value by value
+            # (1.4 s for a million names).
+            chunks = [c for a in arrays for c in getattr(a, "chunks", [a])]
+            values = pa.chunked_array(chunks, pa.string()).take(at) if len(rows) else []
             out[f] = pd.array(values, dtype=pd.StringDtype("pyarrow"))
         self.people = None
         return out

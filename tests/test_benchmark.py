@@ -14,7 +14,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
-STEPS = {"sample", "baseline", "inspect", "validate", "reconcile"}
+STEPS = {
+    "sample",
+    "baseline",
+    "inspect",
+    "validate",
+    "reconcile",
+    "fix",
+    "fix_reference",
+    "validate_fixed",
+}
 
 
 def _load_run() -> ModuleType:
