@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"read", "options", "sample"},
     {"damage", "inspect"},
     {"prepare"},
-    {"rules"},
+    {"rules", "keys"},
     {"link", "xlsx", "repair", "worklist"},
     {"write", "rewrite"},
     {"validation", "report"},

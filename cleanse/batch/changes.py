@@ -1,24 +1,24 @@
 """Comparing a job's findings with its previous run's: the ``changes`` table.
 
-Each finding is keyed by the record it is about, not its row (``record_keys``: a keyed
-digest of the ID number, else the BHXH code, else the folded name and birth date), so a
+Each finding is keyed by the record it is about, not its row (``cleanse.keys.record_keys``:
+a keyed digest of the ID number, else the BHXH code, else the folded name and birth date), so a
 finding whose row moved persists. ``compare_findings`` says of each finding whether it
 is new, persisting or resolved since the previous run (``previous_findings``).
 
 Of the batch package it imports ``folders`` (which run ``latest`` names); of cleanse,
-``read``, ``prepare`` and ``secret``, when a run compares.
+``keys``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from cleanse.batch.folders import read_latest
+from cleanse.keys import record_keys
+
+__all__ = ["STATUSES", "CHANGE_COLUMNS", "record_keys", "previous_findings", "compare_findings"]
 
 STATUSES = ("new", "persisting", "resolved")
 CHANGE_COLUMNS = [
@@ -33,111 +33,6 @@ CHANGE_COLUMNS = [
     "previous_source",
     "previous_row",
 ]
-
-
-def record_keys(
-    findings: pd.DataFrame,
-    paths: Mapping[str, Path],
-    read_settings: Mapping[str, Any],
-    gender_codes: Mapping[str, str] | None = None,
-) -> pd.Series:
-    """A keyed digest naming the record of each finding, stable when rows move.
-
-    The record is known by its ID number, else its BHXH code, else its folded name with
-    its birth date; a record with none of them falls back to its file and row. The
-    digest is HMAC-SHA256 under the installation's key (``cleanse.secret``), so the key
-    reveals nothing of the person. Only the rows that have findings are prepared.
-    """
-    from cleanse.read import open_extract
-    from cleanse.secret import keyed_digests
-
-    out = pd.Series(pd.NA, index=findings.index, dtype="string")
-    if not len(findings):
-        return out
-    keyer = _Keyer(gender_codes)
-    for source, group in findings.groupby("source", sort=False):
-        name = str(source)
-        wanted = np.unique(group["row"].dropna().astype("int64").to_numpy())
-        if name not in paths or not len(wanted):
-            continue
-        ext = open_extract(paths[name], **dict(read_settings))
-        for chunk in ext.chunks():
-            take = np.isin(chunk.rows.to_numpy(), wanted)
-            if take.any():
-                keyer.add(name, chunk.rows.to_numpy()[take], chunk.frame[take])
-    texts = keyer.texts()
-    keys = []
-    for source, row in zip(
-        findings["source"].astype(str), findings["row"].astype("Int64"), strict=True
-    ):
-        found = texts.get((source, int(row))) if pd.notna(row) else None
-        keys.append(found or f"row:{source}:{'' if pd.isna(row) else int(row)}")
-    distinct = list(dict.fromkeys(keys))
-    digests = dict(zip(distinct, (d[:24] for d in keyed_digests(distinct)), strict=True))
-    return pd.Series([digests[k] for k in keys], index=findings.index, dtype="string")
-
-
-KEY_FIELDS = ("id_number", "bhxh_code", "full_name", "dob")
-
-
-class _Keyer:
-    """Key texts of the rows with findings, prepared many files at a time.
-
-    ``prepare`` costs some milliseconds per call whatever the size, so a job of
-    thousands of small files prepares their rows together: only the key fields, each
-    file's rows with others that have the same key fields, up to ``limit`` rows a call.
-    Each row's companions depend on that row alone, so the keys are those of the files
-    prepared one by one.
-    """
-
-    def __init__(self, gender_codes: Mapping[str, str] | None, limit: int = 50_000) -> None:
-        self.gender_codes = gender_codes
-        self.limit = limit
-        self.done: dict[tuple[str, int], str] = {}
-        # key fields present -> [(source, rows, frame of those fields)], and their rows
-        self.waiting: dict[tuple[str, ...], list[tuple[str, np.ndarray, pd.DataFrame]]] = {}
-        self.sizes: dict[tuple[str, ...], int] = {}
-
-    def add(self, source: str, rows: np.ndarray, frame: pd.DataFrame) -> None:
-        """Queue the rows ``rows`` of ``source`` (``frame`` holds them, in that order)."""
-        fields = tuple(f for f in KEY_FIELDS if f in frame.columns)
-        part = frame.loc[:, list(fields)].reset_index(drop=True)
-        self.waiting.setdefault(fields, []).append((source, rows, part))
-        self.sizes[fields] = self.sizes.get(fields, 0) + len(part)
-        if self.sizes[fields] >= self.limit:
-            self._prepare(fields)
-
-    def texts(self) -> dict[tuple[str, int], str]:
-        """``(source, row) -> key text`` for every row queued."""
-        for fields in list(self.waiting):
-            self._prepare(fields)
-        return self.done
-
-    def _prepare(self, fields: tuple[str, ...]) -> None:
-        from cleanse.prepare import prepare
-
-        parts = self.waiting.pop(fields, [])
-        self.sizes.pop(fields, None)
-        if not parts:
-            return
-        frame = pd.concat([f for _, _, f in parts], ignore_index=True)
-        keys = iter(_key_texts(prepare(frame, self.gender_codes)))
-        for source, rows, _ in parts:
-            for row in rows.tolist():
-                self.done[(source, row)] = next(keys)
-
-
-def _key_texts(prepared: pd.DataFrame) -> list[str]:
-    """``id:…``, ``bhxh:…`` or ``name:…|dob`` for each prepared row ("" when none)."""
-    ids = prepared["id_digits"].astype("string")
-    bhxh = prepared["bhxh_digits"].astype("string")
-    name = prepared["name_key"].astype("string")
-    dob = prepared["dob_ord"].astype("Int64").astype("string")
-    dob = dob.fillna(prepared["dob_year"].astype("Int64").astype("string"))
-    dob = dob.fillna(prepared["dob"].astype("string").str.strip() if "dob" in prepared else "")
-    named = "name:" + name + "|" + dob.fillna("")
-    key = ("id:" + ids).fillna("bhxh:" + bhxh).fillna(named).fillna("")
-    return [str(k) for k in key.tolist()]
 
 
 def previous_findings(base: Path) -> tuple[str | None, pd.DataFrame | None]:
